@@ -1,0 +1,8 @@
+"""Vigil: protecting human rights defenders threatened because of business activity."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("vigil")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

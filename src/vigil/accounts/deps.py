@@ -1,0 +1,77 @@
+"""The staff surface's gate: who is signed in, in which organisation, with which role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from vigil.accounts.models import Role
+from vigil.accounts.service import get_membership
+from vigil.accounts.signin import SignInPolicy, load_session
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden
+from vigil.web.deps import DbSession
+
+SESSION_COOKIE = "vigil_session"
+
+
+class SignInRequired(Exception):
+    """Raised by the gate; ``app.py`` turns it into a redirect (HTML) or 401 (API)."""
+
+
+@dataclass(frozen=True)
+class Staff:
+    user_id: int
+    email: str
+    display_name: str
+    organisation_id: int
+    organisation_name: str
+    role: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.coordinator, Role.analyst)
+
+
+def signin_policy(settings: Settings) -> SignInPolicy:
+    return SignInPolicy(
+        secret=settings.secret,
+        window=timedelta(minutes=settings.login_window_minutes),
+        max_account_failures=settings.login_max_failures_per_account,
+        max_client_failures=settings.login_max_failures_per_client,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        max_age=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def current_staff(request: Request, session: DbSession) -> Staff:
+    policy = signin_policy(request.app.state.settings)
+    user_session = load_session(
+        session, policy=policy, token=request.cookies.get(SESSION_COOKIE), now=utcnow()
+    )
+    if user_session is None:
+        raise SignInRequired()
+    membership = get_membership(
+        session, user_id=user_session.user_id, organisation_id=user_session.organisation_id
+    )
+    return Staff(
+        user_id=user_session.user_id,
+        email=user_session.user.email,
+        display_name=user_session.user.display_name,
+        organisation_id=user_session.organisation_id,
+        organisation_name=user_session.organisation.name,
+        role=membership.role,
+    )
+
+
+CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+def require_writer(staff: CurrentStaff) -> Staff:
+    if not staff.can_write:
+        raise Forbidden("Your role is read-only.")
+    return staff

@@ -1,0 +1,140 @@
+"""Account rules: creating staff, enrolment (password + TOTP), and who may sign in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.accounts.models import EnrolmentToken, Membership, Role, User
+from vigil.core.audit import record_event
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    new_totp_secret,
+    token_digest,
+    verify_totp,
+)
+from vigil.organisations.models import Organisation
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 254:
+        raise Invalid(f"{email!r} is not a valid e-mail address.")
+    return email
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    organisation: Organisation,
+    display_name: str = "",
+    enrolment_valid_hours: int = 72,
+) -> tuple[User, str]:
+    """Create a staff user with one membership and return them with a one-time enrolment
+    token (the caller turns it into a link; only its hash is stored)."""
+    if role not in Role.__members__:
+        raise Invalid(f"Unknown role {role!r}; choose one of: {', '.join(Role)}.")
+    email = normalise_email(email)
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict(f"A user with e-mail {email} already exists.")
+    user = User(email=email, display_name=display_name or email.split("@")[0])
+    session.add(user)
+    session.flush()
+    session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
+    token = issue_enrolment_token(session, user=user, valid_hours=enrolment_valid_hours)
+    record_event(
+        session,
+        action="user.created",
+        organisation_id=organisation.id,
+        object_type="user",
+        object_id=user.id,
+        detail={"role": role},
+    )
+    return user, token
+
+
+def issue_enrolment_token(session: Session, *, user: User, valid_hours: int) -> str:
+    token = new_token()
+    session.add(
+        EnrolmentToken(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(hours=valid_hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def get_open_enrolment(session: Session, *, token: str, now: datetime) -> EnrolmentToken:
+    """The enrolment behind a link, with a TOTP seed to offer; expired or used links are
+    indistinguishable from unknown ones."""
+    enrolment = session.scalar(
+        select(EnrolmentToken).where(EnrolmentToken.token_hash == token_digest(token))
+    )
+    if enrolment is None or enrolment.used_at is not None or enrolment.expires_at <= now:
+        raise NotFound("This enrolment link is unknown, already used or expired.")
+    if enrolment.pending_totp_secret is None:
+        enrolment.pending_totp_secret = new_totp_secret()
+        session.flush()
+    return enrolment
+
+
+def complete_enrolment(
+    session: Session,
+    *,
+    token: str,
+    password: str,
+    password_confirmation: str,
+    code: str,
+    now: datetime,
+) -> User:
+    enrolment = get_open_enrolment(session, token=token, now=now)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if password != password_confirmation:
+        raise Invalid("The two passwords differ.")
+    secret = enrolment.pending_totp_secret
+    assert secret is not None
+    step = verify_totp(secret, code, last_step=None, at=now.timestamp())
+    if step is None:
+        raise Invalid("That code does not match. Check the time on your phone and try again.")
+    user = enrolment.user
+    user.password_hash = hash_password(password)
+    user.totp_secret = secret
+    user.totp_last_step = step
+    user.enrolled_at = now
+    enrolment.used_at = now
+    session.flush()
+    record_event(session, action="user.enrolled", actor_user_id=user.id, object_type="user",
+                 object_id=user.id)
+    return user
+
+
+def primary_membership(session: Session, *, user: User) -> Membership:
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user.id).order_by(Membership.id).limit(1)
+    )
+    if membership is None:
+        raise NotFound("This account belongs to no organisation.")
+    return membership
+
+
+def get_membership(session: Session, *, user_id: int, organisation_id: int) -> Membership:
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.organisation_id == organisation_id
+        )
+    )
+    if membership is None:
+        raise NotFound("No membership.")
+    return membership

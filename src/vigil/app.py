@@ -1,0 +1,115 @@
+"""``create_app(settings)``: the FastAPI application, one router group per surface.
+
+Surfaces deny by default: staff routes depend on the signed-in gate; public routes only read
+de-identified aggregates; every state-changing request of every surface passes CSRF checks.
+The anonymous intake and stakeholder (signed-link) surfaces join here in later issues.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from vigil import __version__
+from vigil.accounts import views as account_views
+from vigil.accounts.deps import SignInRequired
+from vigil.core.config import Settings, load_settings
+from vigil.core.db import make_engine, make_sessionmaker
+from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
+from vigil.core.i18n import gettext
+from vigil.incidents import api as incident_api
+from vigil.incidents import views as incident_views
+from vigil.public import api as public_api
+from vigil.public import views as public_views
+from vigil.web import system
+from vigil.web.csrf import csrf_protect
+from vigil.web.middleware import VigilHTTPMiddleware
+from vigil.web.templating import STATIC_DIR, render
+
+STATUS_FOR_ERROR = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Sign in required."}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(VigilError)
+    async def _domain_error(request: Request, exc: VigilError) -> Response:
+        status = next((code for kind, code in STATUS_FOR_ERROR.items()
+                       if isinstance(exc, kind)), 400)
+        return _error_response(request, status, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else gettext("Something went wrong.")
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = gettext("This page does not exist.")
+        return _error_response(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        fields = ", ".join(str(err["loc"][-1]) for err in exc.errors())
+        return _error_response(request, 422, gettext("Please check these fields: ") + fields)
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app. Tests pass their own settings and a session factory bound to a
+    rolled-back connection; everything else gets a pooled engine from the settings."""
+    settings = settings or load_settings()
+    engine = None
+    if session_factory is None:
+        engine = make_engine(settings.effective_database_url)
+        session_factory = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Vigil",
+        version=__version__,
+        description="Protecting human rights defenders threatened because of business activity.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory
+    app.add_middleware(VigilHTTPMiddleware)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (system, public_views, public_api, account_views, incident_views,
+                   incident_api):
+        app.include_router(module.router)
+    logging.getLogger("vigil").setLevel(settings.log_level.upper())
+    return app

@@ -1,0 +1,188 @@
+"""``vigil``: the command line. User mistakes print one clear line and exit non-zero;
+tracebacks are for bugs only."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from vigil import __version__
+from vigil.core.config import ConfigError, Settings, load_settings
+from vigil.core.db import make_engine, make_sessionmaker, session_scope
+from vigil.core.errors import VigilError
+
+app = typer.Typer(
+    help="Vigil: protect human rights defenders threatened because of business activity.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema and migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Fictional demonstration data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(demo_app, name="demo")
+
+
+class UserError(Exception):
+    """A mistake on the command line: shown as one line, exit status 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vigil {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Vigil command line."""
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the web application (no access log with client addresses)."""
+    import uvicorn
+
+    from vigil.app import create_app
+
+    settings = _settings()
+    _require_migrated(settings)
+    typer.echo(f"Vigil listening on http://{host}:{port}")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=False,  # uvicorn's access log prints client addresses; ours does not
+        proxy_headers=False,
+        server_header=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _require_migrated(settings: Settings) -> None:
+    from vigil.core.migrations import current_revision, head_revision
+
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    if current != head_revision(url):
+        raise UserError("The database is not up to date: run `vigil db upgrade` first.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database to the latest schema and seed the vocabularies."""
+    from vigil.core.migrations import upgrade
+    from vigil.vocabularies.service import seed_vocabularies
+
+    settings = _settings()
+    upgrade(settings.effective_database_url, revision)
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        inserted = seed_vocabularies(session)
+    engine.dispose()
+    typer.echo(f"Database at revision {revision}; {inserted} vocabulary terms added.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
+    """Migrate the database back to an earlier revision."""
+    from vigil.core.migrations import downgrade
+
+    downgrade(_settings().effective_database_url, revision)
+    typer.echo(f"Database at revision {revision}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at, and whether it is the latest."""
+    from vigil.core.migrations import current_revision, head_revision
+
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision(settings.effective_database_url)
+    state = "up to date" if current == head else f"behind (latest is {head})"
+    typer.echo(f"{current or 'empty'} — {state}")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-mail address used to sign in.")],
+    role: Annotated[str, typer.Option(help="coordinator, analyst or auditor.")],
+    org: Annotated[str, typer.Option(help="Organisation slug.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Create a staff user and print a one-time enrolment link."""
+    from vigil.accounts.service import create_user
+    from vigil.organisations.service import get_organisation_by_slug
+
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            organisation = get_organisation_by_slug(session, slug=org)
+            user, token = create_user(
+                session, email=email, role=role, organisation=organisation, display_name=name,
+                enrolment_valid_hours=settings.enrolment_valid_hours,
+            )
+            email = user.email
+    finally:
+        engine.dispose()
+    typer.echo(f"Created {email} ({role}, {org}).")
+    typer.echo(f"One-time enrolment link (valid {settings.enrolment_valid_hours} h):")
+    typer.echo(f"{settings.base_url.rstrip('/')}/enrol/{token}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load fictional demo data (idempotent: a second run changes nothing)."""
+    from vigil.demo.loader import load_demo
+
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            report = load_demo(session, settings=settings)
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        typer.echo(line)
+
+
+def main() -> None:
+    """Entry point: run the Typer app, turning user mistakes into one line on stderr."""
+    try:
+        app()
+    except (UserError, VigilError, ConfigError) as error:
+        typer.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    except (OperationalError, ProgrammingError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        typer.echo(f"Error: the database could not be used ({reason}). "
+                   "Check VIGIL_DATABASE_URL and run `vigil db upgrade`.", err=True)
+        sys.exit(2)

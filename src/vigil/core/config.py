@@ -1,0 +1,94 @@
+"""Settings, read once from ``VIGIL_*`` environment variables and passed in explicitly.
+
+Nothing in Vigil reads the environment at import time: entry points call :func:`load_settings`
+and hand the frozen object to ``create_app`` / the CLI commands, and tests build ``Settings``
+directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting has a safe default; each one is documented in README.md (tests check it)."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", frozen=True, extra="ignore")
+
+    env: Environment = Environment.development
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    cookie_secure: bool = True
+    session_idle_minutes: int = Field(default=60, ge=5)
+    session_max_hours: int = Field(default=12, ge=1)
+    enrolment_valid_hours: int = Field(default=72, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    default_locale: str = "en"
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        """SQLite under ``data_dir`` unless ``VIGIL_DATABASE_URL`` says otherwise."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigil.db').as_posix()}"
+
+    @property
+    def secret(self) -> bytes:
+        if self.secret_key is None:
+            raise RuntimeError("settings were not loaded with load_settings(): no secret key")
+        return self.secret_key.get_secret_value().encode()
+
+
+def _read_or_create_secret(data_dir: Path) -> str:
+    """Generate a random secret into ``data_dir`` on first run (mode 0600), never a fixed default."""
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (plus overrides), with a secret key guaranteed present."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if settings.secret_key is None:
+        if settings.env is Environment.production and not (
+            settings.data_dir / SECRET_KEY_FILE
+        ).exists():
+            raise ConfigError(
+                "VIGIL_SECRET_KEY is not set and no secret exists under VIGIL_DATA_DIR; "
+                "in production create one deliberately (e.g. run `vigil db upgrade` once "
+                "with VIGIL_ENV=development) or set VIGIL_SECRET_KEY."
+            )
+        secret = _read_or_create_secret(settings.data_dir)
+        settings = settings.model_copy(update={"secret_key": SecretStr(secret)})
+    if len(settings.secret) < 32:
+        raise ConfigError("VIGIL_SECRET_KEY must be at least 32 characters long.")
+    return settings
+
+
+class ConfigError(Exception):
+    """A configuration mistake the operator must fix; shown as one line, never a traceback."""

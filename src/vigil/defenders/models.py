@@ -1,0 +1,47 @@
+"""Defenders: the people, groups and communities Vigil exists to protect.
+
+``name`` is sensitive (the intake issue puts it under envelope encryption); only ``alias`` may
+ever be shown outside the organisation, and only with recorded consent (casework issue).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vigil.core.db import Base, utcnow
+from vigil.vocabularies.models import VocabularyTerm
+
+
+class DefenderKind(StrEnum):
+    person = "person"
+    group = "group"
+    community = "community"
+    organisation = "organisation"
+
+
+defender_types = Table(
+    "defender_types",
+    Base.metadata,
+    Column("defender_id", ForeignKey("defenders.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("vocabulary_terms.id"), primary_key=True),
+)
+
+
+class Defender(Base):
+    __tablename__ = "defenders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default=DefenderKind.person)
+    name: Mapped[str | None] = mapped_column(String(300))
+    alias: Mapped[str] = mapped_column(String(120))
+    gender: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    types: Mapped[list[VocabularyTerm]] = relationship(secondary=defender_types)

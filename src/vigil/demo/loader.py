@@ -1,0 +1,148 @@
+"""``vigil demo load``: the fictional world, idempotently (a second run adds nothing).
+
+Demo staff accounts get random passwords and TOTP seeds, written once to
+``<data_dir>/demo-credentials.txt`` (mode 0600): no fixed password exists anywhere in code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.accounts.models import Membership, Role, User
+from vigil.companies.models import Project
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.security import hash_password, new_totp_secret
+from vigil.companies.service import (
+    CompanyIn,
+    ProjectIn,
+    RelationshipIn,
+    get_company_by_key,
+    upsert_company,
+    upsert_project,
+    upsert_relationship,
+)
+from vigil.defenders.service import record_defender
+from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
+from vigil.demo.incidents import DemoIncident, generate_incidents
+from vigil.incidents.schemas import (
+    ActCreate,
+    IncidentCreate,
+    InvolvementCreate,
+    SourceCreate,
+)
+from vigil.incidents.service import find_incident_by_ref, record_incident
+from vigil.organisations.service import ensure_organisation
+from vigil.vocabularies.service import seed_vocabularies
+
+ORGANISATIONS = [
+    ("red-andina", "Red Andina de Protección (demo)", "CO"),
+    ("mekong-watch", "Mekong & Delta Rights Watch (demo)", "TH"),
+]
+CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+    credentials: list[str] = field(default_factory=list)
+
+    def add(self, what: str, created: bool) -> None:
+        self.created[what] = self.created.get(what, 0) + int(created)
+
+    def lines(self) -> list[str]:
+        summary = ", ".join(f"{n} {what}" for what, n in self.created.items())
+        lines = [f"Demo data loaded; newly created: {summary or 'nothing'}."]
+        lines += self.credentials
+        return lines
+
+
+def load_demo(session: Session, *, settings: Settings) -> DemoReport:
+    report = DemoReport()
+    report.created["vocabulary terms"] = seed_vocabularies(session)
+    orgs = {slug: ensure_organisation(session, slug=slug, name=name, country=country)
+            for slug, name, country in ORGANISATIONS}
+    _load_registry(session, report)
+    for item in generate_incidents():
+        report.add("incidents", _load_incident(session, orgs[item.organisation].id, item))
+    _load_users(session, settings, orgs, report)
+    return report
+
+
+def _load_registry(session: Session, report: DemoReport) -> None:
+    for key, name, form, jurisdiction, kind, sectors, identifiers, aliases in COMPANIES:
+        _company, created = upsert_company(session, data=CompanyIn(
+            key=f"demo:{key}", name=name, legal_form=form, jurisdiction=jurisdiction,
+            actor_kind=kind, sectors=sectors, identifiers=identifiers, aliases=aliases))
+        report.add("companies", created)
+    for key, name, kind, country, region, operator, sector, fpic in PROJECTS:
+        _project, created = upsert_project(session, data=ProjectIn(
+            key=f"demo:{key}", name=name, kind=kind, country=country, region=region,
+            operator_key=f"demo:{operator}", sector=sector, fpic_status=fpic))
+        report.add("projects", created)
+    for key, kind, source, target, percentage, tier, provenance in RELATIONSHIPS:
+        target_kind, _, target_key = target.rpartition(":")
+        _edge, created = upsert_relationship(session, data=RelationshipIn(
+            key=f"demo:{key}", kind=kind, from_company_key=f"demo:{source}",
+            to_company_key=None if target_kind else f"demo:{target_key}",
+            to_project_key=f"demo:{target_key}" if target_kind == "project" else None,
+            to_country=target_key if target_kind == "country" else None,
+            percentage=percentage, tier=tier, source=provenance))
+        report.add("relationships", created)
+
+
+def _load_incident(session: Session, org_id: int, item: DemoIncident) -> bool:
+    if find_incident_by_ref(session, org_id=org_id, external_ref=item.ref) is not None:
+        return False
+    project_key = f"demo:{item.project_key}"
+    project = next(p for p in PROJECTS if p[0] == item.project_key)
+    operator = get_company_by_key(session, key=f"demo:{project[5]}")
+    project_row = session.scalar(select(Project).where(Project.key == project_key))
+    defender = record_defender(session, org_id=org_id, alias=item.defender_alias,
+                               kind=item.defender_kind, name=item.defender_name,
+                               type_codes=[item.defender_type])
+    record_incident(session, org_id=org_id, data=IncidentCreate(
+        external_ref=item.ref, title=item.title, summary=item.summary,
+        occurred_on=item.occurred_on, date_precision=item.precision, country=item.country,
+        region=item.region, status=item.status, sector=project[6],
+        project_id=project_row.id if project_row else None,
+        acts=[ActCreate(attack_type=item.attack_type, victim_id=defender.id, involvements=[
+            InvolvementCreate(perpetrator_type=item.perpetrator_type, degree=item.degree,
+                              company_id=operator.id)])],
+        sources=[SourceCreate(kind=item.source_kind, reliability=item.reliability,
+                              description="Fictional demo source")],
+    ))
+    return True
+
+
+def _load_users(session: Session, settings: Settings, orgs: dict, report: DemoReport) -> None:  # type: ignore[type-arg]
+    lines: list[str] = []
+    for slug, organisation in orgs.items():
+        for role in (Role.coordinator, Role.analyst):
+            email = f"{role}@{slug}.example"
+            if session.scalar(select(User).where(User.email == email)) is not None:
+                continue
+            password = secrets.token_urlsafe(12)
+            secret = new_totp_secret()
+            user = User(email=email, display_name=f"Demo {role} ({organisation.name})",
+                        password_hash=hash_password(password), totp_secret=secret,
+                        enrolled_at=utcnow() - timedelta(days=1))
+            session.add(user)
+            session.flush()
+            session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
+            lines.append(f"{email}  password: {password}  TOTP secret: {secret}")
+            report.add("users", True)
+    path = settings.data_dir / CREDENTIALS_FILE
+    if lines:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as handle:
+            handle.write("\n".join(lines) + "\n")
+    if path.exists():
+        report.credentials.append(f"Demo sign-in details (fictional staff): {path}")

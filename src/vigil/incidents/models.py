@@ -1,0 +1,158 @@
+"""Incidents (HURIDOCS "events"), their acts, the perpetrators' involvement and sources."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vigil.companies.models import Company, Project
+from vigil.core.db import Base, utcnow
+from vigil.defenders.models import Defender
+from vigil.vocabularies.models import VocabularyTerm
+
+
+class IncidentStatus(StrEnum):
+    received = "received"
+    triage = "triage"
+    verified = "verified"
+    active = "active"
+    monitoring = "monitoring"
+    resolved = "resolved"
+    closed = "closed"
+    rejected = "rejected"
+    duplicate = "duplicate"
+
+
+#: Statuses whose incidents may be counted in public aggregates (verified or later).
+PUBLIC_STATUSES = (
+    IncidentStatus.verified,
+    IncidentStatus.active,
+    IncidentStatus.monitoring,
+    IncidentStatus.resolved,
+    IncidentStatus.closed,
+)
+
+
+class DatePrecision(StrEnum):
+    day = "day"
+    month = "month"
+    year = "year"
+
+
+class Degree(StrEnum):
+    direct = "direct"
+    instigator = "instigator"
+    complicit = "complicit"
+    alleged = "alleged"
+
+
+class Reliability(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_ref"),
+        Index("ix_incidents_org_status", "organisation_id", "status"),
+        Index("ix_incidents_status_country", "status", "country"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    #: Identifier in the system the record came from (imports, demo data); unique per tenant.
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    occurred_on: Mapped[date | None]
+    date_precision: Mapped[str] = mapped_column(String(8), default=DatePrecision.day)
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(120))
+    #: Village or exact place: private, never published.
+    place: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.received)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("vocabulary_terms.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    acts: Mapped[list[Act]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="Act.id"
+    )
+    sources: Mapped[list[Source]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="Source.id"
+    )
+    project: Mapped[Project | None] = relationship()
+    sector: Mapped[VocabularyTerm | None] = relationship()
+
+
+class Act(Base):
+    """One thing done to one victim."""
+
+    __tablename__ = "acts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    attack_type_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_terms.id"), index=True)
+    victim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("defenders.id", ondelete="SET NULL"), index=True
+    )
+    occurred_on: Mapped[date | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="acts")
+    attack_type: Mapped[VocabularyTerm] = relationship()
+    victim: Mapped[Defender | None] = relationship()
+    involvements: Mapped[list[Involvement]] = relationship(
+        back_populates="act", cascade="all, delete-orphan", order_by="Involvement.id"
+    )
+
+
+class Involvement(Base):
+    """A perpetrator's role in an act, optionally tied to a company or project."""
+
+    __tablename__ = "involvements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
+    perpetrator_type_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_terms.id"))
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    degree: Mapped[str] = mapped_column(String(20), default=Degree.alleged)
+
+    act: Mapped[Act] = relationship(back_populates="involvements")
+    perpetrator_type: Mapped[VocabularyTerm] = relationship()
+    company: Mapped[Company | None] = relationship()
+    project: Mapped[Project | None] = relationship()
+
+
+class Source(Base):
+    """How we know: a direct report, a media article, a partner NGO, a court record."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    reliability: Mapped[str] = mapped_column(String(10), default=Reliability.medium)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(Text, default="")
+    received_on: Mapped[date | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="sources")

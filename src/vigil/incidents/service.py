@@ -1,0 +1,172 @@
+"""Incident rules. Every query is scoped to the caller's organisation: an incident of another
+organisation is reported as missing, never as forbidden (no existence oracle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from vigil.core.audit import record_event
+from vigil.core.errors import Invalid, NotFound
+from vigil.defenders.models import Defender
+from vigil.incidents.models import (
+    Act,
+    DatePrecision,
+    Degree,
+    Incident,
+    IncidentStatus,
+    Involvement,
+    Reliability,
+    Source,
+)
+from vigil.incidents.schemas import IncidentCreate
+from vigil.vocabularies.service import get_term
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[Incident]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_incidents(
+    session: Session,
+    *,
+    org_id: int,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> IncidentPage:
+    if status is not None and status not in IncidentStatus.__members__:
+        raise Invalid(f"Unknown status {status!r}.")
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PAGE_SIZE)
+    conditions = [Incident.organisation_id == org_id]
+    if status:
+        conditions.append(Incident.status == status)
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    items = session.scalars(
+        select(Incident)
+        .where(*conditions)
+        .options(selectinload(Incident.acts).selectinload(Act.attack_type))
+        .order_by(Incident.occurred_on.desc().nulls_last(), Incident.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return IncidentPage(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def get_incident(
+    session: Session, *, org_id: int, incident_id: int, actor_user_id: int | None = None
+) -> Incident:
+    """Load one incident with everything the case view shows, and audit the access."""
+    incident = session.scalar(
+        select(Incident)
+        .where(Incident.id == incident_id, Incident.organisation_id == org_id)
+        .options(
+            selectinload(Incident.acts).selectinload(Act.attack_type),
+            selectinload(Incident.acts).selectinload(Act.victim),
+            selectinload(Incident.acts)
+            .selectinload(Act.involvements)
+            .selectinload(Involvement.company),
+            selectinload(Incident.sources),
+        )
+    )
+    if incident is None:
+        raise NotFound("No such incident.")
+    record_event(
+        session,
+        action="incident.viewed",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="incident",
+        object_id=incident.id,
+    )
+    return incident
+
+
+def _check_choice(value: str, allowed: type, what: str) -> str:
+    if value not in allowed.__members__:  # type: ignore[attr-defined]
+        raise Invalid(f"Unknown {what} {value!r}.")
+    return value
+
+
+def record_incident(
+    session: Session, *, org_id: int, data: IncidentCreate, actor_user_id: int | None = None
+) -> Incident:
+    """Store a structured incident with its acts and sources for one organisation.
+
+    Victims must be defenders of the same organisation (tenancy holds inside a case too)."""
+    if len(data.country) != 2 or not data.country.isalpha():
+        raise Invalid("Country must be an ISO 3166-1 alpha-2 code, e.g. CO.")
+    incident = Incident(
+        organisation_id=org_id,
+        external_ref=data.external_ref,
+        title=data.title.strip(),
+        summary=data.summary,
+        occurred_on=data.occurred_on,
+        date_precision=_check_choice(data.date_precision, DatePrecision, "date precision"),
+        country=data.country.upper(),
+        region=data.region,
+        place=data.place,
+        status=_check_choice(data.status, IncidentStatus, "status"),
+        project_id=data.project_id,
+        sector=get_term(session, vocabulary="sector", code=data.sector) if data.sector else None,
+    )
+    if not incident.title:
+        raise Invalid("An incident needs a title.")
+    for act_in in data.acts:
+        if act_in.victim_id is not None:
+            victim = session.get(Defender, act_in.victim_id)
+            if victim is None or victim.organisation_id != org_id:
+                raise NotFound("No such defender.")
+        act = Act(
+            attack_type=get_term(session, vocabulary="attack_type", code=act_in.attack_type),
+            victim_id=act_in.victim_id,
+            occurred_on=act_in.occurred_on or data.occurred_on,
+        )
+        for inv in act_in.involvements:
+            act.involvements.append(
+                Involvement(
+                    perpetrator_type=get_term(
+                        session, vocabulary="perpetrator_type", code=inv.perpetrator_type
+                    ),
+                    degree=_check_choice(inv.degree, Degree, "degree of involvement"),
+                    company_id=inv.company_id,
+                    project_id=inv.project_id,
+                )
+            )
+        incident.acts.append(act)
+    for source_in in data.sources:
+        incident.sources.append(
+            Source(
+                kind=source_in.kind,
+                reliability=_check_choice(source_in.reliability, Reliability, "reliability"),
+                url=source_in.url,
+                description=source_in.description,
+                received_on=source_in.received_on,
+            )
+        )
+    session.add(incident)
+    session.flush()
+    record_event(session, action="incident.recorded", organisation_id=org_id,
+                 actor_user_id=actor_user_id, object_type="incident", object_id=incident.id)
+    return incident
+
+
+def find_incident_by_ref(session: Session, *, org_id: int, external_ref: str) -> Incident | None:
+    return session.scalar(
+        select(Incident).where(
+            Incident.organisation_id == org_id, Incident.external_ref == external_ref
+        )
+    )

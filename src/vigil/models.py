@@ -1,0 +1,12 @@
+"""Imports every ORM model so ``Base.metadata`` is complete (for Alembic and the app)."""
+
+from vigil.accounts import models as accounts  # noqa: F401
+from vigil.companies import models as companies  # noqa: F401
+from vigil.core import audit  # noqa: F401
+from vigil.core.db import Base
+from vigil.defenders import models as defenders  # noqa: F401
+from vigil.incidents import models as incidents  # noqa: F401
+from vigil.organisations import models as organisations  # noqa: F401
+from vigil.vocabularies import models as vocabularies  # noqa: F401
+
+metadata = Base.metadata

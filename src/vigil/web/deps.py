@@ -1,0 +1,28 @@
+"""Dependencies shared by every surface."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vigil.core.config import Settings
+from vigil.core.db import get_session
+
+#: One transaction per request, committed before the response is sent.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_from_app(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths may be redirect targets (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

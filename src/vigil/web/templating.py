@@ -1,0 +1,87 @@
+"""One Jinja2 environment for every surface: autoescaping, Babel gettext, and the helpers
+templates need (CSRF field, country names, dates) in the request's locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
+
+from vigil.core import i18n
+from vigil.core.security import csrf_token_for
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(i18n.current_locale.get()).territories.get(code.upper(), code.upper())
+
+
+def localised_date(value: date | datetime | None, precision: str = "day") -> str:
+    if value is None:
+        return ""
+    locale = i18n.current_locale.get()
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium", locale=locale)
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return format_date(value, "MMMM y", locale=locale)
+    return format_date(value, "medium", locale=locale)
+
+
+def localised_number(value: float | int) -> str:
+    return format_decimal(value, locale=i18n.current_locale.get())
+
+
+def is_htmx(request: Request) -> bool:
+    """HTMX requests get the page's fragment only (same URL, same handler)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def _csrf_token(request: Request) -> str:
+    return csrf_token_for(request.app.state.settings.secret, request.state.browser_token)
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals.update(
+        csrf_token=_csrf_token,
+        locales=i18n.LOCALES,
+        locale_names=i18n.LOCALE_NAMES,
+        current_locale=i18n.current_locale.get,
+        is_htmx=is_htmx,
+    )
+    env.filters.update(country=country_name, ldate=localised_date, number=localised_number)
+    return env
+
+
+templates = Jinja2Templates(env=build_environment())
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
