@@ -1,0 +1,111 @@
+"""Shared fixtures: every database test runs on SQLite *and* PostgreSQL, inside a transaction
+that is rolled back at the end (SQLAlchemy's "join an external transaction" recipe)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.app import create_app
+from vigil.core.config import Environment, Settings
+from vigil.core.db import make_engine, session_scope
+from vigil.core.migrations import upgrade
+from vigil.vocabularies.service import seed_vocabularies
+
+PG_ADMIN = os.environ.get("VIGIL_TEST_PG_ADMIN", "host=127.0.0.1 user=postgres dbname=postgres")
+PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "postgres@127.0.0.1:5432")
+
+
+def pg_database_name(suffix: str = "") -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"vigil_test{('_' + worker) if worker else ''}{suffix}"
+
+
+def create_pg_database(name: str) -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://{PG_HOST}/{name}"
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, vocabulary-seeded database of each kind, made for this test run only."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vigil.db'}"
+        name = None
+    else:
+        name = pg_database_name()
+        url = create_pg_database(name)
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(sessionmaker(engine)) as session:
+        seed_vocabularies(session)
+    engine.dispose()
+    yield url
+    if name:
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator:  # type: ignore[type-arg]
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session_factory(connection) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                        expire_on_commit=False)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(
+        env=Environment.test,
+        data_dir=tmp_path / "var",
+        database_url=db_url,
+        secret_key=secrets.token_urlsafe(48),
+        base_url="https://vigil.test",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    return create_app(settings, session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    # https: the session cookies are Secure, as in production.
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield client

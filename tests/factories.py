@@ -1,0 +1,89 @@
+"""Test data builders shared by the domain test folders."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import pyotp
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from vigil.accounts.models import Membership, User
+from vigil.core.db import utcnow
+from vigil.core.security import hash_password
+from vigil.defenders.service import record_defender
+from vigil.incidents.models import Incident
+from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
+from vigil.incidents.service import record_incident
+from vigil.organisations.models import Organisation
+from vigil.organisations.service import ensure_organisation
+
+
+@dataclass
+class StaffAccount:
+    user: User
+    password: str
+    totp_secret: str
+
+    def code(self) -> str:
+        return pyotp.TOTP(self.totp_secret).now()
+
+
+def make_org(session: Session, slug: str | None = None) -> Organisation:
+    slug = slug or f"org-{secrets.token_hex(4)}"
+    return ensure_organisation(session, slug=slug, name=f"Organisation {slug}")
+
+
+def make_staff(session: Session, org: Organisation, role: str = "analyst") -> StaffAccount:
+    password = secrets.token_urlsafe(16)
+    totp_secret = pyotp.random_base32()
+    user = User(email=f"{role}-{secrets.token_hex(4)}@{org.slug}.example", display_name=role,
+                password_hash=hash_password(password), totp_secret=totp_secret,
+                enrolled_at=utcnow())
+    session.add(user)
+    session.flush()
+    session.add(Membership(user_id=user.id, organisation_id=org.id, role=role))
+    session.flush()
+    return StaffAccount(user=user, password=password, totp_secret=totp_secret)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, account: StaffAccount) -> None:
+    """The real two-step flow: password form, then TOTP form."""
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"email": account.user.email,
+                                           "password": account.password, "csrf_token": token})
+    assert response.status_code == 303, response.text
+    token = csrf_from(client.get(response.headers["location"]).text)
+    response = client.post("/login/code", data={"code": account.code(), "csrf_token": token})
+    assert response.status_code == 303, response.text
+
+
+def make_incident(
+    session: Session,
+    org: Organisation,
+    *,
+    title: str = "Threat against a land defender",
+    country: str = "CO",
+    status: str = "verified",
+    attack_type: str = "death_threat",
+    company_id: int | None = None,
+) -> Incident:
+    victim = record_defender(session, org_id=org.id, alias="Defender A", name="Hidden Name",
+                             type_codes=["land_environment"])
+    return record_incident(session, org_id=org.id, data=IncidentCreate(
+        title=title, summary="What happened.", occurred_on=date(2026, 3, 14), country=country,
+        region="Cauca", status=status,
+        acts=[ActCreate(attack_type=attack_type, victim_id=victim.id, involvements=[
+            InvolvementCreate(perpetrator_type="private_security", degree="direct",
+                              company_id=company_id)])],
+        sources=[SourceCreate(kind="direct_report", reliability="high")],
+    ))
