@@ -42,7 +42,9 @@ def drop_pg_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, vocabulary-seeded database of each kind, made for this test run only."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vigil.db'}"
@@ -78,8 +80,9 @@ def connection(engine: Engine) -> Iterator:  # type: ignore[type-arg]
 
 @pytest.fixture
 def session_factory(connection) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                        expire_on_commit=False)
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
 
 
 @pytest.fixture

@@ -40,9 +40,13 @@ def make_org(session: Session, slug: str | None = None) -> Organisation:
 def make_staff(session: Session, org: Organisation, role: str = "analyst") -> StaffAccount:
     password = secrets.token_urlsafe(16)
     totp_secret = pyotp.random_base32()
-    user = User(email=f"{role}-{secrets.token_hex(4)}@{org.slug}.example", display_name=role,
-                password_hash=hash_password(password), totp_secret=totp_secret,
-                enrolled_at=utcnow())
+    user = User(
+        email=f"{role}-{secrets.token_hex(4)}@{org.slug}.example",
+        display_name=role,
+        password_hash=hash_password(password),
+        totp_secret=totp_secret,
+        enrolled_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     session.add(Membership(user_id=user.id, organisation_id=org.id, role=role))
@@ -59,8 +63,10 @@ def csrf_from(html: str) -> str:
 def sign_in(client: TestClient, account: StaffAccount) -> None:
     """The real two-step flow: password form, then TOTP form."""
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": account.user.email,
-                                           "password": account.password, "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"email": account.user.email, "password": account.password, "csrf_token": token},
+    )
     assert response.status_code == 303, response.text
     token = csrf_from(client.get(response.headers["location"]).text)
     response = client.post("/login/code", data={"code": account.code(), "csrf_token": token})
@@ -77,13 +83,36 @@ def make_incident(
     attack_type: str = "death_threat",
     company_id: int | None = None,
 ) -> Incident:
-    victim = record_defender(session, org_id=org.id, alias="Defender A", name="Hidden Name",
-                             type_codes=["land_environment"])
-    return record_incident(session, org_id=org.id, data=IncidentCreate(
-        title=title, summary="What happened.", occurred_on=date(2026, 3, 14), country=country,
-        region="Cauca", status=status,
-        acts=[ActCreate(attack_type=attack_type, victim_id=victim.id, involvements=[
-            InvolvementCreate(perpetrator_type="private_security", degree="direct",
-                              company_id=company_id)])],
-        sources=[SourceCreate(kind="direct_report", reliability="high")],
-    ))
+    victim = record_defender(
+        session,
+        org_id=org.id,
+        alias="Defender A",
+        name="Hidden Name",
+        type_codes=["land_environment"],
+    )
+    return record_incident(
+        session,
+        org_id=org.id,
+        data=IncidentCreate(
+            title=title,
+            summary="What happened.",
+            occurred_on=date(2026, 3, 14),
+            country=country,
+            region="Cauca",
+            status=status,
+            acts=[
+                ActCreate(
+                    attack_type=attack_type,
+                    victim_id=victim.id,
+                    involvements=[
+                        InvolvementCreate(
+                            perpetrator_type="private_security",
+                            degree="direct",
+                            company_id=company_id,
+                        )
+                    ],
+                )
+            ],
+            sources=[SourceCreate(kind="direct_report", reliability="high")],
+        ),
+    )

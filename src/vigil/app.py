@@ -57,8 +57,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(VigilError)
     async def _domain_error(request: Request, exc: VigilError) -> Response:
-        status = next((code for kind, code in STATUS_FOR_ERROR.items()
-                       if isinstance(exc, kind)), 400)
+        status = next(
+            (code for kind, code in STATUS_FOR_ERROR.items() if isinstance(exc, kind)), 400
+        )
         return _error_response(request, status, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
@@ -108,8 +109,7 @@ def create_app(
     app.add_middleware(VigilHTTPMiddleware)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (system, public_views, public_api, account_views, incident_views,
-                   incident_api):
+    for module in (system, public_views, public_api, account_views, incident_views, incident_api):
         app.include_router(module.router)
     logging.getLogger("vigil").setLevel(settings.log_level.upper())
     return app

@@ -60,18 +60,20 @@ def serve(
     import uvicorn
 
     from vigil.app import create_app
+    from vigil.core.logs import configure_logging
 
     settings = _settings()
     _require_migrated(settings)
+    configure_logging(settings)
     typer.echo(f"Vigil listening on http://{host}:{port}")
     uvicorn.run(
         create_app(settings),
+        log_config=None,  # keep configure_logging's handlers (no client addresses)
         host=host,
         port=port,
         access_log=False,  # uvicorn's access log prints client addresses; ours does not
         proxy_headers=False,
         server_header=False,
-        log_level=settings.log_level.lower(),
     )
 
 
@@ -106,7 +108,9 @@ def db_upgrade(
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+) -> None:
     """Migrate the database back to an earlier revision."""
     from vigil.core.migrations import downgrade
 
@@ -147,7 +151,11 @@ def users_create(
         with session_scope(make_sessionmaker(engine)) as session:
             organisation = get_organisation_by_slug(session, slug=org)
             user, token = create_user(
-                session, email=email, role=role, organisation=organisation, display_name=name,
+                session,
+                email=email,
+                role=role,
+                organisation=organisation,
+                display_name=name,
                 enrolment_valid_hours=settings.enrolment_valid_hours,
             )
             email = user.email
@@ -183,6 +191,9 @@ def main() -> None:
         sys.exit(2)
     except (OperationalError, ProgrammingError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        typer.echo(f"Error: the database could not be used ({reason}). "
-                   "Check VIGIL_DATABASE_URL and run `vigil db upgrade`.", err=True)
+        typer.echo(
+            f"Error: the database could not be used ({reason}). "
+            "Check VIGIL_DATABASE_URL and run `vigil db upgrade`.",
+            err=True,
+        )
         sys.exit(2)

@@ -77,7 +77,7 @@ class EnrolmentToken(Base):
 
 
 class SessionStage(StrEnum):
-    password_ok = "password_ok"  # first factor passed, waiting for the TOTP code
+    password_ok = "password_ok"  # noqa: S105 - first factor passed, waiting for the TOTP code
     active = "active"
 
 
@@ -89,9 +89,7 @@ class UserSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

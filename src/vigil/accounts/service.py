@@ -115,8 +115,13 @@ def complete_enrolment(
     user.enrolled_at = now
     enrolment.used_at = now
     session.flush()
-    record_event(session, action="user.enrolled", actor_user_id=user.id, object_type="user",
-                 object_id=user.id)
+    record_event(
+        session,
+        action="user.enrolled",
+        actor_user_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
     return user
 
 

@@ -101,8 +101,9 @@ def check_password(
     password_hash = user.password_hash if user is not None else None
     if not verify_password(password_hash, password) or user is None or not user.is_active:
         _record_failure(session, start, keys)
-        record_event(session, action="signin.failed",
-                     actor_user_id=user.id if user is not None else None)
+        record_event(
+            session, action="signin.failed", actor_user_id=user.id if user is not None else None
+        )
         raise Invalid("Wrong e-mail address or password.")
     if password_needs_rehash(password_hash or ""):
         user.password_hash = hash_password(password)
@@ -134,7 +135,9 @@ def check_code(
 ) -> UserSession:
     """Second factor: turns the half-open session into a full one with a new token (so a
     token seen before sign-in completes is worthless afterwards)."""
-    half = load_session(session, policy=policy, token=token, now=now, stage=SessionStage.password_ok)
+    half = load_session(
+        session, policy=policy, token=token, now=now, stage=SessionStage.password_ok
+    )
     if half is None:
         raise Forbidden("Your sign-in has expired. Start again.")
     user = half.user
@@ -144,8 +147,9 @@ def check_code(
     if row is not None and row.failures >= policy.max_account_failures:
         session.delete(half)
         raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
-    step = verify_totp(user.totp_secret or "", code, last_step=user.totp_last_step,
-                       at=now.timestamp())
+    step = verify_totp(
+        user.totp_secret or "", code, last_step=user.totp_last_step, at=now.timestamp()
+    )
     if step is None:
         _record_failure(session, start, keys)
         record_event(session, action="signin.code_failed", actor_user_id=user.id)
@@ -157,8 +161,12 @@ def check_code(
     half.last_seen_at = now
     half.expires_at = now + policy.max_age
     session.flush()
-    record_event(session, action="signin.succeeded", organisation_id=half.organisation_id,
-                 actor_user_id=user.id)
+    record_event(
+        session,
+        action="signin.succeeded",
+        organisation_id=half.organisation_id,
+        actor_user_id=user.id,
+    )
     half.token = new  # type: ignore[attr-defined]
     return half
 
@@ -198,7 +206,11 @@ def end_session(session: Session, *, token: str | None) -> None:
         select(UserSession).where(UserSession.token_hash == token_digest(token))
     )
     if user_session is not None:
-        record_event(session, action="signout", organisation_id=user_session.organisation_id,
-                     actor_user_id=user_session.user_id)
+        record_event(
+            session,
+            action="signout",
+            organisation_id=user_session.organisation_id,
+            actor_user_id=user_session.user_id,
+        )
         session.delete(user_session)
         session.flush()

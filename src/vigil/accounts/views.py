@@ -57,11 +57,21 @@ def login_submit(
 ) -> Response:
     policy = signin_policy(request.app.state.settings)
     try:
-        half = check_password(session, policy=policy, email=email, password=password,
-                              client=_client_key(request), now=utcnow())
+        half = check_password(
+            session,
+            policy=policy,
+            email=email,
+            password=password,
+            client=_client_key(request),
+            now=utcnow(),
+        )
     except (Invalid, Forbidden) as error:
-        return render(request, "accounts/login.html",
-                      {"error": str(error), "email": email, "next": safe_next(next)}, 400)
+        return render(
+            request,
+            "accounts/login.html",
+            {"error": str(error), "email": email, "next": safe_next(next)},
+            400,
+        )
     response = RedirectResponse(
         "/login/code?" + urlencode({"next": safe_next(next)}), status_code=303
     )
@@ -85,20 +95,31 @@ def code_submit(
     next: Annotated[str, Form()] = "/staff/incidents",
 ) -> Response:
     try:
-        full = check_code(session, policy=signin_policy(settings),
-                          token=request.cookies.get(PENDING_COOKIE, ""), code=code,
-                          client=_client_key(request), now=utcnow())
+        full = check_code(
+            session,
+            policy=signin_policy(settings),
+            token=request.cookies.get(PENDING_COOKIE, ""),
+            code=code,
+            client=_client_key(request),
+            now=utcnow(),
+        )
     except Invalid as error:
         return render(request, "accounts/code.html", {"error": str(error), "next": next}, 400)
     except Forbidden as error:
-        response = render(request, "accounts/login.html",
-                          {"error": str(error), "next": safe_next(next)}, 400)
+        response = render(
+            request, "accounts/login.html", {"error": str(error), "next": safe_next(next)}, 400
+        )
         response.delete_cookie(PENDING_COOKIE)
         return response
     response = RedirectResponse(safe_next(next, "/staff/incidents"), status_code=303)
     response.delete_cookie(PENDING_COOKIE)
-    _set_cookie(response, request, SESSION_COOKIE, full.token,  # type: ignore[attr-defined]
-                settings.session_max_hours * 3600)
+    _set_cookie(
+        response,
+        request,
+        SESSION_COOKIE,
+        full.token,  # type: ignore[attr-defined]
+        settings.session_max_hours * 3600,
+    )
     return response
 
 
@@ -110,8 +131,9 @@ def logout(request: Request, session: DbSession) -> Response:
     return response
 
 
-def _enrolment_page(request: Request, session: DbSession, token: str,
-                    error: str | None = None, status: int = 200) -> Response:
+def _enrolment_page(
+    request: Request, session: DbSession, token: str, error: str | None = None, status: int = 200
+) -> Response:
     try:
         enrolment = get_open_enrolment(session, token=token, now=utcnow())
     except NotFound as missing:
@@ -146,8 +168,14 @@ def enrol_submit(
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     try:
-        complete_enrolment(session, token=token, password=password,
-                           password_confirmation=password_confirmation, code=code, now=utcnow())
+        complete_enrolment(
+            session,
+            token=token,
+            password=password,
+            password_confirmation=password_confirmation,
+            code=code,
+            now=utcnow(),
+        )
     except Invalid as error:
         return _enrolment_page(request, session, token, str(error), 400)
     except NotFound as missing:

@@ -171,8 +171,9 @@ class CompanyRelationship(Base):
             " + CASE WHEN to_country IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
-        CheckConstraint("percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
-                        name="percentage_range"),
+        CheckConstraint(
+            "percentage IS NULL OR (percentage >= 0 AND percentage <= 100)", name="percentage_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

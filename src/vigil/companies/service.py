@@ -138,8 +138,9 @@ def upsert_relationship(
         key=data.key,
         kind=data.kind,
         from_company=get_company_by_key(session, key=data.from_company_key),
-        to_company=(get_company_by_key(session, key=data.to_company_key)
-                    if data.to_company_key else None),
+        to_company=(
+            get_company_by_key(session, key=data.to_company_key) if data.to_company_key else None
+        ),
         to_project=to_project,
         to_country=data.to_country,
         percentage=None if data.percentage is None else Decimal(str(data.percentage)),

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class Environment(StrEnum):
@@ -59,7 +59,8 @@ class Settings(BaseSettings):
 
 
 def _read_or_create_secret(data_dir: Path) -> str:
-    """Generate a random secret into ``data_dir`` on first run (mode 0600), never a fixed default."""
+    """Generate a random secret into ``data_dir`` on first run (mode 0600); never a fixed
+    default in code."""
     path = data_dir / SECRET_KEY_FILE
     if path.exists():
         return path.read_text().strip()
@@ -75,9 +76,10 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment (plus overrides), with a secret key guaranteed present."""
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if settings.secret_key is None:
-        if settings.env is Environment.production and not (
-            settings.data_dir / SECRET_KEY_FILE
-        ).exists():
+        if (
+            settings.env is Environment.production
+            and not (settings.data_dir / SECRET_KEY_FILE).exists()
+        ):
             raise ConfigError(
                 "VIGIL_SECRET_KEY is not set and no secret exists under VIGIL_DATA_DIR; "
                 "in production create one deliberately (e.g. run `vigil db upgrade` once "

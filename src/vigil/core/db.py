@@ -81,7 +81,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, **kwargs  # type: ignore[arg-type]
+            url,
+            connect_args={"check_same_thread": False},
+            **kwargs,  # type: ignore[arg-type]
         )
         _configure_sqlite(engine)
         return engine

@@ -41,6 +41,6 @@ def negotiate_locale(cookie_value: str | None, accept_language: str | None, defa
     return default if default in LOCALES else "en"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel's extractor looks for
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet (translated when shown)."""
     return message

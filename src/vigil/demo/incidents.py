@@ -10,41 +10,153 @@ from vigil.demo.catalogue import PROJECTS
 
 # attack type, perpetrator type, degree, defender type, defender kind, title template
 SCENARIOS = [
-    ("death_threat", "unknown", "alleged", "community_leader", "person",
-     "Death threat against a community leader opposing the {project}"),
-    ("threat_intimidation", "private_security", "direct", "land_environment", "person",
-     "Security guards intimidate land defenders near the {project}"),
-    ("judicial_civil_slapp", "company_staff", "direct", "land_environment", "person",
-     "Defamation lawsuit filed against a critic of the {project}"),
-    ("judicial_criminal", "judiciary_prosecutors", "instigator", "indigenous_peoples", "group",
-     "Criminal charges against protesters at the {project}"),
-    ("physical_assault", "police", "direct", "community_leader", "group",
-     "Protest against the {project} dispersed with force"),
-    ("smear_campaign", "company_staff", "alleged", "journalist", "person",
-     "Journalist reporting on the {project} labelled an enemy of development"),
-    ("surveillance", "private_security", "alleged", "ngo_staff", "organisation",
-     "NGO staff followed and photographed after meeting about the {project}"),
-    ("forced_eviction", "local_authorities", "complicit", "indigenous_peoples", "community",
-     "Families evicted from land claimed for the {project}"),
-    ("job_loss_anti_union", "company_staff", "direct", "trade_unionist", "person",
-     "Union organiser dismissed at the {project}"),
-    ("arbitrary_detention", "police", "direct", "land_environment", "person",
-     "Water defender detained without charge near the {project}"),
-    ("killing", "armed_groups", "alleged", "community_leader", "person",
-     "Community leader killed after opposing the {project}"),
-    ("digital_attack", "unknown", "alleged", "women_hrd", "person",
-     "Hacked accounts and doxxing of a woman defender campaigning on the {project}"),
+    (
+        "death_threat",
+        "unknown",
+        "alleged",
+        "community_leader",
+        "person",
+        "Death threat against a community leader opposing the {project}",
+    ),
+    (
+        "threat_intimidation",
+        "private_security",
+        "direct",
+        "land_environment",
+        "person",
+        "Security guards intimidate land defenders near the {project}",
+    ),
+    (
+        "judicial_civil_slapp",
+        "company_staff",
+        "direct",
+        "land_environment",
+        "person",
+        "Defamation lawsuit filed against a critic of the {project}",
+    ),
+    (
+        "judicial_criminal",
+        "judiciary_prosecutors",
+        "instigator",
+        "indigenous_peoples",
+        "group",
+        "Criminal charges against protesters at the {project}",
+    ),
+    (
+        "physical_assault",
+        "police",
+        "direct",
+        "community_leader",
+        "group",
+        "Protest against the {project} dispersed with force",
+    ),
+    (
+        "smear_campaign",
+        "company_staff",
+        "alleged",
+        "journalist",
+        "person",
+        "Journalist reporting on the {project} labelled an enemy of development",
+    ),
+    (
+        "surveillance",
+        "private_security",
+        "alleged",
+        "ngo_staff",
+        "organisation",
+        "NGO staff followed and photographed after meeting about the {project}",
+    ),
+    (
+        "forced_eviction",
+        "local_authorities",
+        "complicit",
+        "indigenous_peoples",
+        "community",
+        "Families evicted from land claimed for the {project}",
+    ),
+    (
+        "job_loss_anti_union",
+        "company_staff",
+        "direct",
+        "trade_unionist",
+        "person",
+        "Union organiser dismissed at the {project}",
+    ),
+    (
+        "arbitrary_detention",
+        "police",
+        "direct",
+        "land_environment",
+        "person",
+        "Water defender detained without charge near the {project}",
+    ),
+    (
+        "killing",
+        "armed_groups",
+        "alleged",
+        "community_leader",
+        "person",
+        "Community leader killed after opposing the {project}",
+    ),
+    (
+        "digital_attack",
+        "unknown",
+        "alleged",
+        "women_hrd",
+        "person",
+        "Hacked accounts and doxxing of a woman defender campaigning on the {project}",
+    ),
 ]
 
 GARMENT_SCENARIOS = [8, 5, 6, 1]  # indexes into SCENARIOS that fit factories
 
-FIRST_NAMES = ["Amaru", "Lucía", "Kofi", "Marisol", "Dewi", "Tomasa", "Nuru", "Rafael",
-               "Siti", "Joseph", "Ixchel", "Bich", "Ana Paula", "Chidi", "Esperanza", "Rahim"]
-LAST_NAMES = ["Quispe Ñaupa", "Mendoza Ortega", "Asante-Boateng", "Wulandari", "Okonjo",
-              "Tzul Ajú", "Nakhumicha", "Sokha", "Ferreira da Luz", "Begum", "Mbuyi", "Hossain"]
+FIRST_NAMES = [
+    "Amaru",
+    "Lucía",
+    "Kofi",
+    "Marisol",
+    "Dewi",
+    "Tomasa",
+    "Nuru",
+    "Rafael",
+    "Siti",
+    "Joseph",
+    "Ixchel",
+    "Bich",
+    "Ana Paula",
+    "Chidi",
+    "Esperanza",
+    "Rahim",
+]
+LAST_NAMES = [
+    "Quispe Ñaupa",
+    "Mendoza Ortega",
+    "Asante-Boateng",
+    "Wulandari",
+    "Okonjo",
+    "Tzul Ajú",
+    "Nakhumicha",
+    "Sokha",
+    "Ferreira da Luz",
+    "Begum",
+    "Mbuyi",
+    "Hossain",
+]
 
-STATUS_CYCLE = ["verified", "active", "monitoring", "resolved", "closed", "active", "verified",
-                "received", "triage", "rejected", "verified", "monitoring"]
+STATUS_CYCLE = [
+    "verified",
+    "active",
+    "monitoring",
+    "resolved",
+    "closed",
+    "active",
+    "verified",
+    "received",
+    "triage",
+    "rejected",
+    "verified",
+    "monitoring",
+]
 
 
 @dataclass(frozen=True)
@@ -99,7 +211,7 @@ STORY = DemoIncident(
 
 def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
     """The story incident plus ``count_per_project`` incidents per project (seeded RNG)."""
-    rng = random.Random(20261126)  # noqa: S311 - demo data, not security
+    rng = random.Random(20261126)
     incidents = [STORY]
     number = 0
     for project_key, project_name, kind, country, region, *_rest in PROJECTS:
@@ -134,8 +246,9 @@ def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
                     defender_kind=dkind,
                     defender_name=name if dkind == "person" else f"{region} {dkind} committee",
                     defender_alias=f"{dtype.replace('_', ' ').capitalize()} {number:03d}",
-                    source_kind=rng.choice(["direct_report", "partner_ngo", "media",
-                                            "court_record"]),
+                    source_kind=rng.choice(
+                        ["direct_report", "partner_ngo", "media", "court_record"]
+                    ),
                     reliability=rng.choice(["high", "medium", "medium", "low"]),
                 )
             )

@@ -16,9 +16,6 @@ from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, Role, User
 from vigil.companies.models import Project
-from vigil.core.config import Settings
-from vigil.core.db import utcnow
-from vigil.core.security import hash_password, new_totp_secret
 from vigil.companies.service import (
     CompanyIn,
     ProjectIn,
@@ -28,6 +25,9 @@ from vigil.companies.service import (
     upsert_project,
     upsert_relationship,
 )
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.security import hash_password, new_totp_secret
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
 from vigil.demo.incidents import DemoIncident, generate_incidents
@@ -66,8 +66,10 @@ class DemoReport:
 def load_demo(session: Session, *, settings: Settings) -> DemoReport:
     report = DemoReport()
     report.created["vocabulary terms"] = seed_vocabularies(session)
-    orgs = {slug: ensure_organisation(session, slug=slug, name=name, country=country)
-            for slug, name, country in ORGANISATIONS}
+    orgs = {
+        slug: ensure_organisation(session, slug=slug, name=name, country=country)
+        for slug, name, country in ORGANISATIONS
+    }
     _load_registry(session, report)
     for item in generate_incidents():
         report.add("incidents", _load_incident(session, orgs[item.organisation].id, item))
@@ -77,23 +79,51 @@ def load_demo(session: Session, *, settings: Settings) -> DemoReport:
 
 def _load_registry(session: Session, report: DemoReport) -> None:
     for key, name, form, jurisdiction, kind, sectors, identifiers, aliases in COMPANIES:
-        _company, created = upsert_company(session, data=CompanyIn(
-            key=f"demo:{key}", name=name, legal_form=form, jurisdiction=jurisdiction,
-            actor_kind=kind, sectors=sectors, identifiers=identifiers, aliases=aliases))
+        _company, created = upsert_company(
+            session,
+            data=CompanyIn(
+                key=f"demo:{key}",
+                name=name,
+                legal_form=form,
+                jurisdiction=jurisdiction,
+                actor_kind=kind,
+                sectors=sectors,
+                identifiers=identifiers,
+                aliases=aliases,
+            ),
+        )
         report.add("companies", created)
     for key, name, kind, country, region, operator, sector, fpic in PROJECTS:
-        _project, created = upsert_project(session, data=ProjectIn(
-            key=f"demo:{key}", name=name, kind=kind, country=country, region=region,
-            operator_key=f"demo:{operator}", sector=sector, fpic_status=fpic))
+        _project, created = upsert_project(
+            session,
+            data=ProjectIn(
+                key=f"demo:{key}",
+                name=name,
+                kind=kind,
+                country=country,
+                region=region,
+                operator_key=f"demo:{operator}",
+                sector=sector,
+                fpic_status=fpic,
+            ),
+        )
         report.add("projects", created)
     for key, kind, source, target, percentage, tier, provenance in RELATIONSHIPS:
         target_kind, _, target_key = target.rpartition(":")
-        _edge, created = upsert_relationship(session, data=RelationshipIn(
-            key=f"demo:{key}", kind=kind, from_company_key=f"demo:{source}",
-            to_company_key=None if target_kind else f"demo:{target_key}",
-            to_project_key=f"demo:{target_key}" if target_kind == "project" else None,
-            to_country=target_key if target_kind == "country" else None,
-            percentage=percentage, tier=tier, source=provenance))
+        _edge, created = upsert_relationship(
+            session,
+            data=RelationshipIn(
+                key=f"demo:{key}",
+                kind=kind,
+                from_company_key=f"demo:{source}",
+                to_company_key=None if target_kind else f"demo:{target_key}",
+                to_project_key=f"demo:{target_key}" if target_kind == "project" else None,
+                to_country=target_key if target_kind == "country" else None,
+                percentage=percentage,
+                tier=tier,
+                source=provenance,
+            ),
+        )
         report.add("relationships", created)
 
 
@@ -104,20 +134,50 @@ def _load_incident(session: Session, org_id: int, item: DemoIncident) -> bool:
     project = next(p for p in PROJECTS if p[0] == item.project_key)
     operator = get_company_by_key(session, key=f"demo:{project[5]}")
     project_row = session.scalar(select(Project).where(Project.key == project_key))
-    defender = record_defender(session, org_id=org_id, alias=item.defender_alias,
-                               kind=item.defender_kind, name=item.defender_name,
-                               type_codes=[item.defender_type])
-    record_incident(session, org_id=org_id, data=IncidentCreate(
-        external_ref=item.ref, title=item.title, summary=item.summary,
-        occurred_on=item.occurred_on, date_precision=item.precision, country=item.country,
-        region=item.region, status=item.status, sector=project[6],
-        project_id=project_row.id if project_row else None,
-        acts=[ActCreate(attack_type=item.attack_type, victim_id=defender.id, involvements=[
-            InvolvementCreate(perpetrator_type=item.perpetrator_type, degree=item.degree,
-                              company_id=operator.id)])],
-        sources=[SourceCreate(kind=item.source_kind, reliability=item.reliability,
-                              description="Fictional demo source")],
-    ))
+    defender = record_defender(
+        session,
+        org_id=org_id,
+        alias=item.defender_alias,
+        kind=item.defender_kind,
+        name=item.defender_name,
+        type_codes=[item.defender_type],
+    )
+    record_incident(
+        session,
+        org_id=org_id,
+        data=IncidentCreate(
+            external_ref=item.ref,
+            title=item.title,
+            summary=item.summary,
+            occurred_on=item.occurred_on,
+            date_precision=item.precision,
+            country=item.country,
+            region=item.region,
+            status=item.status,
+            sector=project[6],
+            project_id=project_row.id if project_row else None,
+            acts=[
+                ActCreate(
+                    attack_type=item.attack_type,
+                    victim_id=defender.id,
+                    involvements=[
+                        InvolvementCreate(
+                            perpetrator_type=item.perpetrator_type,
+                            degree=item.degree,
+                            company_id=operator.id,
+                        )
+                    ],
+                )
+            ],
+            sources=[
+                SourceCreate(
+                    kind=item.source_kind,
+                    reliability=item.reliability,
+                    description="Fictional demo source",
+                )
+            ],
+        ),
+    )
     return True
 
 
@@ -130,9 +190,13 @@ def _load_users(session: Session, settings: Settings, orgs: dict, report: DemoRe
                 continue
             password = secrets.token_urlsafe(12)
             secret = new_totp_secret()
-            user = User(email=email, display_name=f"Demo {role} ({organisation.name})",
-                        password_hash=hash_password(password), totp_secret=secret,
-                        enrolled_at=utcnow() - timedelta(days=1))
+            user = User(
+                email=email,
+                display_name=f"Demo {role} ({organisation.name})",
+                password_hash=hash_password(password),
+                totp_secret=secret,
+                enrolled_at=utcnow() - timedelta(days=1),
+            )
             session.add(user)
             session.flush()
             session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))

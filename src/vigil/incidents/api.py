@@ -23,15 +23,21 @@ def api_list_incidents(
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> IncidentList:
     """Incidents of the signed-in user's organisation, newest first."""
-    result = list_incidents(session, org_id=staff.organisation_id, status=status, page=page,
-                            per_page=per_page)
-    return IncidentList(items=[IncidentSummary.of(i) for i in result.items], total=result.total,
-                        page=result.page, per_page=result.per_page)
+    result = list_incidents(
+        session, org_id=staff.organisation_id, status=status, page=page, per_page=per_page
+    )
+    return IncidentList(
+        items=[IncidentSummary.of(i) for i in result.items],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+    )
 
 
 @router.get("/{incident_id}", name="incidents.api_read", response_model=IncidentRead)
 def api_read_incident(incident_id: int, session: DbSession, staff: CurrentStaff) -> IncidentRead:
     """One incident of the user's organisation (404 for any other organisation's)."""
-    incident = get_incident(session, org_id=staff.organisation_id, incident_id=incident_id,
-                            actor_user_id=staff.user_id)
+    incident = get_incident(
+        session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id
+    )
     return IncidentRead.of(incident)

@@ -64,9 +64,7 @@ class Incident(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     #: Identifier in the system the record came from (imports, demo data); unique per tenant.
     external_ref: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))

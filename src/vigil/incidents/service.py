@@ -159,8 +159,14 @@ def record_incident(
         )
     session.add(incident)
     session.flush()
-    record_event(session, action="incident.recorded", organisation_id=org_id,
-                 actor_user_id=actor_user_id, object_type="incident", object_id=incident.id)
+    record_event(
+        session,
+        action="incident.recorded",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="incident",
+        object_id=incident.id,
+    )
     return incident
 
 

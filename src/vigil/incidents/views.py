@@ -26,14 +26,26 @@ def incidents_page(
     status = status or None
     result = list_incidents(session, org_id=staff.organisation_id, status=status, page=page)
     template = "incidents/_table.html" if is_htmx(request) else "incidents/list.html"
-    return render(request, template, {"staff": staff, "result": result, "status": status,
-                                      "statuses": list(IncidentStatus), "label": label})
+    return render(
+        request,
+        template,
+        {
+            "staff": staff,
+            "result": result,
+            "status": status,
+            "statuses": list(IncidentStatus),
+            "label": label,
+        },
+    )
 
 
 @router.get("/{incident_id}", name="incidents.read")
-def incident_page(request: Request, session: DbSession, staff: CurrentStaff,
-                  incident_id: int) -> Response:
-    incident = get_incident(session, org_id=staff.organisation_id, incident_id=incident_id,
-                            actor_user_id=staff.user_id)
-    return render(request, "incidents/read.html", {"staff": staff, "incident": incident,
-                                                     "label": label})
+def incident_page(
+    request: Request, session: DbSession, staff: CurrentStaff, incident_id: int
+) -> Response:
+    incident = get_incident(
+        session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id
+    )
+    return render(
+        request, "incidents/read.html", {"staff": staff, "incident": incident, "label": label}
+    )

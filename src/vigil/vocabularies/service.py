@@ -35,7 +35,10 @@ def seed_vocabularies(session: Session) -> int:
         if term is None:
             session.add(
                 VocabularyTerm(
-                    vocabulary=vocabulary, code=row["code"], position=positions[vocabulary], **labels
+                    vocabulary=vocabulary,
+                    code=row["code"],
+                    position=positions[vocabulary],
+                    **labels,
                 )
             )
             inserted += 1

@@ -28,5 +28,7 @@ async def csrf_protect(request: Request) -> None:
     if not csrf_token_valid(request.app.state.settings.secret, browser_token, submitted):
         raise HTTPException(
             status_code=403,
-            detail="This form has expired or was not sent from Vigil. Reload the page and try again.",
+            detail=(
+                "This form has expired or was not sent from Vigil. Reload the page and try again."
+            ),
         )

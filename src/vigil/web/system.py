@@ -20,7 +20,7 @@ def health(session: DbSession) -> Response:
     """Liveness and database reachability, for load balancers and `make run` checks."""
     try:
         session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+    except Exception:  # any database failure means "not ready"
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
 
@@ -30,8 +30,14 @@ def choose_language(request: Request, locale: str, next: str | None = None) -> R
     """A plain link (works without JavaScript) that remembers the reader's language."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if locale in LOCALES:
-        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, httponly=True,
-                            secure=request.app.state.settings.cookie_secure, samesite="lax")
+        response.set_cookie(
+            LOCALE_COOKIE,
+            locale,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            secure=request.app.state.settings.cookie_secure,
+            samesite="lax",
+        )
     return response
 
 

@@ -1,0 +1,44 @@
+# Vigil — `make run` and `make test` work on a fresh machine with python3 and make.
+# uv (pinned) is installed into .tools/ with pip; it then builds .venv from uv.lock.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test lint format translations bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	$(BIN)/pybabel compile --use-fuzzy -d src/vigil/translations >/dev/null
+
+run: install
+	$(BIN)/vigil db upgrade
+	$(BIN)/vigil demo load
+	$(BIN)/vigil serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+test: install lint
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+translations: install
+	bash scripts/translations.sh
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache test-results
