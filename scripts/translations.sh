@@ -12,8 +12,19 @@ DIR=src/vigil/translations
 POT="$DIR/messages.pot"
 VERSION="$("$PYTHON" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
 
+NEW_POT="$(mktemp)"
+trap 'rm -f "$NEW_POT"' EXIT
 "$PYBABEL" -q extract -F babel.cfg -k N_ --no-location --sort-output \
-  --project=Vigil --version="$VERSION" -o "$POT" .
+  --project=Vigil --version="$VERSION" -o "$NEW_POT" .
+
+# Keep the files untouched when only the POT-Creation-Date would change (small diffs).
+without_date() { grep -v '^"POT-Creation-Date: ' "$1" || true; }
+if [ -f "$POT" ] && cmp -s <(without_date "$POT") <(without_date "$NEW_POT"); then
+  echo "messages unchanged"
+else
+  cp "$NEW_POT" "$POT"
+  changed=1
+fi
 
 for locale in es fr pt; do
   if [ ! -f "$DIR/$locale/LC_MESSAGES/messages.po" ]; then
@@ -21,5 +32,7 @@ for locale in es fr pt; do
   fi
 done
 
-"$PYBABEL" -q update -i "$POT" -d "$DIR" --no-fuzzy-matching --ignore-obsolete
+if [ "${changed:-0}" = 1 ]; then
+  "$PYBABEL" -q update -i "$POT" -d "$DIR" --no-fuzzy-matching --ignore-obsolete
+fi
 "$PYBABEL" compile -d "$DIR" --statistics

@@ -42,6 +42,12 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
     )
 
 
+@router.get("/staff", name="accounts.staff_home")
+def staff_home() -> Response:
+    """The staff surface's front door: the incident list (which asks to sign in if needed)."""
+    return RedirectResponse("/staff/incidents", status_code=303)
+
+
 @router.get("/login", name="accounts.login")
 def login_form(request: Request, next: str | None = None) -> Response:
     return render(request, "accounts/login.html", {"next": safe_next(next, "/staff/incidents")})

@@ -7,6 +7,7 @@ import functools
 from contextvars import ContextVar
 from pathlib import Path
 
+import babel
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("en", "es", "fr", "pt")
@@ -30,14 +31,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def negotiate_locale(cookie_value: str | None, accept_language: str | None, default: str) -> str:
-    """Cookie choice first, then the browser's Accept-Language, then the default."""
+    """Cookie choice first, then the browser's Accept-Language (by q-value), then the default."""
     if cookie_value in LOCALES:
         return cookie_value
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        primary = tag.split("-")[0]
-        if primary in LOCALES:
-            return primary
+    preferred: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        preferred.append((-quality, position, tag.strip().replace("_", "-")))
+    tags = [tag for quality, _pos, tag in sorted(preferred) if tag and quality < 0]
+    chosen = babel.negotiate_locale(tags, list(LOCALES), sep="-")
+    if chosen:
+        return chosen
     return default if default in LOCALES else "en"
 
 

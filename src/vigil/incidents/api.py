@@ -5,26 +5,41 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from vigil.accounts.deps import CurrentStaff
+from vigil.incidents.models import IncidentStatus
 from vigil.incidents.schemas import IncidentList, IncidentRead, IncidentSummary
 from vigil.incidents.service import get_incident, list_incidents
-from vigil.web.deps import DbSession
+from vigil.web.deps import DbSession, ObjectId
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+class Problem(BaseModel):
+    detail: str
+
+
+router = APIRouter(
+    prefix="/api/v1/incidents",
+    tags=["incidents"],
+    responses={401: {"model": Problem, "description": "Sign in required."}},
+)
 
 
 @router.get("", name="incidents.api_list", response_model=IncidentList)
 def api_list_incidents(
     session: DbSession,
     staff: CurrentStaff,
-    status: str | None = None,
+    status: IncidentStatus | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> IncidentList:
     """Incidents of the signed-in user's organisation, newest first."""
     result = list_incidents(
-        session, org_id=staff.organisation_id, status=status, page=page, per_page=per_page
+        session,
+        org_id=staff.organisation_id,
+        status=status.value if status else None,
+        page=page,
+        per_page=per_page,
     )
     return IncidentList(
         items=[IncidentSummary.of(i) for i in result.items],
@@ -34,8 +49,15 @@ def api_list_incidents(
     )
 
 
-@router.get("/{incident_id}", name="incidents.api_read", response_model=IncidentRead)
-def api_read_incident(incident_id: int, session: DbSession, staff: CurrentStaff) -> IncidentRead:
+@router.get(
+    "/{incident_id}",
+    name="incidents.api_read",
+    response_model=IncidentRead,
+    responses={404: {"model": Problem, "description": "No such incident in your organisation."}},
+)
+def api_read_incident(
+    incident_id: ObjectId, session: DbSession, staff: CurrentStaff
+) -> IncidentRead:
     """One incident of the user's organisation (404 for any other organisation's)."""
     incident = get_incident(
         session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from vigil.accounts.deps import CurrentStaff
 from vigil.incidents.labels import label
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import get_incident, list_incidents
-from vigil.web.deps import DbSession
+from vigil.web.deps import DbSession, ObjectId
 from vigil.web.templating import is_htmx, render
 
-router = APIRouter(prefix="/staff/incidents")
+router = APIRouter(prefix="/staff/incidents", include_in_schema=False)
 
 
 @router.get("", name="incidents.list")
@@ -21,7 +23,7 @@ def incidents_page(
     session: DbSession,
     staff: CurrentStaff,
     status: str | None = None,
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     status = status or None
     result = list_incidents(session, org_id=staff.organisation_id, status=status, page=page)
@@ -41,7 +43,7 @@ def incidents_page(
 
 @router.get("/{incident_id}", name="incidents.read")
 def incident_page(
-    request: Request, session: DbSession, staff: CurrentStaff, incident_id: int
+    request: Request, session: DbSession, staff: CurrentStaff, incident_id: ObjectId
 ) -> Response:
     incident = get_incident(
         session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id

@@ -10,7 +10,7 @@ from vigil.public.service import public_overview
 from vigil.web.deps import DbSession
 from vigil.web.templating import country_name, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", name="public.home")

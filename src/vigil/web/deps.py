@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
@@ -26,3 +26,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+#: Primary keys are 32-bit integers on PostgreSQL; larger values are simply "not found".
+ObjectId = Annotated[int, Path(ge=1, le=2_147_483_647)]
