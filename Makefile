@@ -18,7 +18,7 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --locked --python $(PYTHON)
-	$(BIN)/pybabel compile --use-fuzzy -d src/vigil/translations >/dev/null
+	$(BIN)/pybabel compile -d src/vigil/translations >/dev/null
 
 run: install
 	$(BIN)/vigil db upgrade

@@ -74,7 +74,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         fields = ", ".join(str(err["loc"][-1]) for err in exc.errors())
-        return _error_response(request, 422, gettext("Please check these fields: ") + fields)
+        return _error_response(
+            request, 422, gettext("Please check these fields: %(fields)s") % {"fields": fields}
+        )
 
 
 def create_app(
