@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,7 +54,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "Sign in required."}, status_code=401)
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
     @app.exception_handler(VigilError)
     async def _domain_error(request: Request, exc: VigilError) -> Response:

@@ -7,7 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from alembic.util import CommandError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from vigil import __version__
 from vigil.core.config import ConfigError, Settings, load_settings
@@ -187,6 +188,12 @@ def main() -> None:
     try:
         app()
     except (UserError, VigilError, ConfigError) as error:
+        typer.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    except ArgumentError as error:
+        typer.echo(f"Error: the database URL is not valid ({error}).", err=True)
+        sys.exit(2)
+    except CommandError as error:
         typer.echo(f"Error: {error}", err=True)
         sys.exit(2)
     except (OperationalError, ProgrammingError) as error:

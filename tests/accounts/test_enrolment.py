@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import timedelta
@@ -22,8 +23,9 @@ PASSWORD = "correct horse battery staple"
 def invited(session):
     """A coordinator-created analyst who has not enrolled yet: (user, enrolment token)."""
     org = make_org(session)
-    user, token = create_user(session, email="New.Analyst@Example.org", role="analyst",
-                              organisation=org)
+    user, token = create_user(
+        session, email="New.Analyst@Example.org", role="analyst", organisation=org
+    )
     session.commit()
     return user, token
 
@@ -78,8 +80,9 @@ def test_mistakes_are_shown_and_the_link_keeps_working(
     secret = secret_on(page.text)
     code = pyotp.TOTP(secret).now() if code == "valid" else wrong_code(secret)
 
-    response = submit(client, token, page.text, password=password,
-                      password_confirmation=confirmation, code=code)
+    response = submit(
+        client, token, page.text, password=password, password_confirmation=confirmation, code=code
+    )
     assert response.status_code == 400
     assert message in response.text
     # Nothing is lost: the same key is offered again, and the link still works.
@@ -97,8 +100,14 @@ def test_enrolment_completes_once_and_then_the_user_signs_in(session, client, in
     page = client.get(f"/enrol/{token}")
     secret = secret_on(page.text)
 
-    done = submit(client, token, page.text, password=PASSWORD, password_confirmation=PASSWORD,
-                  code=pyotp.TOTP(secret).now())
+    done = submit(
+        client,
+        token,
+        page.text,
+        password=PASSWORD,
+        password_confirmation=PASSWORD,
+        code=pyotp.TOTP(secret).now(),
+    )
     assert done.status_code == 200, done.text
     assert "Your account is ready" in done.text
     session.expire_all()
@@ -106,26 +115,46 @@ def test_enrolment_completes_once_and_then_the_user_signs_in(session, client, in
 
     # The link is single-use: neither the page nor a second submission works.
     assert client.get(f"/enrol/{token}").status_code == 404
-    reused = submit(client, token, page.text, password=PASSWORD, password_confirmation=PASSWORD,
-                    code=pyotp.TOTP(secret).now())
+    reused = submit(
+        client,
+        token,
+        page.text,
+        password=PASSWORD,
+        password_confirmation=PASSWORD,
+        code=pyotp.TOTP(secret).now(),
+    )
     assert reused.status_code == 404
     assert "unknown, already used or expired" in reused.text
 
     # Sign in with the chosen password and the app's next code (the current step was used).
     login = client.get("/login")
-    step1 = client.post("/login", data={"email": "New.Analyst@example.org", "password": PASSWORD,
-                                        "csrf_token": csrf_from(login.text)})
+    step1 = client.post(
+        "/login",
+        data={
+            "email": "New.Analyst@example.org",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(login.text),
+        },
+    )
     assert step1.status_code == 303, step1.text
     code_page = client.get(step1.headers["location"])
-    step2 = client.post("/login/code", data={"code": pyotp.TOTP(secret).at(time.time() + 30),
-                                             "csrf_token": csrf_from(code_page.text)})
+    step2 = client.post(
+        "/login/code",
+        data={
+            "code": pyotp.TOTP(secret).at(time.time() + 30),
+            "csrf_token": csrf_from(code_page.text),
+        },
+    )
     assert step2.status_code == 303, step2.text
     assert client.get("/staff/incidents").status_code == 200
 
 
 def test_expired_link_is_not_found(session, client, invited):
     user, token = invited
-    session.execute(update(EnrolmentToken).where(EnrolmentToken.user_id == user.id).values(expires_at=utcnow() - timedelta(minutes=1)))
+    expired = utcnow() - timedelta(minutes=1)
+    session.execute(
+        update(EnrolmentToken).where(EnrolmentToken.user_id == user.id).values(expires_at=expired)
+    )
     session.commit()
 
     page = client.get(f"/enrol/{token}")
@@ -136,3 +165,12 @@ def test_expired_link_is_not_found(session, client, invited):
 
 def test_unknown_link_is_not_found(client):
     assert client.get("/enrol/not-a-real-token").status_code == 404
+
+
+def test_enrolment_token_is_not_written_to_the_access_log(client, invited, caplog):
+    _user, token = invited
+    caplog.set_level(logging.INFO, logger="vigil.access")
+    assert client.get(f"/enrol/{token}").status_code == 200
+    log = "\n".join(r.getMessage() for r in caplog.records if r.name == "vigil.access")
+    assert "GET /enrol/" in log
+    assert token not in log

@@ -22,8 +22,9 @@ def staff_account(session):
 def test_form_without_token_is_refused_with_a_clear_message(session, client):
     account = staff_account(session)
     client.get("/login")  # the browser has its cookie, but the form lacks the token
-    response = client.post("/login", data={"email": account.user.email,
-                                           "password": account.password})
+    response = client.post(
+        "/login", data={"email": account.user.email, "password": account.password}
+    )
     assert response.status_code == 403
     assert REFUSED in response.text
     assert "Reload the page and try again." in response.text
@@ -35,10 +36,16 @@ def test_token_from_another_browser_is_refused(app, session, client):
     with other_browser(app) as attacker:
         foreign_token = csrf_from(attacker.get("/login").text)
         assert attacker.cookies.get("vigil_browser") != client.get("/login").cookies.get(
-            "vigil_browser")
-        response = client.post("/login", data={"email": account.user.email,
-                                               "password": account.password,
-                                               "csrf_token": foreign_token})
+            "vigil_browser"
+        )
+        response = client.post(
+            "/login",
+            data={
+                "email": account.user.email,
+                "password": account.password,
+                "csrf_token": foreign_token,
+            },
+        )
     assert response.status_code == 403
     assert REFUSED in response.text
 
@@ -48,18 +55,21 @@ def test_token_without_browser_cookie_is_refused(app, session):
     with other_browser(app) as first:
         token = csrf_from(first.get("/login").text)
     with other_browser(app) as fresh:  # never visited: no vigil_browser cookie
-        response = fresh.post("/login", data={"email": account.user.email,
-                                              "password": account.password,
-                                              "csrf_token": token})
+        response = fresh.post(
+            "/login",
+            data={"email": account.user.email, "password": account.password, "csrf_token": token},
+        )
     assert response.status_code == 403
 
 
 def test_header_token_is_accepted_instead_of_the_form_field(session, client):
     account = staff_account(session)
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": account.user.email,
-                                           "password": account.password},
-                           headers={"X-CSRF-Token": token})
+    response = client.post(
+        "/login",
+        data={"email": account.user.email, "password": account.password},
+        headers={"X-CSRF-Token": token},
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login/code")
 
@@ -67,9 +77,11 @@ def test_header_token_is_accepted_instead_of_the_form_field(session, client):
 def test_wrong_header_token_is_refused(session, client):
     account = staff_account(session)
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": account.user.email,
-                                           "password": account.password, "csrf_token": token},
-                           headers={"X-CSRF-Token": "0" * 64})
+    response = client.post(
+        "/login",
+        data={"email": account.user.email, "password": account.password, "csrf_token": token},
+        headers={"X-CSRF-Token": "0" * 64},
+    )
     assert response.status_code == 403
 
 

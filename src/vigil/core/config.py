@@ -12,7 +12,7 @@ import secrets
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -74,7 +74,13 @@ def _read_or_create_secret(data_dir: Path) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment (plus overrides), with a secret key guaranteed present."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"VIGIL_{str(err['loc'][0]).upper()}: {err['msg']}" for err in error.errors()
+        )
+        raise ConfigError(f"Invalid setting: {problems}.") from None
     if settings.secret_key is None:
         if (
             settings.env is Environment.production

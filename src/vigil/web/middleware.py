@@ -4,8 +4,8 @@ Security decisions:
 - The Content-Security-Policy allows only our own origin and no inline script or style, so an
   injected <script> cannot run and no page can pull anything from a third-party host (a
   defender's browser must not reveal to anyone else that it visited Vigil).
-- The access log never carries the client address or the query string (receipt codes, search
-  terms): "no IP addresses in logs".
+- The access log never carries the client address, the query string or the concrete path
+  (one-time tokens, receipt codes, search terms): only the route pattern is logged.
 """
 
 from __future__ import annotations
@@ -51,6 +51,14 @@ LOCALE_COOKIE = "vigil_lang"
 access_logger = logging.getLogger("vigil.access")
 
 
+def _route_pattern(request: Request) -> str:
+    """The matched route's pattern (``/enrol/{token}``), never the concrete path: paths can
+    carry one-time tokens and receipts, and those must not reach a log."""
+    route = request.scope.get("route")
+    pattern = getattr(route, "path", None)
+    return pattern if isinstance(pattern, str) and pattern else "(unmatched)"
+
+
 class VigilHTTPMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         settings = request.app.state.settings
@@ -88,7 +96,7 @@ class VigilHTTPMiddleware(BaseHTTPMiddleware):
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,
-            request.url.path,
+            _route_pattern(request),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )

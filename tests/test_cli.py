@@ -1,0 +1,256 @@
+"""The real `vigil` console script, run as a subprocess against fresh databases.
+
+Each `vigil` process spends about two seconds importing, so the command sequences run once per
+module, concurrently (SQLite, PostgreSQL and the one-off mistakes each in their own thread), and
+the tests below check what each command printed and left in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from vigil.core.db import make_engine, make_sessionmaker, session_scope
+from vigil.core.migrations import upgrade
+from vigil.organisations.service import ensure_organisation
+
+PG_ADMIN = os.environ.get("VIGIL_TEST_PG_ADMIN", "host=127.0.0.1 user=postgres dbname=postgres")
+PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "postgres@127.0.0.1:5432")
+PG_DATABASE = "vigil_test_cli"
+BASE_URL = "https://vigil.example.org"
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
+COUNTED = ("incidents", "companies", "projects", "company_relationships", "users")
+KINDS = ["sqlite", "postgresql"]
+
+_script = Path(sys.executable).with_name("vigil")
+VIGIL = [str(_script)] if _script.exists() else [sys.executable, "-m", "vigil"]
+
+
+@dataclass
+class Vigil:
+    """Runs `vigil …` with its own data directory and database."""
+
+    data_dir: Path
+    url: str
+
+    def __call__(self, *args: str, url: str | None = None, **env: str):
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+        environment.update(
+            VIGIL_DATA_DIR=str(self.data_dir),
+            VIGIL_DATABASE_URL=url or self.url,
+            VIGIL_BASE_URL=BASE_URL,
+            **env,
+        )
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)  # the data dir itself: vigil's
+        return subprocess.run(
+            [*VIGIL, *args],
+            env=environment,
+            cwd=self.data_dir.parent,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+    def query(self, *sql: str) -> list[Any]:
+        engine = make_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return [conn.scalar(text(statement)) for statement in sql]
+        finally:
+            engine.dispose()
+
+    def counts(self) -> dict[str, int]:
+        return dict(
+            zip(COUNTED, self.query(*(f"SELECT count(*) FROM {t}" for t in COUNTED)), strict=True)
+        )
+
+
+def lifecycle(vigil: Vigil) -> dict[str, Any]:
+    """A new installation: migrate, load the demo twice, add a user (and the same one again)."""
+    seen: dict[str, Any] = {
+        "vigil": vigil,
+        "before": vigil("db", "current"),
+        "upgrade": vigil("db", "upgrade"),
+        "after": vigil("db", "current"),
+        "load1": vigil("demo", "load"),
+    }
+    seen["counts1"] = vigil.counts()
+    seen["load2"] = vigil("demo", "load")
+    seen["counts2"] = vigil.counts()
+    seen["countries"], seen["sectors"] = vigil.query(
+        "SELECT count(DISTINCT country) FROM incidents",
+        "SELECT count(DISTINCT sector_id) FROM incidents",
+    )
+    user = ("users", "create", "--email", "x@y.org", "--role", "analyst", "--org", "red-andina")
+    seen["create"] = vigil(*user)
+    seen["duplicate"] = vigil(*user[:3], "X@Y.org", *user[4:])
+    seen["users_after"] = vigil.counts()["users"]
+    return seen
+
+
+def mistakes(tmp: Path) -> dict[str, Any]:
+    """One-off commands against an un-migrated and a migrated SQLite database."""
+    fresh = Vigil(tmp / "fresh" / "var", f"sqlite:///{tmp / 'fresh.db'}")
+    ready = Vigil(tmp / "ready" / "var", f"sqlite:///{tmp / 'ready.db'}")
+    upgrade(ready.url)
+    engine = make_engine(ready.url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        ensure_organisation(session, slug="red-andina", name="Red Andina")
+    engine.dispose()
+
+    def create(email: str = "z@y.org", role: str = "analyst", org: str = "red-andina"):
+        return ready("users", "create", "--email", email, "--role", role, "--org", org)
+
+    return {
+        "version": fresh("--version"),
+        "serve": fresh("serve", "--port", "8799"),
+        "unreachable": fresh("db", "current", url=UNREACHABLE),
+        "unparsable": fresh("db", "current", url="not-a-url"),
+        "bad_setting": fresh("db", "current", VIGIL_SESSION_IDLE_MINUTES="abc"),
+        "unknown_org": create(org="no-such-org"),
+        "unknown_role": create(role="boss"),
+        "bad_email": create(email="not-an-address"),
+        "unknown_revision": ready("db", "upgrade", "no-such-revision"),
+        "users_after": ready.counts()["users"],
+    }
+
+
+def _create_pg() -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    return f"postgresql+psycopg://{PG_HOST}/{PG_DATABASE}"
+
+
+def _drop_pg() -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> Iterator[dict[str, dict[str, Any]]]:
+    sqlite_dir, pg_dir = tmp_path_factory.mktemp("cli-sqlite"), tmp_path_factory.mktemp("cli-pg")
+    pg = Vigil(pg_dir / "var", _create_pg())
+    sqlite = Vigil(sqlite_dir / "var", f"sqlite:///{sqlite_dir / 'cli.db'}")
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = {
+                "sqlite": pool.submit(lifecycle, sqlite),
+                "postgresql": pool.submit(lifecycle, pg),
+                "mistakes": pool.submit(mistakes, tmp_path_factory.mktemp("cli-x")),
+            }
+            yield {name: future.result() for name, future in futures.items()}
+    finally:
+        _drop_pg()
+
+
+def assert_user_mistake(result, *fragments: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error:"), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_version(runs):
+    result = runs["mistakes"]["version"]
+    assert result.returncode == 0
+    assert result.stdout.strip() == "vigil 0.1.0"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_db_current_before_and_after_upgrade(runs, kind):
+    seen = runs[kind]
+    assert seen["before"].returncode == 0, seen["before"].stderr
+    assert "empty" in seen["before"].stdout
+    assert "up to date" not in seen["before"].stdout
+    assert seen["upgrade"].returncode == 0, seen["upgrade"].stderr
+    assert seen["after"].returncode == 0
+    assert "up to date" in seen["after"].stdout
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_demo_load_twice_creates_nothing_the_second_time(runs, kind):
+    seen = runs[kind]
+    assert seen["load1"].returncode == 0, seen["load1"].stderr
+    assert seen["load2"].returncode == 0, seen["load2"].stderr
+    summary = seen["load2"].stdout.splitlines()[0]
+    assert summary.startswith("Demo data loaded")
+    assert set(re.findall(r"(\d+) [a-z]", summary)) <= {"0"}, summary
+    assert seen["counts2"] == seen["counts1"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_demo_data_is_a_rich_fictional_world(runs, kind):
+    seen = runs[kind]
+    assert seen["counts1"]["incidents"] >= 60
+    assert seen["counts1"]["companies"] >= 30
+    assert seen["countries"] >= 8
+    assert seen["sectors"] >= 6
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_users_create_prints_a_one_time_link(runs, kind):
+    created = runs[kind]["create"]
+    assert created.returncode == 0, created.stderr
+    links = [line for line in created.stdout.splitlines() if "/enrol/" in line]
+    assert len(links) == 1
+    assert links[0].startswith(BASE_URL + "/enrol/")
+    assert len(links[0]) > len(BASE_URL + "/enrol/") + 30
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_duplicate_email_is_a_user_mistake(runs, kind):
+    seen = runs[kind]
+    assert_user_mistake(seen["duplicate"], "already exists")
+    assert seen["users_after"] == seen["counts2"]["users"] + 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generated_files_are_private(runs, kind):
+    data_dir = runs[kind]["vigil"].data_dir
+    for name in ("secret_key", "demo-credentials.txt"):
+        mode = stat.S_IMODE((data_dir / name).stat().st_mode)
+        assert mode == 0o600, f"{name}: {oct(mode)}"
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("unknown_org", "no-such-org"),
+        ("unknown_role", "boss"),
+        ("bad_email", "not-an-address"),
+        ("unreachable", "VIGIL_DATABASE_URL"),
+        ("serve", "vigil db upgrade"),
+    ],
+)
+def test_mistakes_are_one_clear_line(runs, name, fragment):
+    assert_user_mistake(runs["mistakes"][name], fragment)
+    assert runs["mistakes"]["users_after"] == 0
+
+
+def test_unparsable_database_url_is_one_clear_line(runs):
+    assert_user_mistake(runs["mistakes"]["unparsable"])
+
+
+def test_invalid_setting_is_one_clear_line(runs):
+    assert_user_mistake(runs["mistakes"]["bad_setting"])
+
+
+def test_unknown_revision_is_one_clear_line(runs):
+    assert_user_mistake(runs["mistakes"]["unknown_revision"])
