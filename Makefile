@@ -18,10 +18,11 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --locked --python $(PYTHON)
-	$(BIN)/pybabel compile -d src/vigil/translations >/dev/null
+	$(BIN)/pybabel -q compile -d src/vigil/translations
 
 run: install
 	$(BIN)/vigil db upgrade
+	$(BIN)/vigil keys init
 	$(BIN)/vigil demo load
 	$(BIN)/vigil serve --host 127.0.0.1 --port 8000
 

@@ -3,6 +3,7 @@ that is rolled back at the end (SQLAlchemy's "join an external transaction" reci
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
+from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, session_scope
 from vigil.core.migrations import upgrade
 from vigil.vocabularies.service import seed_vocabularies
@@ -98,8 +100,14 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         data_dir=tmp_path / "var",
         database_url=db_url,
         secret_key=secrets.token_urlsafe(48),
+        master_key=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         base_url="https://vigil.test",
     )
+
+
+@pytest.fixture
+def vault(session: Session, settings: Settings) -> Vault:
+    return Vault(session=session, ring=keystore_for(settings).current())
 
 
 @pytest.fixture

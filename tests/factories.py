@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, User
+from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password
 from vigil.defenders.service import record_defender
@@ -77,6 +78,7 @@ def make_incident(
     session: Session,
     org: Organisation,
     *,
+    vault: Vault,
     title: str = "Threat against a land defender",
     country: str = "CO",
     status: str = "verified",
@@ -85,6 +87,7 @@ def make_incident(
 ) -> Incident:
     victim = record_defender(
         session,
+        vault=vault,
         org_id=org.id,
         alias="Defender A",
         name="Hidden Name",
@@ -92,6 +95,7 @@ def make_incident(
     )
     return record_incident(
         session,
+        vault=vault,
         org_id=org.id,
         data=IncidentCreate(
             title=title,

@@ -18,9 +18,9 @@ def api_schema(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def staff_cookie(session, client) -> str:  # type: ignore[no-untyped-def]
+def staff_cookie(session, vault, client) -> str:  # type: ignore[no-untyped-def]
     org = make_org(session)
-    make_incident(session, org)
+    make_incident(session, org, vault=vault)
     account = make_staff(session, org)
     session.commit()
     sign_in(client, account)

@@ -85,11 +85,23 @@ def lifecycle(vigil: Vigil) -> dict[str, Any]:
         "before": vigil("db", "current"),
         "upgrade": vigil("db", "upgrade"),
         "after": vigil("db", "current"),
+        "keys1": vigil("keys", "init"),
+        "keys2": vigil("keys", "init"),
         "load1": vigil("demo", "load"),
     }
     seen["counts1"] = vigil.counts()
     seen["load2"] = vigil("demo", "load")
     seen["counts2"] = vigil.counts()
+    seen["rotate"] = vigil("keys", "rotate")
+    seen["status"] = vigil("keys", "status")
+    seen["forget"] = vigil("people", "forget", "1")
+    seen["forget_missing"] = vigil("people", "forget", "999999")
+    seen["forgotten"] = vigil.query(
+        "SELECT count(*) FROM defenders WHERE id = 1 AND name_sealed IS NULL "
+        "AND forgotten_at IS NOT NULL",
+        "SELECT count(*) FROM data_keys k JOIN defenders d ON d.data_key_id = k.id "
+        "WHERE d.id = 1 AND k.wrapped IS NULL",
+    )
     seen["countries"], seen["sectors"] = vigil.query(
         "SELECT count(DISTINCT country) FROM incidents",
         "SELECT count(DISTINCT sector_id) FROM incidents",
@@ -196,6 +208,23 @@ def test_demo_load_twice_creates_nothing_the_second_time(runs, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_keys_init_rotate_status_and_forget(runs, kind):
+    seen = runs[kind]
+    assert seen["keys1"].returncode == 0 and "Created encryption keys" in seen["keys1"].stdout
+    assert seen["keys2"].returncode == 0 and "already exist" in seen["keys2"].stdout
+    assert seen["rotate"].returncode == 0, seen["rotate"].stderr
+    rewrapped = int(re.search(r"(\d+) data keys re-wrapped", seen["rotate"].stdout).group(1))
+    assert rewrapped >= 120  # a key per demo incident and per defender
+    status = seen["status"].stdout.splitlines()
+    assert any("(active)" in line and f": {rewrapped} data keys" in line for line in status)
+    assert any(line.endswith(": 0 data keys") for line in status), status
+    assert seen["forget"].returncode == 0, seen["forget"].stderr
+    assert seen["forgotten"] == [1, 1]
+    assert seen["forget_missing"].returncode == 2
+    assert seen["forget_missing"].stderr.startswith("Error:")
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_demo_data_is_a_rich_fictional_world(runs, kind):
     seen = runs[kind]
     assert seen["counts1"]["incidents"] >= 60
@@ -224,7 +253,9 @@ def test_duplicate_email_is_a_user_mistake(runs, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_generated_files_are_private(runs, kind):
     data_dir = runs[kind]["vigil"].data_dir
-    for name in ("secret_key", "demo-credentials.txt"):
+    keys = sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "keys").glob("*.key"))
+    assert len(keys) == 3, keys  # first KEK, rotated KEK, blind-index key
+    for name in ("secret_key", "demo-credentials.txt", *keys):
         mode = stat.S_IMODE((data_dir / name).stat().st_mode)
         assert mode == 0o600, f"{name}: {oct(mode)}"
 

@@ -23,7 +23,9 @@ from starlette.responses import Response
 from vigil import __version__
 from vigil.accounts import views as account_views
 from vigil.accounts.deps import SignInRequired
+from vigil.audit import views as audit_views
 from vigil.core.config import Settings, load_settings
+from vigil.core.crypto import keystore_for
 from vigil.core.db import make_engine, make_sessionmaker
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
 from vigil.core.i18n import gettext
@@ -108,11 +110,21 @@ def create_app(
         dependencies=[Depends(csrf_protect)],
     )
     app.state.settings = settings
+    app.state.keystore = keystore_for(settings)
+    app.state.keystore.current()  # fail at start-up, not on the first report, if keys are missing
     app.state.sessionmaker = session_factory
     app.add_middleware(VigilHTTPMiddleware)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (system, public_views, public_api, account_views, incident_views, incident_api):
+    for module in (
+        system,
+        public_views,
+        public_api,
+        account_views,
+        incident_views,
+        incident_api,
+        audit_views,
+    ):
         app.include_router(module.router)
     logging.getLogger("vigil").setLevel(settings.log_level.upper())
     return app

@@ -10,10 +10,14 @@ import typer
 from alembic.util import CommandError
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
+import vigil.models  # noqa: F401 - register every model so any command's mappers resolve
 from vigil import __version__
+from vigil.audit.cli import audit_app
 from vigil.core.config import ConfigError, Settings, load_settings
-from vigil.core.db import make_engine, make_sessionmaker, session_scope
+from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
+from vigil.defenders.cli import people_app
+from vigil.keys.cli import keys_app
 
 app = typer.Typer(
     help="Vigil: protect human rights defenders threatened because of business activity.",
@@ -27,6 +31,9 @@ demo_app = typer.Typer(help="Fictional demonstration data.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(people_app, name="people")
 
 
 class UserError(Exception):
@@ -101,10 +108,8 @@ def db_upgrade(
 
     settings = _settings()
     upgrade(settings.effective_database_url, revision)
-    engine = make_engine(settings.effective_database_url)
-    with session_scope(make_sessionmaker(engine)) as session:
+    with database_session(settings.effective_database_url) as session:
         inserted = seed_vocabularies(session)
-    engine.dispose()
     typer.echo(f"Database at revision {revision}; {inserted} vocabulary terms added.")
 
 
@@ -147,21 +152,17 @@ def users_create(
     from vigil.organisations.service import get_organisation_by_slug
 
     settings = _settings()
-    engine = make_engine(settings.effective_database_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            organisation = get_organisation_by_slug(session, slug=org)
-            user, token = create_user(
-                session,
-                email=email,
-                role=role,
-                organisation=organisation,
-                display_name=name,
-                enrolment_valid_hours=settings.enrolment_valid_hours,
-            )
-            email = user.email
-    finally:
-        engine.dispose()
+    with database_session(settings.effective_database_url) as session:
+        organisation = get_organisation_by_slug(session, slug=org)
+        user, token = create_user(
+            session,
+            email=email,
+            role=role,
+            organisation=organisation,
+            display_name=name,
+            enrolment_valid_hours=settings.enrolment_valid_hours,
+        )
+        email = user.email
     typer.echo(f"Created {email} ({role}, {org}).")
     typer.echo(f"One-time enrolment link (valid {settings.enrolment_valid_hours} h):")
     typer.echo(f"{settings.base_url.rstrip('/')}/enrol/{token}")
@@ -170,15 +171,13 @@ def users_create(
 @demo_app.command("load")
 def demo_load() -> None:
     """Load fictional demo data (idempotent: a second run changes nothing)."""
+    from vigil.core.crypto import Vault, keystore_for
     from vigil.demo.loader import load_demo
 
     settings = _settings()
-    engine = make_engine(settings.effective_database_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            report = load_demo(session, settings=settings)
-    finally:
-        engine.dispose()
+    ring = keystore_for(settings).current()
+    with database_session(settings.effective_database_url) as session:
+        report = load_demo(session, settings=settings, vault=Vault(session=session, ring=ring))
     for line in report.lines():
         typer.echo(line)
 

@@ -2,7 +2,7 @@
 
 from vigil.accounts import models as accounts  # noqa: F401
 from vigil.companies import models as companies  # noqa: F401
-from vigil.core import audit  # noqa: F401
+from vigil.core import audit, crypto  # noqa: F401
 from vigil.core.db import Base
 from vigil.defenders import models as defenders  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401

@@ -190,10 +190,10 @@ def test_idle_session_is_refused(settings, session, client, account):
     assert client.get("/api/v1/incidents").status_code == 401
 
 
-def test_auditor_signs_in_and_reads_the_incident_list(session, client):
+def test_auditor_signs_in_and_reads_the_incident_list(session, vault, client):
     org = make_org(session)
     auditor = make_staff(session, org, role="auditor")
-    make_incident(session, org, title="Intimidation at the palm oil mill")
+    make_incident(session, org, vault=vault, title="Intimidation at the palm oil mill")
     session.commit()
 
     sign_in(client, auditor)

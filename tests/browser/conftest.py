@@ -17,6 +17,7 @@ import uvicorn
 from tests.factories import StaffAccount, make_staff
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
+from vigil.core.crypto import Vault, init_key_files, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope
 from vigil.core.migrations import upgrade
 from vigil.demo.loader import load_demo
@@ -51,10 +52,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database_url=f"sqlite:///{data_dir / 'vigil.db'}",
         secret_key=secrets.token_urlsafe(48),
     )
+    init_key_files(settings.keys_dir)
     upgrade(settings.effective_database_url)
     engine = make_engine(settings.effective_database_url)
     with session_scope(make_sessionmaker(engine)) as session:
-        load_demo(session, settings=settings)
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        load_demo(session, settings=settings, vault=vault)
     engine.dispose()
 
     probe = socket.socket()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from tests.factories import make_incident, make_org, make_staff, sign_in
 
 
-def test_analyst_lists_and_opens_own_incidents(session, client):
+def test_analyst_lists_and_opens_own_incidents(session, vault, client):
     org = make_org(session)
     analyst = make_staff(session, org)
-    incident = make_incident(session, org, title="Threat near the Rio Verde dam")
+    incident = make_incident(session, org, vault=vault, title="Threat near the Rio Verde dam")
     session.commit()
     sign_in(client, analyst)
 
@@ -22,10 +22,10 @@ def test_analyst_lists_and_opens_own_incidents(session, client):
     assert "Death threat" in page.text
 
 
-def test_other_organisations_incidents_are_invisible(session, client):
+def test_other_organisations_incidents_are_invisible(session, vault, client):
     mine, theirs = make_org(session), make_org(session)
     analyst = make_staff(session, mine)
-    foreign = make_incident(session, theirs, title="Their confidential case")
+    foreign = make_incident(session, theirs, vault=vault, title="Their confidential case")
     session.commit()
     sign_in(client, analyst)
 
@@ -43,11 +43,11 @@ def test_signed_out_visitor_is_sent_to_sign_in(client):
     assert client.get("/api/v1/incidents").status_code == 401
 
 
-def test_status_filter_returns_htmx_fragment(session, client):
+def test_status_filter_returns_htmx_fragment(session, vault, client):
     org = make_org(session)
     analyst = make_staff(session, org)
-    make_incident(session, org, title="Verified one", status="verified")
-    make_incident(session, org, title="Rejected one", status="rejected")
+    make_incident(session, org, vault=vault, title="Verified one", status="verified")
+    make_incident(session, org, vault=vault, title="Rejected one", status="rejected")
     session.commit()
     sign_in(client, analyst)
 

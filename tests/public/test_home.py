@@ -5,11 +5,11 @@ from __future__ import annotations
 from tests.factories import make_incident, make_org
 
 
-def test_home_counts_only_verified_incidents(session, client):
+def test_home_counts_only_verified_incidents(session, vault, client):
     org = make_org(session)
-    make_incident(session, org, country="PE", attack_type="judicial_civil_slapp")
-    make_incident(session, org, country="PE", attack_type="judicial_civil_slapp")
-    make_incident(session, org, country="KE", status="received", attack_type="torture")
+    make_incident(session, org, vault=vault, country="PE", attack_type="judicial_civil_slapp")
+    make_incident(session, org, vault=vault, country="PE", attack_type="judicial_civil_slapp")
+    make_incident(session, org, vault=vault, country="KE", status="received", attack_type="torture")
     session.commit()
 
     data = client.get("/api/v1/public/overview").json()

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     secret_key: SecretStr | None = None
+    master_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
     session_idle_minutes: int = Field(default=60, ge=5)
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'vigil.db').as_posix()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Key-encryption keys live here (unless ``VIGIL_MASTER_KEY`` is set): never in the
+        database, so a stolen database or backup cannot be decrypted."""
+        return self.data_dir / "keys"
 
     @property
     def secret(self) -> bytes:

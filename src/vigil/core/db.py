@@ -107,3 +107,14 @@ def get_session(request: Request) -> Iterator[Session]:
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def database_session(url: str) -> Iterator[Session]:
+    """A one-off engine and transaction for a CLI command; the engine is disposed after."""
+    engine = make_engine(url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,7 +1,9 @@
 """Defenders: the people, groups and communities Vigil exists to protect.
 
-``name`` is sensitive (the intake issue puts it under envelope encryption); only ``alias`` may
-ever be shown outside the organisation, and only with recorded consent (casework issue).
+Name and contact are sealed with the defender's own data key (``core.crypto``); exact-name
+lookups go through ``name_index``, a keyed blind index. Destroying the data key
+(``vigil people forget``) makes both unreadable everywhere. Only ``alias`` may ever be shown
+outside the organisation, and only with recorded consent (casework issue).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -39,7 +41,11 @@ class Defender(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default=DefenderKind.person)
-    name: Mapped[str | None] = mapped_column(String(300))
+    data_key_id: Mapped[int] = mapped_column(ForeignKey("data_keys.id"))
+    name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    forgotten_at: Mapped[datetime | None]
     alias: Mapped[str] = mapped_column(String(120))
     gender: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

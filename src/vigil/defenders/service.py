@@ -1,22 +1,37 @@
-"""Defender records. Names are sensitive: callers must never log them or put them in audit
-details; publication rules (consent) arrive with the casework issue."""
+"""Defender records. Names and contacts are sealed with the defender's own data key; callers
+must never log them or put them in audit details; publication rules (consent) arrive with the
+casework issue."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core.errors import Invalid
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault, Withheld
+from vigil.core.db import utcnow
+from vigil.core.errors import Invalid, NotFound
 from vigil.defenders.models import Defender, DefenderKind
 from vigil.vocabularies.service import get_term
+
+WITHHELD = "withheld"
+
+
+def name_index_purpose(org_id: int) -> str:
+    """Per-organisation purpose: the same name in two organisations gives unrelated digests,
+    so the index cannot be used to correlate defenders across tenants."""
+    return f"defender-name:{org_id}"
 
 
 def record_defender(
     session: Session,
     *,
+    vault: Vault,
     org_id: int,
     alias: str,
     kind: str = DefenderKind.person,
     name: str | None = None,
+    contact: str | None = None,
     gender: str | None = None,
     type_codes: list[str] | None = None,
 ) -> Defender:
@@ -24,14 +39,69 @@ def record_defender(
         raise Invalid(f"Unknown defender kind {kind!r}.")
     if not alias.strip():
         raise Invalid("A defender needs a public alias (never their name).")
+    key = vault.new_key()
+    name = name.strip() if name else None
     defender = Defender(
         organisation_id=org_id,
+        data_key_id=key.id,
         kind=kind,
-        name=name,
+        name_sealed=vault.seal(key.id, name),
+        name_index=vault.ring.blind_index(name_index_purpose(org_id), name) if name else None,
+        contact_sealed=vault.seal(key.id, contact.strip() if contact else None),
         alias=alias.strip(),
         gender=gender,
         types=[get_term(session, vocabulary="defender_type", code=c) for c in type_codes or []],
     )
     session.add(defender)
     session.flush()
+    return defender
+
+
+def find_defenders_by_name(
+    session: Session, *, vault: Vault, org_id: int, name: str
+) -> list[Defender]:
+    """Exact (case- and spacing-insensitive) name lookup through the blind index."""
+    digest = vault.ring.blind_index(name_index_purpose(org_id), name)
+    return list(
+        session.scalars(
+            select(Defender).where(
+                Defender.organisation_id == org_id, Defender.name_index == digest
+            )
+        )
+    )
+
+
+def reveal_name(vault: Vault, defender: Defender) -> str | None:
+    """The defender's name, or ``"withheld"`` once their key was destroyed."""
+    if defender.forgotten_at is not None:
+        return WITHHELD
+    try:
+        return vault.open(defender.data_key_id, defender.name_sealed)
+    except Withheld:
+        return WITHHELD
+
+
+def forget_defender(
+    session: Session, *, vault: Vault, defender_id: int, actor_user_id: int | None = None
+) -> Defender:
+    """Crypto-shred a defender: destroy their data key, so name, contacts and everything
+    sealed with it are unreadable for good, including in older backups. Idempotent."""
+    defender = session.get(Defender, defender_id)
+    if defender is None:
+        raise NotFound(f"No defender with id {defender_id}.")
+    if defender.forgotten_at is None:
+        vault.destroy(defender.data_key_id)
+        defender.name_sealed = None
+        defender.contact_sealed = None
+        defender.name_index = None  # the digest alone could still confirm a guessed name
+        defender.forgotten_at = utcnow()
+        session.flush()
+        record_event(
+            session,
+            action="defender.forgotten",
+            organisation_id=defender.organisation_id,
+            actor_user_id=actor_user_id,
+            object_type="defender",
+            object_id=defender.id,
+        )
     return defender

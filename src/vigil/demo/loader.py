@@ -26,6 +26,7 @@ from vigil.companies.service import (
     upsert_relationship,
 )
 from vigil.core.config import Settings
+from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password, new_totp_secret
 from vigil.defenders.service import record_defender
@@ -63,7 +64,7 @@ class DemoReport:
         return lines
 
 
-def load_demo(session: Session, *, settings: Settings) -> DemoReport:
+def load_demo(session: Session, *, settings: Settings, vault: Vault) -> DemoReport:
     report = DemoReport()
     report.created["vocabulary terms"] = seed_vocabularies(session)
     orgs = {
@@ -72,7 +73,7 @@ def load_demo(session: Session, *, settings: Settings) -> DemoReport:
     }
     _load_registry(session, report)
     for item in generate_incidents():
-        report.add("incidents", _load_incident(session, orgs[item.organisation].id, item))
+        report.add("incidents", _load_incident(session, vault, orgs[item.organisation].id, item))
     _load_users(session, settings, orgs, report)
     return report
 
@@ -127,7 +128,7 @@ def _load_registry(session: Session, report: DemoReport) -> None:
         report.add("relationships", created)
 
 
-def _load_incident(session: Session, org_id: int, item: DemoIncident) -> bool:
+def _load_incident(session: Session, vault: Vault, org_id: int, item: DemoIncident) -> bool:
     if find_incident_by_ref(session, org_id=org_id, external_ref=item.ref) is not None:
         return False
     project_key = f"demo:{item.project_key}"
@@ -136,6 +137,7 @@ def _load_incident(session: Session, org_id: int, item: DemoIncident) -> bool:
     project_row = session.scalar(select(Project).where(Project.key == project_key))
     defender = record_defender(
         session,
+        vault=vault,
         org_id=org_id,
         alias=item.defender_alias,
         kind=item.defender_kind,
@@ -144,6 +146,7 @@ def _load_incident(session: Session, org_id: int, item: DemoIncident) -> bool:
     )
     record_incident(
         session,
+        vault=vault,
         org_id=org_id,
         data=IncidentCreate(
             external_ref=item.ref,

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from vigil.accounts.deps import CurrentStaff
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.schemas import IncidentList, IncidentRead, IncidentSummary
-from vigil.incidents.service import get_incident, list_incidents
-from vigil.web.deps import DbSession, ObjectId
+from vigil.incidents.service import get_incident, list_incidents, reveal_incident
+from vigil.web.deps import DbSession, ObjectId, RequestVault
 
 
 class Problem(BaseModel):
@@ -56,10 +56,10 @@ def api_list_incidents(
     responses={404: {"model": Problem, "description": "No such incident in your organisation."}},
 )
 def api_read_incident(
-    incident_id: ObjectId, session: DbSession, staff: CurrentStaff
+    incident_id: ObjectId, session: DbSession, vault: RequestVault, staff: CurrentStaff
 ) -> IncidentRead:
     """One incident of the user's organisation (404 for any other organisation's)."""
     incident = get_incident(
         session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id
     )
-    return IncidentRead.of(incident)
+    return IncidentRead.of(incident, reveal_incident(vault, incident))

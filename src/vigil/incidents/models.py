@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.companies.models import Company, Project
@@ -68,13 +68,15 @@ class Incident(Base):
     #: Identifier in the system the record came from (imports, demo data); unique per tenant.
     external_ref: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
-    summary: Mapped[str] = mapped_column(Text, default="")
+    #: The incident's own data key: summary and exact place are sealed with it.
+    data_key_id: Mapped[int] = mapped_column(ForeignKey("data_keys.id"))
+    summary_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     occurred_on: Mapped[date | None]
     date_precision: Mapped[str] = mapped_column(String(8), default=DatePrecision.day)
     country: Mapped[str] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(120))
-    #: Village or exact place: private, never published.
-    place: Mapped[str | None] = mapped_column(String(200))
+    #: Village or exact place (sealed): private, never published.
+    place_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.received)
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), index=True

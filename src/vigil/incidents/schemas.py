@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
 from vigil.incidents.models import Incident
+
+
+@dataclass(frozen=True)
+class RevealedIncident:
+    """The sealed fields of one incident, opened for a staff reader."""
+
+    summary: str
+    place: str | None
+    withheld: bool = False
 
 
 class IncidentSummary(BaseModel):
@@ -57,7 +67,7 @@ class IncidentRead(IncidentSummary):
     companies: list[str]
 
     @classmethod
-    def of(cls, incident: Incident) -> IncidentRead:
+    def of(cls, incident: Incident, revealed: RevealedIncident) -> IncidentRead:  # type: ignore[override]
         base = IncidentSummary.of(incident).model_dump()
         companies = sorted(
             {
@@ -69,7 +79,7 @@ class IncidentRead(IncidentSummary):
         )
         return cls(
             **base,
-            summary=incident.summary,
+            summary=revealed.summary,
             sources=[SourceRead.model_validate(source) for source in incident.sources],
             companies=companies,
         )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from vigil.core.audit import record_event
+from vigil.core.crypto import Vault, Withheld
 from vigil.core.errors import Invalid, NotFound
 from vigil.defenders.models import Defender
 from vigil.incidents.models import (
@@ -21,7 +22,7 @@ from vigil.incidents.models import (
     Reliability,
     Source,
 )
-from vigil.incidents.schemas import IncidentCreate
+from vigil.incidents.schemas import IncidentCreate, RevealedIncident
 from vigil.vocabularies.service import get_term
 
 MAX_PAGE_SIZE = 100
@@ -102,23 +103,30 @@ def _check_choice(value: str, allowed: type, what: str) -> str:
 
 
 def record_incident(
-    session: Session, *, org_id: int, data: IncidentCreate, actor_user_id: int | None = None
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    data: IncidentCreate,
+    actor_user_id: int | None = None,
 ) -> Incident:
     """Store a structured incident with its acts and sources for one organisation.
 
     Victims must be defenders of the same organisation (tenancy holds inside a case too)."""
     if len(data.country) != 2 or not data.country.isalpha():
         raise Invalid("Country must be an ISO 3166-1 alpha-2 code, e.g. CO.")
+    key = vault.new_key()
     incident = Incident(
         organisation_id=org_id,
+        data_key_id=key.id,
         external_ref=data.external_ref,
         title=data.title.strip(),
-        summary=data.summary,
+        summary_sealed=vault.seal(key.id, data.summary),
         occurred_on=data.occurred_on,
         date_precision=_check_choice(data.date_precision, DatePrecision, "date precision"),
         country=data.country.upper(),
         region=data.region,
-        place=data.place,
+        place_sealed=vault.seal(key.id, data.place),
         status=_check_choice(data.status, IncidentStatus, "status"),
         project_id=data.project_id,
         sector=get_term(session, vocabulary="sector", code=data.sector) if data.sector else None,
@@ -176,3 +184,13 @@ def find_incident_by_ref(session: Session, *, org_id: int, external_ref: str) ->
             Incident.organisation_id == org_id, Incident.external_ref == external_ref
         )
     )
+
+
+def reveal_incident(vault: Vault, incident: Incident) -> RevealedIncident:
+    try:
+        return RevealedIncident(
+            summary=vault.open(incident.data_key_id, incident.summary_sealed) or "",
+            place=vault.open(incident.data_key_id, incident.place_sealed),
+        )
+    except Withheld:
+        return RevealedIncident(summary="withheld", place=None, withheld=True)

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from vigil.accounts.deps import CurrentStaff
 from vigil.incidents.labels import label
 from vigil.incidents.models import IncidentStatus
-from vigil.incidents.service import get_incident, list_incidents
-from vigil.web.deps import DbSession, ObjectId
+from vigil.incidents.service import get_incident, list_incidents, reveal_incident
+from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/staff/incidents", include_in_schema=False)
@@ -43,11 +43,19 @@ def incidents_page(
 
 @router.get("/{incident_id}", name="incidents.read")
 def incident_page(
-    request: Request, session: DbSession, staff: CurrentStaff, incident_id: ObjectId
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    incident_id: ObjectId,
 ) -> Response:
     incident = get_incident(
         session, org_id=staff.organisation_id, incident_id=incident_id, actor_user_id=staff.user_id
     )
-    return render(
-        request, "incidents/read.html", {"staff": staff, "incident": incident, "label": label}
-    )
+    context = {
+        "staff": staff,
+        "incident": incident,
+        "revealed": reveal_incident(vault, incident),
+        "label": label,
+    }
+    return render(request, "incidents/read.html", context)

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
+from vigil.core.crypto import Vault
 from vigil.core.db import get_session
 
 #: One transaction per request, committed before the response is sent.
@@ -30,3 +31,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 #: Primary keys are 32-bit integers on PostgreSQL; larger values are simply "not found".
 ObjectId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def get_vault(request: Request, session: DbSession) -> Vault:
+    """Seals and opens sensitive fields for this request (data keys cached per request)."""
+    return Vault(session=session, ring=request.app.state.keystore.current())
+
+
+RequestVault = Annotated[Vault, Depends(get_vault)]

@@ -1,0 +1,88 @@
+"""``vigil keys``: create, rotate and inspect the key-encryption keys (KEKs)."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import func, select
+
+from vigil.core.audit import record_event
+from vigil.core.config import load_settings
+from vigil.core.crypto import (
+    DataKey,
+    KeyError_,
+    add_kek_file,
+    init_key_files,
+    load_keyring,
+    rewrap_all,
+)
+from vigil.core.db import database_session
+
+keys_app = typer.Typer(help="Encryption keys (kept outside the database).", no_args_is_help=True)
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Create the first key-encryption key and the blind-index key under VIGIL_DATA_DIR/keys."""
+    settings = load_settings()
+    if settings.master_key:
+        typer.echo("VIGIL_MASTER_KEY is set: keys come from the environment, nothing to create.")
+        return
+    if init_key_files(settings.keys_dir):
+        typer.echo(
+            f"Created encryption keys in {settings.keys_dir} (mode 0600). Back them up "
+            "separately from the database: without them nothing can be decrypted."
+        )
+    else:
+        typer.echo(f"Encryption keys already exist in {settings.keys_dir}.")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Make a new KEK active and re-wrap every data key with it, in small transactions, while
+    the server keeps running (it notices the new key on its next request)."""
+    settings = load_settings()
+    if settings.master_key:
+        raise KeyError_(
+            "Rotation needs the key files: unset VIGIL_MASTER_KEY and run "
+            "`vigil keys init`, or replace the variable yourself."
+        )
+    load_keyring(settings.keys_dir)  # refuse before creating anything if keys are missing
+    new_id = add_kek_file(settings.keys_dir)
+    ring = load_keyring(settings.keys_dir)
+    total = 0
+    while True:
+        with database_session(settings.effective_database_url) as session:
+            changed = rewrap_all(session, ring, batch=500, limit=500)
+            if changed:
+                total += changed
+            else:
+                record_event(
+                    session,
+                    action="keys.rotated",
+                    object_type="kek",
+                    object_id=new_id,
+                    detail={"rewrapped": total},
+                )
+                break
+    typer.echo(f"Key {new_id} is active; {total} data keys re-wrapped.")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """How many live data keys each KEK protects (an old KEK at 0 may be archived)."""
+    settings = load_settings()
+    ring = load_keyring(
+        settings.keys_dir, settings.master_key.get_secret_value() if settings.master_key else None
+    )
+    with database_session(settings.effective_database_url) as session:
+        counts = dict(
+            session.execute(
+                select(DataKey.kek_id, func.count())
+                .where(DataKey.wrapped.is_not(None))
+                .group_by(DataKey.kek_id)
+            ).all()
+        )
+    for kek_id in sorted(set(ring.keks) | set(counts)):
+        marker = " (active)" if kek_id == ring.active_id else ""
+        missing = "" if kek_id in ring.keks else "  MISSING: cannot be decrypted"
+        typer.echo(f"{kek_id}{marker}: {counts.get(kek_id, 0)} data keys{missing}")
