@@ -94,6 +94,7 @@ def lifecycle(vigil: Vigil) -> dict[str, Any]:
     seen["counts2"] = vigil.counts()
     seen["rotate"] = vigil("keys", "rotate")
     seen["status"] = vigil("keys", "status")
+    seen["retention"] = vigil("retention", "run")
     seen["forget"] = vigil("people", "forget", "1")
     seen["forget_missing"] = vigil("people", "forget", "999999")
     seen["forgotten"] = vigil.query(
@@ -218,6 +219,8 @@ def test_keys_init_rotate_status_and_forget(runs, kind):
     status = seen["status"].stdout.splitlines()
     assert any("(active)" in line and f": {rewrapped} data keys" in line for line in status)
     assert any(line.endswith(": 0 data keys") for line in status), status
+    assert seen["retention"].returncode == 0, seen["retention"].stderr
+    assert seen["retention"].stdout.startswith("Retention applied: 0 rejected reports purged")
     assert seen["forget"].returncode == 0, seen["forget"].stderr
     assert seen["forgotten"] == [1, 1]
     assert seen["forget_missing"].returncode == 2

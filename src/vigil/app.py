@@ -31,6 +31,8 @@ from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
 from vigil.core.i18n import gettext
 from vigil.incidents import api as incident_api
 from vigil.incidents import views as incident_views
+from vigil.intake import staff_views as intake_staff_views
+from vigil.intake import views as intake_views
 from vigil.public import api as public_api
 from vigil.public import views as public_views
 from vigil.web import system
@@ -120,6 +122,8 @@ def create_app(
         system,
         public_views,
         public_api,
+        intake_views,
+        intake_staff_views,
         account_views,
         incident_views,
         incident_api,

@@ -17,6 +17,7 @@ from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
 from vigil.defenders.cli import people_app
+from vigil.intake.cli import retention_app
 from vigil.keys.cli import keys_app
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(people_app, name="people")
+app.add_typer(retention_app, name="retention")
 
 
 class UserError(Exception):

@@ -2,10 +2,11 @@
 
 from vigil.accounts import models as accounts  # noqa: F401
 from vigil.companies import models as companies  # noqa: F401
-from vigil.core import audit, crypto  # noqa: F401
+from vigil.core import audit, crypto, throttle  # noqa: F401
 from vigil.core.db import Base
 from vigil.defenders import models as defenders  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
+from vigil.intake import models as intake  # noqa: F401
 from vigil.organisations import models as organisations  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401
 

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from tests.factories import csrf_from, make_incident, make_org, make_staff, sign_in
-from vigil.accounts.models import LoginThrottle, UserSession
+from vigil.accounts.models import UserSession
 from vigil.app import create_app
 from vigil.core.db import utcnow
+from vigil.core.throttle import Throttle
 
 WRONG_CREDENTIALS = "Wrong e-mail address or password."
 PAUSED = "Too many failed attempts"
@@ -123,7 +124,7 @@ def test_throttle_table_holds_neither_email_nor_client_address(session, client, 
         enter_password(client, account.user.email, "guess")
     enter_password(client, "Stranger@Example.org", "guess")
 
-    rows = session.execute(select(LoginThrottle.__table__)).all()
+    rows = session.execute(select(Throttle.__table__)).all()
     assert rows, "failures were not recorded"
     stored = " ".join(str(value) for row in rows for value in row).lower()
     for secret in (

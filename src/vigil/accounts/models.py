@@ -97,20 +97,3 @@ class UserSession(Base):
 
     user: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship()
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per key in the current window.
-
-    The key is an HMAC (server secret + window start) of the account e-mail or of the client
-    address, so no IP address is ever stored and keys cannot be linked across windows; rows
-    of past windows are deleted.
-    """
-
-    __tablename__ = "login_throttles"
-    __table_args__ = (UniqueConstraint("key_hash", "window_start"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64))
-    window_start: Mapped[datetime] = mapped_column(index=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,8 +1,7 @@
 """Signing in: password, then TOTP, then a server-side session; with failure throttling.
 
-Rate limits count failures per account and per client within a fixed window. Keys are HMACs
-keyed with the server secret and the window start, so the table never holds an e-mail or an IP
-address, and yesterday's keys cannot be linked to today's.
+Rate limits count failures per account and per client within a fixed window
+(``core.throttle``: keyed hashes only, never an e-mail or an IP address).
 """
 
 from __future__ import annotations
@@ -10,22 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.accounts.models import LoginThrottle, Membership, SessionStage, User, UserSession
+from vigil.accounts.models import Membership, SessionStage, User, UserSession
 from vigil.accounts.service import normalise_email, primary_membership
 from vigil.core.audit import record_event
 from vigil.core.errors import Forbidden, Invalid
 from vigil.core.security import (
     hash_password,
-    keyed_digest,
     new_token,
     password_needs_rehash,
     token_digest,
     verify_password,
     verify_totp,
 )
+from vigil.core.throttle import count_failure, over_limit, throttle_key, window_start
 
 
 class TooManyAttempts(Forbidden):
@@ -42,35 +41,11 @@ class SignInPolicy:
     max_age: timedelta
 
 
-def _window_start(now: datetime, window: timedelta) -> datetime:
-    seconds = int(window.total_seconds())
-    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
-
-
 def _throttle_keys(policy: SignInPolicy, start: datetime, email: str, client: str) -> list[str]:
-    stamp = start.isoformat()
     return [
-        keyed_digest(policy.secret, "login-account", stamp, email),
-        keyed_digest(policy.secret, "login-client", stamp, client),
+        throttle_key(policy.secret, start, "login-account", email),
+        throttle_key(policy.secret, start, "login-client", client),
     ]
-
-
-def _failures(session: Session, start: datetime, key: str) -> LoginThrottle | None:
-    return session.scalar(
-        select(LoginThrottle).where(
-            LoginThrottle.key_hash == key, LoginThrottle.window_start == start
-        )
-    )
-
-
-def _record_failure(session: Session, start: datetime, keys: list[str]) -> None:
-    for key in keys:
-        row = _failures(session, start, key)
-        if row is None:
-            session.add(LoginThrottle(key_hash=key, window_start=start, failures=1))
-        else:
-            row.failures += 1
-    session.flush()
 
 
 def check_password(
@@ -85,22 +60,19 @@ def check_password(
     """First factor. ``client`` is an opaque per-client string (never stored as given).
 
     Returns a half-open session that only allows entering the TOTP code."""
-    start = _window_start(now, policy.window)
-    session.execute(delete(LoginThrottle).where(LoginThrottle.window_start < start))
+    start = window_start(now, policy.window)
     try:
         email = normalise_email(email)
     except Invalid:
         email = email.strip().lower()
     keys = _throttle_keys(policy, start, email, client)
-    limits = (policy.max_account_failures, policy.max_client_failures)
-    for key, limit in zip(keys, limits, strict=True):
-        row = _failures(session, start, key)
-        if row is not None and row.failures >= limit:
-            raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
+    limits = {keys[0]: policy.max_account_failures, keys[1]: policy.max_client_failures}
+    if over_limit(session, limits=limits, start=start):
+        raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
     user = session.scalar(select(User).where(User.email == email))
     password_hash = user.password_hash if user is not None else None
     if not verify_password(password_hash, password) or user is None or not user.is_active:
-        _record_failure(session, start, keys)
+        count_failure(session, keys=keys, start=start)
         record_event(
             session, action="signin.failed", actor_user_id=user.id if user is not None else None
         )
@@ -141,17 +113,16 @@ def check_code(
     if half is None:
         raise Forbidden("Your sign-in has expired. Start again.")
     user = half.user
-    start = _window_start(now, policy.window)
+    start = window_start(now, policy.window)
     keys = _throttle_keys(policy, start, user.email, client)
-    row = _failures(session, start, keys[0])
-    if row is not None and row.failures >= policy.max_account_failures:
+    if over_limit(session, limits={keys[0]: policy.max_account_failures}, start=start):
         session.delete(half)
         raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
     step = verify_totp(
         user.totp_secret or "", code, last_step=user.totp_last_step, at=now.timestamp()
     )
     if step is None:
-        _record_failure(session, start, keys)
+        count_failure(session, keys=keys, start=start)
         record_event(session, action="signin.code_failed", actor_user_id=user.id)
         raise Invalid("That code is not valid. Enter the current code from your app.")
     user.totp_last_step = step

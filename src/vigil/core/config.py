@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
+    receipt_max_failures_per_client: int = Field(default=10, ge=1)
+    receipt_max_failures_total: int = Field(default=500, ge=1)
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    attachment_max_files: int = Field(default=5, ge=0, le=20)
+    retention_rejected_report_days: int = Field(default=90, ge=1)
+    retention_closed_attachment_days: int = Field(default=365, ge=1)
     default_locale: str = "en"
     log_level: str = "INFO"
 

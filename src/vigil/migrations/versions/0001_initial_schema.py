@@ -68,17 +68,6 @@ def upgrade() -> None:
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_keys_kek_id'), ['kek_id'], unique=False)
 
-    op.create_table('login_throttles',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('failures', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttles')),
-    sa.UniqueConstraint('key_hash', 'window_start', name=op.f('uq_login_throttles_key_hash_window_start'))
-    )
-    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_login_throttles_window_start'), ['window_start'], unique=False)
-
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -88,6 +77,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
     )
+    op.create_table('throttles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_throttles')),
+    sa.UniqueConstraint('key_hash', 'window_start', name=op.f('uq_throttles_key_hash_window_start'))
+    )
+    with op.batch_alter_table('throttles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_throttles_window_start'), ['window_start'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -220,6 +220,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_projects_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_projects_operator_id'), ['operator_id'], unique=False)
 
+    op.create_table('reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('receipt_digest', sa.String(length=64), nullable=False),
+    sa.Column('submission_digest', sa.String(length=64), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('answers_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('imminent', sa.Boolean(), nullable=False),
+    sa.Column('target_kind', sa.String(length=20), nullable=True),
+    sa.Column('defender_type', sa.String(length=64), nullable=True),
+    sa.Column('attack_type', sa.String(length=64), nullable=True),
+    sa.Column('perpetrator_type', sa.String(length=64), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=True),
+    sa.Column('date_precision', sa.String(length=8), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('region', sa.String(length=120), nullable=True),
+    sa.Column('wish', sa.String(length=20), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_reports_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_reports_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
+    sa.UniqueConstraint('receipt_digest', name=op.f('uq_reports_receipt_digest')),
+    sa.UniqueConstraint('submission_digest', name=op.f('uq_reports_submission_digest'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_triage', ['organisation_id', 'status', 'imminent', 'received_at'], unique=False)
+
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -305,6 +335,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_incidents_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_incidents_status_country', ['status', 'country'], unique=False)
 
+    op.create_table('report_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('media_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('original_sha256', sa.String(length=64), nullable=False),
+    sa.Column('stripped', sa.String(length=500), nullable=False),
+    sa.Column('content_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_attachments_report_id_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_attachments'))
+    )
+    with op.batch_alter_table('report_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_attachments_report_id'), ['report_id'], unique=False)
+
+    op.create_table('report_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.String(length=10), nullable=False),
+    sa.Column('author_user_id', sa.Integer(), nullable=True),
+    sa.Column('body_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_user_id'], ['users.id'], name=op.f('fk_report_messages_author_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_messages_report_id_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_messages'))
+    )
+    with op.batch_alter_table('report_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_messages_report_id'), ['report_id'], unique=False)
+
     op.create_table('acts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -374,6 +433,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_acts_attack_type_id'))
 
     op.drop_table('acts')
+    with op.batch_alter_table('report_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_messages_report_id'))
+
+    op.drop_table('report_messages')
+    with op.batch_alter_table('report_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_attachments_report_id'))
+
+    op.drop_table('report_attachments')
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.drop_index('ix_incidents_status_country')
         batch_op.drop_index(batch_op.f('ix_incidents_project_id'))
@@ -393,6 +460,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_triage')
+
+    op.drop_table('reports')
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_projects_operator_id'))
         batch_op.drop_index(batch_op.f('ix_projects_name'))
@@ -427,11 +498,11 @@ def downgrade() -> None:
 
     op.drop_table('vocabulary_terms')
     op.drop_table('users')
-    op.drop_table('organisations')
-    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_throttles_window_start'))
+    with op.batch_alter_table('throttles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_throttles_window_start'))
 
-    op.drop_table('login_throttles')
+    op.drop_table('throttles')
+    op.drop_table('organisations')
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_data_keys_kek_id'))
 

@@ -1,0 +1,160 @@
+"""Intake rules: filing an anonymous report, finding it again by receipt, and the two-way
+conversation between reporter and analysts. Nothing here learns who the reporter is."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
+from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.security import keyed_digest
+from vigil.intake.attachments import CleanFile
+from vigil.intake.models import Author, Report, ReportAttachment, ReportMessage, ReportStatus
+from vigil.intake.receipts import new_receipt, receipt_digest
+from vigil.intake.schemas import ReportForm
+
+MAX_MESSAGE = 10_000
+
+
+@dataclass(frozen=True)
+class FiledReport:
+    report: Report
+    receipt: str  # shown once to the reporter, never stored
+
+
+def submission_digest(vault: Vault, submission_id: str) -> str:
+    return keyed_digest(vault.ring.index_key, "report-submission", submission_id)
+
+
+def file_report(
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    form: ReportForm,
+    submission_id: str,
+    attachments: list[CleanFile],
+    locale: str,
+) -> FiledReport:
+    """Store a checked report with its sanitised attachments, all sealed with a new data key.
+
+    A second submission of the same form (same one-time id) is refused with ``Conflict``."""
+    if form.errors:
+        raise Invalid("The report has errors.")
+    if not submission_id or len(submission_id) > 100:
+        raise Invalid("The form is incomplete. Reload the page.")
+    digest = submission_digest(vault, submission_id)
+    if session.scalar(select(Report.id).where(Report.submission_digest == digest)):
+        raise Conflict("This report was already received.")
+    key = vault.new_key()
+    receipt = new_receipt()
+    values = form.values
+    report = Report(
+        organisation_id=org_id,
+        receipt_digest=receipt_digest(vault.ring.index_key, receipt),
+        submission_digest=digest,
+        data_key_id=key.id,
+        answers_sealed=vault.seal(key.id, json.dumps(form.sensitive_answers())),
+        imminent=form.imminent,
+        target_kind=values.get("target_kind") or None,
+        defender_type=values.get("defender_type") or None,
+        attack_type=values.get("attack_type") or None,
+        perpetrator_type=values.get("perpetrator_type") or None,
+        occurred_on=form.occurred_on,
+        date_precision=form.date_precision,
+        country=values["country"],
+        region=values.get("region") or None,
+        wish=values.get("wish") or "quiet",
+        locale=locale,
+    )
+    for clean in attachments:
+        report.attachments.append(
+            ReportAttachment(
+                media_type=clean.media_type,
+                size=len(clean.content),
+                original_sha256=clean.original_sha256,
+                stripped=", ".join(clean.stripped)[:500],
+                content_sealed=vault.seal(key.id, clean.content),
+            )
+        )
+    session.add(report)
+    session.flush()
+    record_event(
+        session,
+        action="report.received",
+        organisation_id=org_id,
+        object_type="report",
+        object_id=report.id,
+        detail={"imminent": report.imminent, "attachments": len(attachments)},
+    )
+    return FiledReport(report=report, receipt=receipt)
+
+
+def find_report_by_receipt(session: Session, *, vault: Vault, receipt: str) -> Report:
+    report = session.scalar(
+        select(Report).where(Report.receipt_digest == receipt_digest(vault.ring.index_key, receipt))
+    )
+    if report is None:
+        raise NotFound("No report matches this receipt.")
+    return report
+
+
+def add_message(
+    session: Session,
+    *,
+    vault: Vault,
+    report: Report,
+    author: Author,
+    body: str,
+    author_user_id: int | None = None,
+) -> ReportMessage:
+    body = body.strip()
+    if not body:
+        raise Invalid("The message is empty.")
+    if len(body) > MAX_MESSAGE:
+        raise Invalid(f"Please shorten the message to {MAX_MESSAGE} characters.")
+    if report.status == ReportStatus.closed and author == Author.reporter:
+        raise Conflict("This report is closed.")
+    message = ReportMessage(
+        report_id=report.id,
+        author=author,
+        author_user_id=author_user_id,
+        body_sealed=vault.seal(report.data_key_id, body),
+    )
+    session.add(message)
+    session.flush()
+    record_event(
+        session,
+        action=f"report.message_from_{author}",
+        organisation_id=report.organisation_id,
+        actor_user_id=author_user_id,
+        object_type="report",
+        object_id=report.id,
+    )
+    return message
+
+
+@dataclass(frozen=True)
+class ConversationEntry:
+    author: str
+    body: str
+    created_at: datetime
+
+
+def conversation(vault: Vault, report: Report) -> list[ConversationEntry]:
+    return [
+        ConversationEntry(
+            m.author, vault.open(report.data_key_id, m.body_sealed) or "", m.created_at
+        )
+        for m in report.messages
+    ]
+
+
+def open_answers(vault: Vault, report: Report) -> dict[str, str]:
+    return json.loads(vault.open(report.data_key_id, report.answers_sealed) or "{}")

@@ -1,0 +1,161 @@
+"""The anonymous reporter's journey: form, receipt, follow-up, two-way messages."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from tests.factories import csrf_from, make_org
+from tests.intake.helpers import gps_jpeg, report_fields
+from vigil.core.audit import AuditEvent
+from vigil.intake.models import Report, ReportAttachment
+
+
+def _receipt(html: str) -> str:
+    match = re.search(r'id="receipt">([\d ]+)<', html)
+    assert match, "no receipt on the page"
+    return match.group(1)
+
+
+def _count(session, model) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_report_is_filed_sealed_and_gives_a_receipt_once(session, client):
+    make_org(session)
+    session.commit()
+    response = client.post("/report", data=report_fields(client))
+    assert response.status_code == 201, response.text
+    receipt = _receipt(response.text)
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+
+    report = session.scalars(select(Report)).one()
+    assert report.imminent and report.country == "CO" and report.attack_type == "death_threat"
+    assert report.occurred_on.isoformat() == "2026-10-03" and report.date_precision == "day"
+    row = " ".join(str(v) for v in session.execute(select(Report.__table__)).one())
+    for secret in ("Quetzali", "4242", "handwritten", "Vereda", receipt.replace(" ", "")):
+        assert secret not in row
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.received")).one()
+    assert "Quetzali" not in event.detail
+
+
+def test_bad_answers_are_explained_and_nothing_typed_is_lost(session, client):
+    make_org(session)
+    session.commit()
+    fields = report_fields(
+        client,
+        narrative="",
+        country="XX",
+        year="2026",
+        month="2",
+        day="30",
+        attack_type="not-a-code",
+    )
+    response = client.post("/report", data=fields)
+    assert response.status_code == 400
+    page = response.text
+    assert "Please describe what happened." in page
+    assert "This date does not exist" in page
+    assert page.count("Please choose one of the options.") == 2
+    assert "Quetzali Planted-Name" in page and "Minera Andina del Cauca" in page
+    assert fields["submission_id"] in page
+    assert _count(session, Report) == 0
+
+
+def test_errors_are_in_the_reporters_language(session, client):
+    make_org(session)
+    session.commit()
+    client.get("/language/es")
+    response = client.post("/report", data=report_fields(client, narrative=""))
+    assert response.status_code == 400
+    assert "Describa lo que ocurrió." in response.text
+    assert "Please describe what happened." not in response.text
+
+
+def test_a_form_sent_twice_is_stored_once(session, client):
+    make_org(session)
+    session.commit()
+    fields = report_fields(client)
+    assert client.post("/report", data=fields).status_code == 201
+    again = client.post("/report", data=fields)
+    assert again.status_code == 409
+    assert 'id="receipt"' not in again.text
+    assert _count(session, Report) == 1
+
+
+def test_attachment_is_stripped_of_gps_and_keeps_chain_of_custody(session, client):
+    import hashlib
+
+    make_org(session)
+    session.commit()
+    photo = gps_jpeg()
+    response = client.post(
+        "/report",
+        data=report_fields(client),
+        files=[("attachments", ("IMG_2041.jpg", photo, "image/jpeg"))],
+    )
+    assert response.status_code == 201, response.text
+    attachment = session.scalars(select(ReportAttachment)).one()
+    assert attachment.media_type == "image/jpeg"
+    assert attachment.original_sha256 == hashlib.sha256(photo).hexdigest()
+    assert b"PlantedCamMaker" not in attachment.content_sealed
+    assert "IMG_2041" not in " ".join(
+        str(v) for v in session.execute(select(ReportAttachment.__table__)).one()
+    )
+
+
+def test_rejected_file_keeps_the_answers(session, client):
+    make_org(session)
+    session.commit()
+    response = client.post(
+        "/report",
+        data=report_fields(client),
+        files=[("attachments", ("photo.jpg", b"MZ\x90\x00" * 64, "image/jpeg"))],
+    )
+    assert response.status_code == 400
+    assert "type we cannot accept" in response.text
+    assert "Quetzali Planted-Name" in response.text
+    assert _count(session, Report) == 0
+
+
+def test_reporter_follows_up_and_replies_with_the_receipt(session, client):
+    make_org(session)
+    session.commit()
+    receipt = _receipt(client.post("/report", data=report_fields(client)).text)
+    token = csrf_from(client.get("/report/status").text)
+    page = client.post("/report/status", data={"csrf_token": token, "receipt": receipt})
+    assert page.status_code == 200
+    assert "Received, waiting to be read" in page.text
+    reply = client.post(
+        "/report/status",
+        data={"csrf_token": token, "receipt": receipt, "message": "I am safe for now."},
+    )
+    assert "Your message was sent." in reply.text
+    assert "I am safe for now." in reply.text
+
+
+def test_wrong_receipts_are_refused_and_throttled_without_storing_the_client(
+    session, client, settings
+):
+    make_org(session)
+    session.commit()
+    receipt = _receipt(client.post("/report", data=report_fields(client)).text)
+    token = csrf_from(client.get("/report/status").text)
+    for _attempt in range(settings.receipt_max_failures_per_client):
+        wrong = client.post(
+            "/report/status", data={"csrf_token": token, "receipt": "0000 0000 0000 0000"}
+        )
+        assert wrong.status_code == 404
+        assert "No report matches this receipt" in wrong.text
+    blocked = client.post("/report/status", data={"csrf_token": token, "receipt": receipt})
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.text
+
+
+def test_forged_form_is_refused(session, client):
+    make_org(session)
+    session.commit()
+    fields = report_fields(client, csrf_token="f" * 64)
+    assert client.post("/report", data=fields).status_code == 403
+    assert _count(session, Report) == 0
