@@ -95,6 +95,7 @@ def lifecycle(vigil: Vigil) -> dict[str, Any]:
     seen["rotate"] = vigil("keys", "rotate")
     seen["status"] = vigil("keys", "status")
     seen["retention"] = vigil("retention", "run")
+    seen["worker"] = vigil("worker", "--once")
     seen["forget"] = vigil("people", "forget", "1")
     seen["forget_missing"] = vigil("people", "forget", "999999")
     seen["forgotten"] = vigil.query(
@@ -220,6 +221,7 @@ def test_keys_init_rotate_status_and_forget(runs, kind):
     assert any("(active)" in line and f": {rewrapped} data keys" in line for line in status)
     assert any(line.endswith(": 0 data keys") for line in status), status
     assert seen["retention"].returncode == 0, seen["retention"].stderr
+    assert seen["worker"].returncode == 0, seen["worker"].stderr
     assert seen["retention"].stdout.startswith("Retention applied: 0 rejected reports purged")
     assert seen["forget"].returncode == 0, seen["forget"].stderr
     assert seen["forgotten"] == [1, 1]

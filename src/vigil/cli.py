@@ -100,6 +100,20 @@ def _require_migrated(settings: Settings) -> None:
         raise UserError("The database is not up to date: run `vigil db upgrade` first.")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Do one round and exit.")] = False,
+) -> None:
+    """Send queued e-mail and run periodic jobs (retention daily) until stopped."""
+    from vigil import worker as worker_module
+    from vigil.core.logs import configure_logging
+
+    settings = _settings()
+    _require_migrated(settings)
+    configure_logging(settings)
+    worker_module.run(settings, once=once)
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",

@@ -7,6 +7,7 @@ from vigil.core.db import Base
 from vigil.defenders import models as defenders  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401
+from vigil.notifications import models as notifications  # noqa: F401
 from vigil.organisations import models as organisations  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401
 

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     attachment_max_files: int = Field(default=5, ge=0, le=20)
     retention_rejected_report_days: int = Field(default=90, ge=1)
     retention_closed_attachment_days: int = Field(default=365, ge=1)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "vigil@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    worker_poll_seconds: float = Field(default=5.0, gt=0)
     default_locale: str = "en"
     log_level: str = "INFO"
 

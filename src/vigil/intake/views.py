@@ -22,7 +22,14 @@ from vigil.intake.attachments import CleanFile, RejectedFile, sanitise
 from vigil.intake.models import Author
 from vigil.intake.receipts import format_receipt, normalise_receipt
 from vigil.intake.schemas import ReportForm, parse_report_form
-from vigil.intake.service import add_message, conversation, file_report, find_report_by_receipt
+from vigil.intake.service import (
+    MAX_MESSAGE,
+    add_message,
+    conversation,
+    file_report,
+    find_report_by_receipt,
+)
+from vigil.notifications.duty import notify_urgent_report
 from vigil.web.deps import AppSettings, DbSession, RequestVault
 from vigil.web.templating import render
 
@@ -105,6 +112,14 @@ def submit_report(
         return render(request, "intake/duplicate.html", {}, 409)
     except Invalid:
         return _form_page(request, session, form, 400)
+    if filed.report.imminent:
+        notify_urgent_report(
+            session,
+            org_id=org_id,
+            report_id=filed.report.id,
+            received_at=f"{filed.report.received_at:%Y-%m-%d %H:%M}",
+            staff_url=settings.base_url,
+        )
     return render(
         request,
         "intake/receipt.html",
@@ -164,8 +179,12 @@ def report_status(
         try:
             add_message(session, vault=vault, report=report, author=Author.reporter, body=message)
             notice = _("Your message was sent.")
-        except (Invalid, Conflict) as error:
-            notice = str(error)
+        except Invalid:  # the service's messages are English; the reporter's page is not
+            notice = _("Your message was not sent: please keep it under %(n)s characters.") % {
+                "n": MAX_MESSAGE
+            }
+        except Conflict:
+            notice = _("Your message was not sent: this report is closed.")
     return render(
         request,
         "intake/status.html",

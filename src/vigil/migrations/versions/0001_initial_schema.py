@@ -68,6 +68,12 @@ def upgrade() -> None:
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_keys_kek_id'), ['kek_id'], unique=False)
 
+    op.create_table('job_runs',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('last_started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_runs'))
+    )
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -77,6 +83,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
     )
+    op.create_table('outbound_emails',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('send_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_emails'))
+    )
+    with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
+        batch_op.create_index('ix_outbound_emails_due', ['sent_at', 'send_after'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_emails_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('throttles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
@@ -502,7 +527,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_throttles_window_start'))
 
     op.drop_table('throttles')
+    with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_emails_organisation_id'))
+        batch_op.drop_index('ix_outbound_emails_due')
+
+    op.drop_table('outbound_emails')
     op.drop_table('organisations')
+    op.drop_table('job_runs')
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_data_keys_kek_id'))
 

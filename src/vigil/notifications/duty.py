@@ -1,0 +1,40 @@
+"""Who is told at once about an urgent report: every active analyst and coordinator of the
+organisation (an on-duty roster refines this with casework)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.accounts.models import Membership, Role, User
+from vigil.notifications.service import queue_email
+
+
+def notify_urgent_report(
+    session: Session, *, org_id: int, report_id: int, received_at: str, staff_url: str
+) -> int:
+    """Queue one e-mail per responder; the message carries no content of the report."""
+    addresses = session.scalars(
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == org_id,
+            Membership.role.in_([Role.analyst, Role.coordinator]),
+            User.is_active.is_(True),
+            User.password_hash.is_not(None),
+        )
+        .order_by(User.id)
+    ).all()
+    for address in addresses:
+        queue_email(
+            session,
+            to_address=address,
+            subject=f"[Vigil] URGENT report #{report_id} received",
+            body=(
+                f"An urgent report (threat to life) was received at {received_at} UTC.\n"
+                f"Open it now: {staff_url.rstrip('/')}/staff/reports/{report_id}\n\n"
+                "This message contains nothing from the report itself."
+            ),
+            organisation_id=org_id,
+        )
+    return len(addresses)
