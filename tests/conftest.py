@@ -27,8 +27,9 @@ PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "postgres@127.0.0.1:5432")
 
 
 def pg_database_name(suffix: str = "") -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return f"vigil_test{('_' + worker) if worker else ''}{suffix}"
+    """Our own database, unique per test process, so two runs on one machine never drop
+    each other's database (and no other database is ever touched)."""
+    return f"vigil_test_{os.getpid()}{suffix}"
 
 
 def create_pg_database(name: str) -> str:

@@ -22,13 +22,14 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import pg_database_name
 from vigil.core.db import make_engine, make_sessionmaker, session_scope
 from vigil.core.migrations import upgrade
 from vigil.organisations.service import ensure_organisation
 
 PG_ADMIN = os.environ.get("VIGIL_TEST_PG_ADMIN", "host=127.0.0.1 user=postgres dbname=postgres")
 PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "postgres@127.0.0.1:5432")
-PG_DATABASE = "vigil_test_cli"
+PG_DATABASE = pg_database_name("_cli")
 BASE_URL = "https://vigil.example.org"
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 COUNTED = ("incidents", "companies", "projects", "company_relationships", "users")

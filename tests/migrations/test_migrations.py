@@ -12,6 +12,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from tests.conftest import pg_database_name
 from vigil.core.db import make_engine
 from vigil.core.migrations import (
     alembic_config,
@@ -24,7 +25,7 @@ from vigil.models import metadata
 
 PG_ADMIN = os.environ.get("VIGIL_TEST_PG_ADMIN", "host=127.0.0.1 user=postgres dbname=postgres")
 PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "postgres@127.0.0.1:5432")
-PG_DATABASE = "vigil_test_migrations"
+PG_DATABASE = pg_database_name("_migrations")
 
 
 def _recreate_pg(create: bool) -> None:
