@@ -37,6 +37,7 @@ from vigil.public import api as public_api
 from vigil.public import views as public_views
 from vigil.web import system
 from vigil.web.csrf import csrf_protect
+from vigil.web.limits import BodySizeLimit
 from vigil.web.middleware import VigilHTTPMiddleware
 from vigil.web.templating import STATIC_DIR, render
 
@@ -115,6 +116,12 @@ def create_app(
     app.state.keystore = keystore_for(settings)
     app.state.keystore.current()  # fail at start-up, not on the first report, if keys are missing
     app.state.sessionmaker = session_factory
+    # Refuse oversized bodies before anything reads them (uploads included); inside the
+    # HTTP middleware so the refusal carries the security headers too.
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.attachment_max_files * settings.attachment_max_bytes + 2 * 1024 * 1024,
+    )
     app.add_middleware(VigilHTTPMiddleware)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

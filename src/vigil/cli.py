@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 import vigil.models  # noqa: F401 - register every model so any command's mappers resolve
 from vigil import __version__
 from vigil.audit.cli import audit_app
+from vigil.backup.cli import backup_command, restore_command
 from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
@@ -35,6 +36,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(people_app, name="people")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.add_typer(retention_app, name="retention")
 
 

@@ -159,3 +159,23 @@ def test_master_key_from_environment(tmp_path):
     assert ring.active_id == "env" and ring.keks["env"] == master
     with pytest.raises(Exception, match="32 bytes"):
         load_keyring(tmp_path, base64.urlsafe_b64encode(b"short").decode())
+
+
+def test_retiring_a_key_only_once_nothing_needs_it(session, tmp_path):
+    from vigil.core.crypto import KeyError_, retire_kek
+
+    keys_dir = tmp_path / "keys"
+    init_key_files(keys_dir)
+    old = load_keyring(keys_dir)
+    org = ensure_organisation(session, slug="retire", name="Retire")
+    record_defender(
+        session, vault=Vault(session=session, ring=old), org_id=org.id, alias="R", name="Rosa"
+    )
+    with pytest.raises(KeyError_, match="active key"):
+        retire_kek(session, keys_dir, old.active_id)
+    add_kek_file(keys_dir)
+    with pytest.raises(KeyError_, match="still protects"):
+        retire_kek(session, keys_dir, old.active_id)
+    rewrap_all(session, load_keyring(keys_dir))
+    retire_kek(session, keys_dir, old.active_id)
+    assert old.active_id not in load_keyring(keys_dir).keks

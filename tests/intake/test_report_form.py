@@ -159,3 +159,42 @@ def test_forged_form_is_refused(session, client):
     fields = report_fields(client, csrf_token="f" * 64)
     assert client.post("/report", data=fields).status_code == 403
     assert _count(session, Report) == 0
+
+
+def test_oversized_upload_is_refused_before_it_is_stored(session, session_factory, settings):
+    from fastapi.testclient import TestClient
+
+    from vigil.app import create_app
+
+    make_org(session)
+    session.commit()
+    small = settings.model_copy(update={"attachment_max_files": 1, "attachment_max_bytes": 2048})
+    with TestClient(
+        create_app(small, session_factory=session_factory), base_url="https://testserver"
+    ) as client:
+        huge = b"\xff\xd8\xff" + b"\x00" * (3 * 1024 * 1024)
+        response = client.post(
+            "/report",
+            data=report_fields(client),
+            files=[("attachments", ("big.jpg", huge, "image/jpeg"))],
+        )
+    assert response.status_code == 413
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert _count(session, Report) == 0
+
+
+def test_a_reloaded_reply_is_kept_once(session, client):
+    make_org(session)
+    session.commit()
+    receipt = _receipt(client.post("/report", data=report_fields(client)).text)
+    token = csrf_from(client.get("/report/status").text)
+    fields = {"csrf_token": token, "receipt": receipt, "message": "Sent twice by a reload."}
+    client.post("/report/status", data=fields)
+    page = client.post("/report/status", data=fields).text
+    assert page.count("Sent twice by a reload.") == 1
+
+
+def test_no_organisation_means_a_clear_503(client):
+    response = client.post("/report", data=report_fields(client))
+    assert response.status_code == 503
+    assert "no organisation is set up" in response.text

@@ -225,7 +225,6 @@ def test_reply_is_sealed_and_part_of_the_conversation(session, vault):
         actor_user_id=analyst.user.id,
     )
     assert b"safe" not in message.body_sealed
-    session.refresh(report)
     [entry] = conversation(vault, report)
     assert (entry.author, entry.body) == (Author.staff, "Are you safe now?")
     [event] = events(session, "report.message_from_staff", report.id)
@@ -266,8 +265,9 @@ def test_queue_page_shows_urgent_first_with_age_and_overdue(session, vault, clie
     assert "<html" not in fragment.text
     assert f'id="report-{urgent.id}"' in fragment.text
 
-    spanish = client.get("/staff/reports", cookies={"vigil_lang": "es"})
-    assert "Amenaza de muerte" in spanish.text
+    client.get("/language/es")
+    assert "Amenaza de muerte" in client.get("/staff/reports").text
+    client.get("/language/en")
 
     none = client.get("/staff/reports?status=accepted")
     assert f'id="report-{urgent.id}"' not in none.text
@@ -342,6 +342,29 @@ def test_reply_reaches_the_reporter_and_the_answer_comes_back(session, vault, cl
     )
     assert empty.status_code == 422
     assert 'id="body-error"' in empty.text
+
+
+def test_reporter_is_told_why_a_message_was_not_sent(session, vault, reporter):
+    org = make_org(session)
+    filed = file(session, vault, org)
+    session.commit()
+    token = csrf_from(reporter.get("/report/status").text)
+    long = reporter.post(
+        "/report/status",
+        data={"receipt": filed.receipt, "message": "a" * 10_001, "csrf_token": token},
+    )
+    assert "Your message was not sent: please keep it under 10000 characters." in long.text
+    for status in ("triage", "closed"):
+        change_report_status(
+            session, org_id=org.id, report_id=filed.report.id, status=status, actor_user_id=None
+        )
+    session.commit()
+    closed = reporter.post(
+        "/report/status", data={"receipt": filed.receipt, "message": "Hi", "csrf_token": token}
+    )
+    assert "Your message was not sent: this report is closed." in closed.text
+    session.refresh(filed.report)
+    assert filed.report.messages == []
 
 
 def test_status_form_moves_the_report_and_refuses_bad_moves(session, vault, client):

@@ -9,7 +9,8 @@ Why this shape:
 - Rotating the KEK re-wraps the small data keys only; no field has to be re-encrypted, so it
   runs without downtime.
 - Destroying a data key (crypto-shredding) makes every field sealed with it unreadable for
-  good, in older backups too, because backups never contain the KEK-unwrapped keys.
+  good. Archives made earlier still contain the key *wrapped*: after `vigil keys rotate`,
+  `vigil keys retire OLD` deletes the old KEK, and with it every older archive's readability.
 - Exact-match lookups (e.g. a defender's name) use a keyed blind index (HMAC-SHA256 with a
   separate index key), never plaintext.
 """
@@ -129,6 +130,23 @@ def add_kek_file(keys_dir: Path) -> str:
     tmp.write_text(kek_id + "\n")
     tmp.replace(keys_dir / ACTIVE_FILE)
     return kek_id
+
+
+def retire_kek(session: Session, keys_dir: Path, kek_id: str) -> None:
+    """Delete an old KEK file once no live data key depends on it. Archives made while it was
+    active become unreadable for good: that is how crypto-shredding reaches older backups."""
+    ring = load_keyring(keys_dir)
+    if kek_id == ring.active_id:
+        raise KeyError_("The active key cannot be retired: run `vigil keys rotate` first.")
+    path = keys_dir / f"kek-{kek_id}.key"
+    if not path.exists():
+        raise KeyError_(f"No key {kek_id!r} in {keys_dir}.")
+    still_used = session.scalar(
+        select(DataKey.id).where(DataKey.kek_id == kek_id, DataKey.wrapped.is_not(None)).limit(1)
+    )
+    if still_used is not None:
+        raise KeyError_(f"Key {kek_id!r} still protects data keys: run `vigil keys rotate`.")
+    path.unlink()
 
 
 def load_keyring(keys_dir: Path, master_key: str | None = None) -> KeyRing:

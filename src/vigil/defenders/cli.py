@@ -19,7 +19,8 @@ def people_forget(
     defender_id: Annotated[int, typer.Argument(help="Defender id.", min=1)],
 ) -> None:
     """Destroy a defender's data key: their name, contacts and attachments become unreadable
-    everywhere, older backups included; pages then show "withheld"."""
+    everywhere; pages then show "withheld". Archives made earlier still hold the wrapped key:
+    `vigil keys rotate` then `vigil keys retire OLD` makes them unreadable too."""
     settings = load_settings()
     with database_session(settings.effective_database_url) as session:
         vault = Vault(session=session, ring=keystore_for(settings).current())

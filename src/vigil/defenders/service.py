@@ -85,7 +85,8 @@ def forget_defender(
     session: Session, *, vault: Vault, defender_id: int, actor_user_id: int | None = None
 ) -> Defender:
     """Crypto-shred a defender: destroy their data key, so name, contacts and everything
-    sealed with it are unreadable for good, including in older backups. Idempotent."""
+    sealed with it are unreadable for good in this database and every backup made from now
+    on. Older archives still hold the wrapped key until its KEK is retired. Idempotent."""
     defender = session.get(Defender, defender_id)
     if defender is None:
         raise NotFound(f"No defender with id {defender_id}.")

@@ -1,7 +1,7 @@
 """Retention: keep reports no longer than they are needed.
 
 - Rejected reports are purged after ``retention_rejected_report_days``: their data key is
-  destroyed first (so copies in older backups become unreadable too), then the rows go.
+  destroyed first (so the content is unreadable even where a copy survives), then the rows go.
 - Attachments of closed reports lose their content after ``retention_closed_attachment_days``;
   the SHA-256 of the original and what was stripped stay, for the chain of custody.
 

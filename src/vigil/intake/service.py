@@ -121,13 +121,21 @@ def add_message(
         raise Invalid(f"Please shorten the message to {MAX_MESSAGE} characters.")
     if report.status == ReportStatus.closed and author == Author.reporter:
         raise Conflict("This report is closed.")
+    last = report.messages[-1] if report.messages else None
+    if (
+        last is not None
+        and last.author == author
+        and vault.open(report.data_key_id, last.body_sealed) == body
+    ):
+        return last  # the same form sent again (a reload): keep one copy
     message = ReportMessage(
-        report_id=report.id,
         author=author,
         author_user_id=author_user_id,
         body_sealed=vault.seal(report.data_key_id, body),
     )
-    session.add(message)
+    # Through the relationship, so ``report.messages`` (and ``conversation``) include it at
+    # once, even when the collection was already loaded in this session.
+    report.messages.append(message)
     session.flush()
     record_event(
         session,

@@ -92,12 +92,21 @@ def submit_report(
     form = parse_report_form(
         fields, codes=choices.vocabulary_codes(session), organisations=set(organisations)
     )
+    if not organisations:
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 503,
+                "message": _("Reports cannot be received yet: no organisation is set up."),
+            },
+            503,
+        )
     cleaned = _clean_files(files, settings, form)
     if form.errors:
         return _form_page(request, session, form, 400)
-    org_id = organisations.get(
-        form.values.get("organisation", ""), next(iter(organisations.values()))
-    )
+    default_org = next(iter(organisations.values()))
+    org_id = organisations.get(form.values.get("organisation", ""), default_org)
     try:
         filed = file_report(
             session,

@@ -13,6 +13,7 @@ from vigil.core.crypto import (
     add_kek_file,
     init_key_files,
     load_keyring,
+    retire_kek,
     rewrap_all,
 )
 from vigil.core.db import database_session
@@ -65,6 +66,17 @@ def keys_rotate() -> None:
                 )
                 break
     typer.echo(f"Key {new_id} is active; {total} data keys re-wrapped.")
+
+
+@keys_app.command("retire")
+def keys_retire(kek_id: str) -> None:
+    """Delete an old key-encryption key that no live data key uses any more; archives made
+    while it was active can then never be decrypted (crypto-shredding reaches old backups)."""
+    settings = load_settings()
+    with database_session(settings.effective_database_url) as session:
+        retire_kek(session, settings.keys_dir, kek_id)
+        record_event(session, action="keys.retired", object_type="kek", object_id=kek_id)
+    typer.echo(f"Key {kek_id} retired: archives made with it can no longer be read.")
 
 
 @keys_app.command("status")
