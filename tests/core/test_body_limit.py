@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from vigil.web.limits import BodySizeLimit
 
@@ -28,7 +29,10 @@ def _run(chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> int:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/report", "headers": headers}
-    asyncio.run(BodySizeLimit(_reading_app, max_bytes=100)(scope, receive, send))
+    app = BodySizeLimit(_reading_app, max_bytes=100)
+    # In a thread of its own: Playwright's session keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent[0]["status"]
 
 

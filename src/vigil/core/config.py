@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     receipt_max_failures_total: int = Field(default=500, ge=1)
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     attachment_max_files: int = Field(default=5, ge=0, le=20)
+    triage_target_hours: int = Field(default=72, ge=1)
+    imminent_target_minutes: int = Field(default=60, ge=1)
     retention_rejected_report_days: int = Field(default=90, ge=1)
     retention_closed_attachment_days: int = Field(default=365, ge=1)
     smtp_host: str | None = None

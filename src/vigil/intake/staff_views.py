@@ -24,6 +24,7 @@ from vigil.intake.service import ConversationEntry, conversation, open_answers
 from vigil.intake.triage import (
     ALL,
     OPEN,
+    TriageTargets,
     change_report_status,
     get_report,
     list_triage_queue,
@@ -32,7 +33,7 @@ from vigil.intake.triage import (
     reply_to_reporter,
     term_labels,
 )
-from vigil.web.deps import DbSession, ObjectId, RequestVault
+from vigil.web.deps import AppSettings, DbSession, ObjectId, RequestVault
 from vigil.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/staff/reports", include_in_schema=False)
@@ -101,12 +102,21 @@ def queue_page(
     request: Request,
     session: DbSession,
     staff: CurrentStaff,
+    settings: AppSettings,
     status: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     status = status or OPEN
     queue = list_triage_queue(
-        session, org_id=staff.organisation_id, status=status, page=page, now=utcnow()
+        session,
+        org_id=staff.organisation_id,
+        status=status,
+        page=page,
+        now=utcnow(),
+        targets=TriageTargets(
+            ordinary=timedelta(hours=settings.triage_target_hours),
+            imminent=timedelta(minutes=settings.imminent_target_minutes),
+        ),
     )
     labels = term_labels(
         session,

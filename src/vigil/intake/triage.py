@@ -23,10 +23,19 @@ from vigil.intake.models import Author, Report, ReportAttachment, ReportMessage,
 from vigil.intake.service import add_message
 from vigil.vocabularies.models import VocabularyTerm
 
-# Time within which an open report should have been triaged. To become settings
-# (VIGIL_TRIAGE_TARGET_HOURS / VIGIL_IMMINENT_TARGET_HOURS) once config.py may change.
-TRIAGE_TARGET = timedelta(hours=72)
-IMMINENT_TARGET = timedelta(hours=1)
+
+@dataclass(frozen=True)
+class TriageTargets:
+    """Time within which an open report should have been triaged (from the settings
+    ``VIGIL_TRIAGE_TARGET_HOURS`` and ``VIGIL_IMMINENT_TARGET_MINUTES``)."""
+
+    ordinary: timedelta = timedelta(hours=72)
+    imminent: timedelta = timedelta(hours=1)
+
+    def for_report(self, report: Report) -> timedelta:
+        return self.imminent if report.imminent else self.ordinary
+
+
 MAX_PAGE_SIZE = 100
 
 OPEN_STATUSES: tuple[str, ...] = (ReportStatus.received, ReportStatus.triage)
@@ -45,10 +54,6 @@ ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
 
 def next_statuses(status: str) -> tuple[str, ...]:
     return ALLOWED_MOVES.get(status, ())
-
-
-def target_for(report: Report) -> timedelta:
-    return IMMINENT_TARGET if report.imminent else TRIAGE_TARGET
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ def list_triage_queue(
     page: int = 1,
     per_page: int = 50,
     now: datetime,
+    targets: TriageTargets | None = None,
 ) -> TriageQueue:
     """The organisation's reports, open ones (received, triage) unless ``status`` says
     otherwise ("all" or one status): imminent first, then oldest first.
@@ -111,7 +117,9 @@ def list_triage_queue(
     items = []
     for report in reports:
         age = max(now - report.received_at, timedelta(0))
-        overdue = report.status in OPEN_STATUSES and age > target_for(report)
+        overdue = report.status in OPEN_STATUSES and age > (targets or TriageTargets()).for_report(
+            report
+        )
         items.append(QueueRow(report=report, age=age, overdue=overdue))
     return TriageQueue(items=items, total=total, page=page, per_page=per_page)
 
