@@ -27,6 +27,10 @@ from vigil.core.migrations import upgrade
 from vigil.defenders.service import find_defenders_by_name, record_defender, reveal_name
 from vigil.incidents.schemas import IncidentCreate
 from vigil.incidents.service import record_incident, reveal_incident
+from vigil.intake.choices import vocabulary_codes
+from vigil.intake.models import Author
+from vigil.intake.schemas import parse_report_form
+from vigil.intake.service import add_message, file_report
 from vigil.organisations.service import ensure_organisation
 from vigil.vocabularies.service import seed_vocabularies
 
@@ -65,6 +69,33 @@ def _store_planted(url: str, keys_dir: Path) -> Engine:
                 occurred_on=date(2026, 1, 2),
             ),
         )
+        form = parse_report_form(
+            {
+                "country": "CO",
+                "defender_name": PLANTED_NAME,
+                "defender_contact": PLANTED_PHONE,
+                "narrative": PLANTED_SENTENCE,
+                "place": PLANTED_PLACE,
+            },
+            codes=vocabulary_codes(session),
+            organisations={"planted"},
+        )
+        filed = file_report(
+            session,
+            vault=vault,
+            org_id=org.id,
+            form=form,
+            submission_id="planted",
+            attachments=[],
+            locale="en",
+        )
+        add_message(
+            session,
+            vault=vault,
+            report=filed.report,
+            author=Author.reporter,
+            body=f"Call me at {PLANTED_PHONE}",
+        )
     return engine
 
 
@@ -98,6 +129,7 @@ def test_pg_dump_holds_no_plaintext(tmp_path):
             check=True,
         ).stdout
         assert b"INSERT INTO public.defenders" in dump
+        assert b"INSERT INTO public.reports" in dump
         _assert_no_plaintext(dump)
     finally:
         drop_pg_database(name)

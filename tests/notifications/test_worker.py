@@ -99,3 +99,23 @@ def test_retention_runs_once_a_day_whatever_the_number_of_workers(session_factor
     assert run_retention_if_due(session_factory, settings, now) is True
     assert run_retention_if_due(session_factory, settings, now + timedelta(hours=1)) is False
     assert run_retention_if_due(session_factory, settings, now + timedelta(days=1, seconds=1))
+
+
+def test_only_responders_on_duty_are_told_when_someone_is(session, client):
+    from tests.factories import csrf_from, sign_in
+
+    org = make_org(session)
+    on_duty = make_staff(session, org, role="analyst")
+    off_duty = make_staff(session, org, role="analyst")
+    session.commit()
+    sign_in(client, on_duty)
+    token = csrf_from(client.get("/staff/reports").text)
+    response = client.post(
+        "/staff/duty", data={"csrf_token": token, "on_duty": "yes", "next": "/staff/reports"}
+    )
+    assert response.status_code == 303
+    assert "On duty: stop" in client.get("/staff/reports").text
+    assert client.post("/report", data=report_fields(client, imminent="yes")).status_code == 201
+    queued = [e.to_address for e in session.scalars(select(OutboundEmail))]
+    assert queued == [on_duty.user.email]
+    assert off_duty.user.email not in queued

@@ -31,6 +31,7 @@ class Staff:
     organisation_id: int
     organisation_name: str
     role: str
+    on_duty: bool = False
 
     @property
     def can_write(self) -> bool:
@@ -65,6 +66,7 @@ def current_staff(request: Request, session: DbSession) -> Staff:
         organisation_id=user_session.organisation_id,
         organisation_name=user_session.organisation.name,
         role=membership.role,
+        on_duty=membership.on_duty,
     )
 
 

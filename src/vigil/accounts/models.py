@@ -53,6 +53,8 @@ class Membership(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(20))
+    #: On duty: told at once about urgent reports (if nobody is, every responder is told).
+    on_duty: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

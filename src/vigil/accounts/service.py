@@ -143,3 +143,20 @@ def get_membership(session: Session, *, user_id: int, organisation_id: int) -> M
     if membership is None:
         raise NotFound("No membership.")
     return membership
+
+
+def set_on_duty(session: Session, *, user_id: int, organisation_id: int, on_duty: bool) -> None:
+    membership = get_membership(session, user_id=user_id, organisation_id=organisation_id)
+    if membership.role not in (Role.analyst, Role.coordinator):
+        raise Invalid("Only analysts and coordinators can be on duty.")
+    membership.on_duty = on_duty
+    session.flush()
+    record_event(
+        session,
+        action="user.duty_changed",
+        organisation_id=organisation_id,
+        actor_user_id=user_id,
+        object_type="user",
+        object_id=user_id,
+        detail={"on_duty": on_duty},
+    )

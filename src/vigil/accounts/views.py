@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 from starlette.responses import Response
 
-from vigil.accounts.deps import SESSION_COOKIE, signin_policy
-from vigil.accounts.service import complete_enrolment, get_open_enrolment
+from vigil.accounts.deps import SESSION_COOKIE, CurrentStaff, signin_policy
+from vigil.accounts.service import complete_enrolment, get_open_enrolment, set_on_duty
 from vigil.accounts.signin import check_code, check_password, end_session
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
@@ -46,6 +46,24 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
 def staff_home() -> Response:
     """The staff surface's front door: the incident list (which asks to sign in if needed)."""
     return RedirectResponse("/staff/incidents", status_code=303)
+
+
+@router.post("/staff/duty", name="accounts.duty")
+def toggle_duty(
+    request: Request,
+    session: DbSession,
+    staff: CurrentStaff,
+    on_duty: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/staff/reports",
+) -> Response:
+    """Analysts and coordinators say when they are on duty for urgent reports."""
+    set_on_duty(
+        session,
+        user_id=staff.user_id,
+        organisation_id=staff.organisation_id,
+        on_duty=on_duty == "yes",
+    )
+    return RedirectResponse(safe_next(next, "/staff/reports"), status_code=303)
 
 
 @router.get("/login", name="accounts.login")

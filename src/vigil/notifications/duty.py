@@ -1,5 +1,6 @@
-"""Who is told at once about an urgent report: every active analyst and coordinator of the
-organisation (an on-duty roster refines this with casework)."""
+"""Who is told at once about an urgent report: the analysts and coordinators on duty, or, if
+nobody is on duty, every active analyst and coordinator (an urgent report must never wait
+for a roster to be filled in)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ def notify_urgent_report(
     session: Session, *, org_id: int, report_id: int, received_at: str, staff_url: str
 ) -> int:
     """Queue one e-mail per responder; the message carries no content of the report."""
-    addresses = session.scalars(
-        select(User.email)
+    responders = (
+        select(User.email, Membership.on_duty)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == org_id,
@@ -24,7 +25,10 @@ def notify_urgent_report(
             User.password_hash.is_not(None),
         )
         .order_by(User.id)
-    ).all()
+    )
+    rows = session.execute(responders).all()
+    on_duty = [email for email, duty in rows if duty]
+    addresses = on_duty or [email for email, _duty in rows]
     for address in addresses:
         queue_email(
             session,
