@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vigil.core.i18n import gettext
+
 
 class BodyTooLarge(Exception):
     pass
@@ -52,7 +54,8 @@ class BodySizeLimit:
 
 
 async def _refuse(send: Send) -> None:
-    body = b"The request is too large."
+    # Runs inside VigilHTTPMiddleware, so the reader's language is already known.
+    body = gettext("The files are too large together. Send fewer or smaller files.").encode()
     await send(
         {
             "type": "http.response.start",
