@@ -83,6 +83,10 @@ class Company(Base):
     website: Mapped[str | None] = mapped_column(String(500))
     #: Kind of actor: company, investor, bank, DFI, MSI… (free for now; leverage map ranks on it)
     actor_kind: Mapped[str] = mapped_column(String(30), default="company")
+    #: Set when a reviewer merged this record into another (reversible: clear it to undo).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -105,6 +109,8 @@ class CompanyName(Base):
     )
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default=NameKind.alias)
+    #: Matching key (legal forms removed, transliterated, lower case): see companies.matching.
+    normalized: Mapped[str | None] = mapped_column(String(300), index=True)
 
     company: Mapped[Company] = relationship(back_populates="names")
 

@@ -21,6 +21,7 @@ from vigil.companies.models import (
     Project,
     RelationshipKind,
 )
+from vigil.companies.matching import name_key
 from vigil.core.errors import Invalid, NotFound
 from vigil.vocabularies.service import get_term
 
@@ -61,8 +62,11 @@ def upsert_company(session: Session, *, data: CompanyIn) -> tuple[Company, bool]
         actor_kind=data.actor_kind,
         website=data.website,
         sectors=[get_term(session, vocabulary="sector", code=code) for code in data.sectors],
-        names=[CompanyName(name=data.name, kind=NameKind.primary)]
-        + [CompanyName(name=alias, kind=NameKind.alias) for alias in data.aliases],
+        names=[CompanyName(name=data.name, kind=NameKind.primary, normalized=name_key(data.name))]
+        + [
+            CompanyName(name=alias, kind=NameKind.alias, normalized=name_key(alias))
+            for alias in data.aliases
+        ],
         identifiers=[CompanyIdentifier(scheme=s, value=v) for s, v in data.identifiers],
     )
     session.add(company)

@@ -48,13 +48,16 @@ def upgrade() -> None:
     sa.Column('jurisdiction', sa.String(length=2), nullable=True),
     sa.Column('website', sa.String(length=500), nullable=True),
     sa.Column('actor_kind', sa.String(length=30), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['companies.id'], name=op.f('fk_companies_merged_into_id_companies'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies')),
     sa.UniqueConstraint('key', name=op.f('uq_companies_key'))
     )
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_companies_jurisdiction'), ['jurisdiction'], unique=False)
+        batch_op.create_index(batch_op.f('ix_companies_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_companies_name'), ['name'], unique=False)
 
     op.create_table('data_keys',
@@ -159,12 +162,14 @@ def upgrade() -> None:
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('normalized', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_company_names_company_id_companies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_names')),
     sa.UniqueConstraint('company_id', 'name', name=op.f('uq_company_names_company_id_name'))
     )
     with op.batch_alter_table('company_names', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_names_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_names_normalized'), ['normalized'], unique=False)
 
     op.create_table('company_sectors',
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -512,6 +517,7 @@ def downgrade() -> None:
     op.drop_table('defenders')
     op.drop_table('company_sectors')
     with op.batch_alter_table('company_names', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_names_normalized'))
         batch_op.drop_index(batch_op.f('ix_company_names_company_id'))
 
     op.drop_table('company_names')
@@ -541,6 +547,7 @@ def downgrade() -> None:
     op.drop_table('data_keys')
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_companies_name'))
+        batch_op.drop_index(batch_op.f('ix_companies_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_companies_jurisdiction'))
 
     op.drop_table('companies')
