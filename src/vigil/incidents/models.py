@@ -82,6 +82,22 @@ class Incident(Base):
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("vocabulary_terms.id"))
+    #: Casework (see ``casework.service`` for the rules that move these).
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL")
+    )
+    closure_reason: Mapped[str | None] = mapped_column(String(30))
+    closure_note: Mapped[str | None] = mapped_column(Text)
+    closure_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    closure_reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    last_action_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -61,6 +61,11 @@ class Report(Base):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when an analyst turned the report into an incident (casework).
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    rejection_reason: Mapped[str | None] = mapped_column(String(1000))
 
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"

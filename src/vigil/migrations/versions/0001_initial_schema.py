@@ -251,36 +251,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_projects_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_projects_operator_id'), ['operator_id'], unique=False)
 
-    op.create_table('reports',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('receipt_digest', sa.String(length=64), nullable=False),
-    sa.Column('submission_digest', sa.String(length=64), nullable=False),
-    sa.Column('data_key_id', sa.Integer(), nullable=False),
-    sa.Column('answers_sealed', sa.LargeBinary(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('imminent', sa.Boolean(), nullable=False),
-    sa.Column('target_kind', sa.String(length=20), nullable=True),
-    sa.Column('defender_type', sa.String(length=64), nullable=True),
-    sa.Column('attack_type', sa.String(length=64), nullable=True),
-    sa.Column('perpetrator_type', sa.String(length=64), nullable=True),
-    sa.Column('occurred_on', sa.Date(), nullable=True),
-    sa.Column('date_precision', sa.String(length=8), nullable=True),
-    sa.Column('country', sa.String(length=2), nullable=False),
-    sa.Column('region', sa.String(length=120), nullable=True),
-    sa.Column('wish', sa.String(length=20), nullable=False),
-    sa.Column('locale', sa.String(length=5), nullable=False),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_reports_data_key_id_data_keys')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_reports_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
-    sa.UniqueConstraint('receipt_digest', name=op.f('uq_reports_receipt_digest')),
-    sa.UniqueConstraint('submission_digest', name=op.f('uq_reports_submission_digest'))
-    )
-    with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.create_index('ix_reports_triage', ['organisation_id', 'status', 'imminent', 'received_at'], unique=False)
-
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -352,9 +322,20 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('sector_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('closure_reason', sa.String(length=30), nullable=True),
+    sa.Column('closure_note', sa.Text(), nullable=True),
+    sa.Column('closure_requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('closure_reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_incidents_assignee_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['closure_requested_by_id'], ['users.id'], name=op.f('fk_incidents_closure_requested_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['closure_reviewed_by_id'], ['users.id'], name=op.f('fk_incidents_closure_reviewed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_incidents_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['incidents.id'], name=op.f('fk_incidents_duplicate_of_id_incidents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_incidents_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_incidents_project_id_projects'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['sector_id'], ['vocabulary_terms.id'], name=op.f('fk_incidents_sector_id_vocabulary_terms')),
@@ -362,9 +343,145 @@ def upgrade() -> None:
     sa.UniqueConstraint('organisation_id', 'external_ref', name=op.f('uq_incidents_organisation_id_external_ref'))
     )
     with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incidents_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index('ix_incidents_org_status', ['organisation_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_incidents_status_country', ['status', 'country'], unique=False)
+
+    op.create_table('acts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('attack_type_id', sa.Integer(), nullable=False),
+    sa.Column('victim_id', sa.Integer(), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['attack_type_id'], ['vocabulary_terms.id'], name=op.f('fk_acts_attack_type_id_vocabulary_terms')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_acts_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['victim_id'], ['defenders.id'], name=op.f('fk_acts_victim_id_defenders'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_acts'))
+    )
+    with op.batch_alter_table('acts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_acts_attack_type_id'), ['attack_type_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_acts_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_acts_victim_id'), ['victim_id'], unique=False)
+
+    op.create_table('case_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_case_notes_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_case_notes_incident_id_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_notes'))
+    )
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_notes_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('receipt_digest', sa.String(length=64), nullable=False),
+    sa.Column('submission_digest', sa.String(length=64), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('answers_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('imminent', sa.Boolean(), nullable=False),
+    sa.Column('target_kind', sa.String(length=20), nullable=True),
+    sa.Column('defender_type', sa.String(length=64), nullable=True),
+    sa.Column('attack_type', sa.String(length=64), nullable=True),
+    sa.Column('perpetrator_type', sa.String(length=64), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=True),
+    sa.Column('date_precision', sa.String(length=8), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('region', sa.String(length=120), nullable=True),
+    sa.Column('wish', sa.String(length=20), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('rejection_reason', sa.String(length=1000), nullable=True),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_reports_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_reports_incident_id_incidents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_reports_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
+    sa.UniqueConstraint('receipt_digest', name=op.f('uq_reports_receipt_digest')),
+    sa.UniqueConstraint('submission_digest', name=op.f('uq_reports_submission_digest'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reports_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_reports_triage', ['organisation_id', 'status', 'imminent', 'received_at'], unique=False)
+
+    op.create_table('risk_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('factors', sa.Text(), nullable=False),
+    sa.Column('reasons_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('assessed_by_id', sa.Integer(), nullable=True),
+    sa.Column('assessed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('review_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['assessed_by_id'], ['users.id'], name=op.f('fk_risk_assessments_assessed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_risk_assessments_incident_id_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_assessments'))
+    )
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_assessments_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_assessments_review_on'), ['review_on'], unique=False)
+
+    op.create_table('sources',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('reliability', sa.String(length=10), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_sources_incident_id_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sources'))
+    )
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sources_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('inclusion_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('is_defender', sa.Boolean(), nullable=False),
+    sa.Column('business_link', sa.Boolean(), nullable=False),
+    sa.Column('has_source', sa.Boolean(), nullable=False),
+    sa.Column('reasons', sa.Text(), nullable=False),
+    sa.Column('included', sa.Boolean(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_inclusion_checks_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_inclusion_checks_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_inclusion_checks_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_inclusion_checks_report_id_reports'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inclusion_checks'))
+    )
+    with op.batch_alter_table('inclusion_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inclusion_checks_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inclusion_checks_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inclusion_checks_report_id'), ['report_id'], unique=False)
+
+    op.create_table('involvements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('act_id', sa.Integer(), nullable=False),
+    sa.Column('perpetrator_type_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('degree', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['act_id'], ['acts.id'], name=op.f('fk_involvements_act_id_acts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_involvements_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['perpetrator_type_id'], ['vocabulary_terms.id'], name=op.f('fk_involvements_perpetrator_type_id_vocabulary_terms')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_involvements_project_id_projects'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_involvements'))
+    )
+    with op.batch_alter_table('involvements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_involvements_act_id'), ['act_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_involvements_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_involvements_project_id'), ['project_id'], unique=False)
 
     op.create_table('report_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,75 +512,11 @@ def upgrade() -> None:
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_messages_report_id'), ['report_id'], unique=False)
 
-    op.create_table('acts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('attack_type_id', sa.Integer(), nullable=False),
-    sa.Column('victim_id', sa.Integer(), nullable=True),
-    sa.Column('occurred_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['attack_type_id'], ['vocabulary_terms.id'], name=op.f('fk_acts_attack_type_id_vocabulary_terms')),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_acts_incident_id_incidents'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['victim_id'], ['defenders.id'], name=op.f('fk_acts_victim_id_defenders'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_acts'))
-    )
-    with op.batch_alter_table('acts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_acts_attack_type_id'), ['attack_type_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_acts_incident_id'), ['incident_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_acts_victim_id'), ['victim_id'], unique=False)
-
-    op.create_table('sources',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('reliability', sa.String(length=10), nullable=False),
-    sa.Column('url', sa.String(length=2000), nullable=True),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('received_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_sources_incident_id_incidents'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sources'))
-    )
-    with op.batch_alter_table('sources', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sources_incident_id'), ['incident_id'], unique=False)
-
-    op.create_table('involvements',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('act_id', sa.Integer(), nullable=False),
-    sa.Column('perpetrator_type_id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=True),
-    sa.Column('project_id', sa.Integer(), nullable=True),
-    sa.Column('degree', sa.String(length=20), nullable=False),
-    sa.ForeignKeyConstraint(['act_id'], ['acts.id'], name=op.f('fk_involvements_act_id_acts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_involvements_company_id_companies'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['perpetrator_type_id'], ['vocabulary_terms.id'], name=op.f('fk_involvements_perpetrator_type_id_vocabulary_terms')),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_involvements_project_id_projects'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_involvements'))
-    )
-    with op.batch_alter_table('involvements', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_involvements_act_id'), ['act_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_involvements_company_id'), ['company_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_involvements_project_id'), ['project_id'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('involvements', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_involvements_project_id'))
-        batch_op.drop_index(batch_op.f('ix_involvements_company_id'))
-        batch_op.drop_index(batch_op.f('ix_involvements_act_id'))
-
-    op.drop_table('involvements')
-    with op.batch_alter_table('sources', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sources_incident_id'))
-
-    op.drop_table('sources')
-    with op.batch_alter_table('acts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_acts_victim_id'))
-        batch_op.drop_index(batch_op.f('ix_acts_incident_id'))
-        batch_op.drop_index(batch_op.f('ix_acts_attack_type_id'))
-
-    op.drop_table('acts')
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_messages_report_id'))
 
@@ -472,10 +525,47 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_report_attachments_report_id'))
 
     op.drop_table('report_attachments')
+    with op.batch_alter_table('involvements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_involvements_project_id'))
+        batch_op.drop_index(batch_op.f('ix_involvements_company_id'))
+        batch_op.drop_index(batch_op.f('ix_involvements_act_id'))
+
+    op.drop_table('involvements')
+    with op.batch_alter_table('inclusion_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inclusion_checks_report_id'))
+        batch_op.drop_index(batch_op.f('ix_inclusion_checks_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_inclusion_checks_incident_id'))
+
+    op.drop_table('inclusion_checks')
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sources_incident_id'))
+
+    op.drop_table('sources')
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
+
+    op.drop_table('risk_assessments')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_triage')
+        batch_op.drop_index(batch_op.f('ix_reports_incident_id'))
+
+    op.drop_table('reports')
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_notes_incident_id'))
+
+    op.drop_table('case_notes')
+    with op.batch_alter_table('acts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_acts_victim_id'))
+        batch_op.drop_index(batch_op.f('ix_acts_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_acts_attack_type_id'))
+
+    op.drop_table('acts')
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.drop_index('ix_incidents_status_country')
         batch_op.drop_index(batch_op.f('ix_incidents_project_id'))
         batch_op.drop_index('ix_incidents_org_status')
+        batch_op.drop_index(batch_op.f('ix_incidents_assignee_id'))
 
     op.drop_table('incidents')
     op.drop_table('defender_types')
@@ -491,10 +581,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
-    with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.drop_index('ix_reports_triage')
-
-    op.drop_table('reports')
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_projects_operator_id'))
         batch_op.drop_index(batch_op.f('ix_projects_name'))

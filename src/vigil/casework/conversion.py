@@ -1,0 +1,158 @@
+"""From an anonymous report to an incident, after the inclusion check.
+
+The check (a defender in peaceful activity, a link to business, a source) is recorded either
+way; a report that fails it is rejected with its reason kept. A defender already known to
+the organisation (same name, found through the blind index) is reused, so earlier threats
+against them are linked and their closed cases reopen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from vigil.casework.service import record_inclusion, reopen_for_new_threat
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.defenders.models import Defender
+from vigil.defenders.service import find_defenders_by_name, record_defender
+from vigil.incidents.models import Incident, IncidentStatus
+from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
+from vigil.incidents.service import record_incident
+from vigil.intake.models import Report, ReportStatus
+from vigil.intake.service import open_answers
+
+CONVERTIBLE = (ReportStatus.received, ReportStatus.triage)
+
+
+@dataclass(frozen=True)
+class InclusionAnswers:
+    is_defender: bool
+    business_link: bool
+    has_source: bool
+    reasons: str
+
+
+def _victim(session: Session, vault: Vault, report: Report, answers: dict[str, str]) -> Defender:
+    name = answers.get("defender_name")
+    if name:
+        known = find_defenders_by_name(
+            session, vault=vault, org_id=report.organisation_id, name=name
+        )
+        if known:
+            return known[0]
+    return record_defender(
+        session,
+        vault=vault,
+        org_id=report.organisation_id,
+        alias=f"Defender from report {report.id}",
+        kind=report.target_kind or "person",
+        name=name,
+        contact=answers.get("defender_contact"),
+        type_codes=[report.defender_type] if report.defender_type else [],
+    )
+
+
+def convert_report(
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    report_id: int,
+    inclusion: InclusionAnswers,
+    title: str,
+    actor_user_id: int,
+) -> Incident | None:
+    """Returns the new incident, or None when the report failed the inclusion check."""
+    report = session.get(Report, report_id)
+    if report is None or report.organisation_id != org_id:
+        raise NotFound("No such report.")
+    if report.status not in CONVERTIBLE:
+        raise Conflict("This report was already handled.")
+    check = record_inclusion(
+        session,
+        org_id=org_id,
+        report_id=report.id,
+        incident_id=None,
+        is_defender=inclusion.is_defender,
+        business_link=inclusion.business_link,
+        has_source=inclusion.has_source,
+        reasons=inclusion.reasons,
+        actor_user_id=actor_user_id,
+    )
+    report.status_changed_at = utcnow()
+    if not check.included:
+        if not inclusion.reasons.strip():
+            raise Invalid("Say why the report does not meet the criteria.")
+        report.status, report.rejection_reason = ReportStatus.rejected, inclusion.reasons.strip()
+        record_event(
+            session,
+            action="report.rejected",
+            organisation_id=org_id,
+            actor_user_id=actor_user_id,
+            object_type="report",
+            object_id=report.id,
+        )
+        return None
+    if not report.attack_type:
+        raise Invalid("Choose the type of attack before accepting the report.")
+    if not title.strip():
+        raise Invalid("Give the incident a title.")
+    answers = open_answers(vault, report)
+    victim = _victim(session, vault, report, answers)
+    summary = "\n\n".join(filter(None, [answers.get("narrative"), answers.get("earlier_threats")]))
+    incident = record_incident(
+        session,
+        vault=vault,
+        org_id=org_id,
+        actor_user_id=actor_user_id,
+        data=IncidentCreate(
+            title=title,
+            summary=summary,
+            occurred_on=report.occurred_on,
+            date_precision=report.date_precision or "day",
+            country=report.country,
+            region=report.region,
+            place=answers.get("place"),
+            status=IncidentStatus.verified,
+            acts=[
+                ActCreate(
+                    attack_type=report.attack_type,
+                    victim_id=victim.id,
+                    involvements=[
+                        InvolvementCreate(perpetrator_type=report.perpetrator_type or "unknown")
+                    ],
+                )
+            ],
+            sources=[
+                SourceCreate(
+                    kind="direct_report",
+                    reliability="medium",
+                    description=f"Anonymous report {report.id}",
+                )
+            ],
+        ),
+    )
+    check.incident_id = incident.id
+    report.status, report.incident_id = ReportStatus.accepted, incident.id
+    session.flush()
+    record_event(
+        session,
+        action="report.converted",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="report",
+        object_id=report.id,
+        detail={"incident": incident.id},
+    )
+    reopen_for_new_threat(
+        session,
+        org_id=org_id,
+        defender_id=victim.id,
+        new_incident_id=incident.id,
+        actor_user_id=actor_user_id,
+    )
+    return incident

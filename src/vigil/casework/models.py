@@ -1,0 +1,91 @@
+"""Casework records kept with an incident: the inclusion check that let it in, the history
+of risk assessments, and analysts' notes. Free text is sealed with the incident's key."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vigil.core.db import Base, utcnow
+
+
+class RiskLevel(StrEnum):
+    """Levels used by national protection mechanisms (e.g. Colombia's UNP)."""
+
+    ordinary = "ordinary"
+    extraordinary = "extraordinary"
+    extreme = "extreme"
+
+
+#: Risk factors rated low / medium / high in every assessment.
+RISK_FACTORS = (
+    "threat_source",
+    "prior_attacks",
+    "visibility",
+    "vulnerability",
+    "protection_available",
+)
+
+
+class ClosureReason(StrEnum):
+    risk_reduced = "risk_reduced"
+    threat_stopped = "threat_stopped"
+    defender_opted_out = "defender_opted_out"
+    defender_unreachable = "defender_unreachable"
+    other = "other"
+
+
+class InclusionCheck(Base):
+    """Why a report became an incident (or not): a defender in peaceful activity, a link to
+    business, a source. BHRRC-style inclusion criteria, recorded with the case."""
+
+    __tablename__ = "inclusion_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), index=True
+    )
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    is_defender: Mapped[bool] = mapped_column(Boolean)
+    business_link: Mapped[bool] = mapped_column(Boolean)
+    has_source: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    included: Mapped[bool] = mapped_column(Boolean)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskAssessment(Base):
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(20))
+    #: JSON object factor -> low/medium/high.
+    factors: Mapped[str] = mapped_column(Text, default="{}")
+    reasons_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_on: Mapped[date] = mapped_column(index=True)
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

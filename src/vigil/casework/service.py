@@ -1,0 +1,277 @@
+"""Casework rules: from report to incident, risk assessments, status moves, closure with a
+second review for high-risk cases, reopening, assignment and notes.
+
+Every function checks tenancy (another organisation's case is "not found"), only adds and
+flushes, and leaves an audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.accounts.service import get_membership
+from vigil.casework.lifecycle import REOPENABLE, allowed_moves, needs_second_review
+from vigil.casework.models import (
+    RISK_FACTORS,
+    CaseNote,
+    ClosureReason,
+    InclusionCheck,
+    RiskAssessment,
+    RiskLevel,
+)
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.incidents.models import Act, Incident, IncidentStatus
+
+FACTOR_VALUES = ("low", "medium", "high")
+
+
+def load_case(session: Session, *, org_id: int, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.organisation_id != org_id:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def _touch(
+    session: Session, incident: Incident, action: str, actor: int | None, **detail: object
+) -> None:
+    incident.last_action_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        action=action,
+        organisation_id=incident.organisation_id,
+        actor_user_id=actor,
+        object_type="incident",
+        object_id=incident.id,
+        detail=detail or None,
+    )
+
+
+def latest_assessment(session: Session, *, incident_id: int) -> RiskAssessment | None:
+    return session.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.incident_id == incident_id)
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+        .limit(1)
+    )
+
+
+def assess_risk(
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    incident_id: int,
+    level: str,
+    factors: dict[str, str],
+    reasons: str,
+    review_on: date,
+    actor_user_id: int | None,
+) -> RiskAssessment:
+    """A new assessment; earlier ones stay as history. The review date must be ahead."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if level not in RiskLevel.__members__:
+        raise Invalid(f"Unknown risk level {level!r}.")
+    unknown = set(factors) - set(RISK_FACTORS)
+    bad_values = {k: v for k, v in factors.items() if v not in FACTOR_VALUES}
+    if unknown or bad_values:
+        raise Invalid("Rate each risk factor low, medium or high.")
+    if review_on <= utcnow().date():
+        raise Invalid("The review date must be in the future.")
+    assessment = RiskAssessment(
+        incident_id=incident.id,
+        level=level,
+        factors=json.dumps(factors, sort_keys=True),
+        reasons_sealed=vault.seal(incident.data_key_id, reasons.strip() or None),
+        assessed_by_id=actor_user_id,
+        review_on=review_on,
+    )
+    session.add(assessment)
+    _touch(
+        session,
+        incident,
+        "incident.risk_assessed",
+        actor_user_id,
+        level=level,
+        review_on=review_on.isoformat(),
+    )
+    return assessment
+
+
+def change_status(
+    session: Session, *, org_id: int, incident_id: int, status: str, actor_user_id: int | None
+) -> Incident:
+    """Move along the lifecycle; closing goes through :func:`request_closure` instead."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if status == IncidentStatus.closed:
+        raise Conflict("Closing needs a reason: use the closure form.")
+    if status not in allowed_moves(incident.status):
+        raise Conflict(f"A case cannot move from {incident.status} to {status}.")
+    previous, incident.status = incident.status, status
+    if status == IncidentStatus.active:
+        incident.closure_requested_by_id = None
+    _touch(
+        session, incident, "incident.status_changed", actor_user_id, to=status, **{"from": previous}
+    )
+    return incident
+
+
+@dataclass(frozen=True)
+class ClosureOutcome:
+    incident: Incident
+    closed: bool  # False: waiting for a second analyst's review
+
+
+def request_closure(
+    session: Session,
+    *,
+    org_id: int,
+    incident_id: int,
+    reason: str,
+    note: str,
+    actor_user_id: int,
+) -> ClosureOutcome:
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if IncidentStatus.closed not in allowed_moves(incident.status):
+        raise Conflict("Only a resolved case can be closed.")
+    if reason not in ClosureReason.__members__:
+        raise Invalid("Choose a reason for closing the case.")
+    if reason == ClosureReason.other and not note.strip():
+        raise Invalid("Explain the reason for closing the case.")
+    incident.closure_reason, incident.closure_note = reason, note.strip() or None
+    latest = latest_assessment(session, incident_id=incident.id)
+    if needs_second_review(latest.level if latest else None):
+        incident.closure_requested_by_id = actor_user_id
+        _touch(session, incident, "incident.closure_requested", actor_user_id, reason=reason)
+        return ClosureOutcome(incident, closed=False)
+    incident.status = IncidentStatus.closed
+    _touch(session, incident, "incident.closed", actor_user_id, reason=reason)
+    return ClosureOutcome(incident, closed=True)
+
+
+def review_closure(
+    session: Session, *, org_id: int, incident_id: int, approve: bool, actor_user_id: int
+) -> Incident:
+    """A second analyst approves or refuses a pending closure of a high-risk case."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if incident.closure_requested_by_id is None:
+        raise Conflict("No closure is waiting for review.")
+    if incident.closure_requested_by_id == actor_user_id:
+        raise Forbidden("A second analyst must review this closure.")
+    if approve:
+        incident.status = IncidentStatus.closed
+        incident.closure_reviewed_by_id = actor_user_id
+    else:
+        incident.closure_reason = incident.closure_note = None
+    incident.closure_requested_by_id = None
+    _touch(session, incident, "incident.closure_reviewed", actor_user_id, approved=approve)
+    return incident
+
+
+def reopen_for_new_threat(
+    session: Session,
+    *,
+    org_id: int,
+    defender_id: int,
+    new_incident_id: int,
+    actor_user_id: int | None,
+) -> list[Incident]:
+    """A new threat against a defender reopens their resolved, monitored or closed cases."""
+    cases = session.scalars(
+        select(Incident)
+        .join(Act, Act.incident_id == Incident.id)
+        .where(
+            Incident.organisation_id == org_id,
+            Act.victim_id == defender_id,
+            Incident.id != new_incident_id,
+            Incident.status.in_([str(s) for s in REOPENABLE]),
+        )
+        .distinct()
+    ).all()
+    for case in cases:
+        previous, case.status = case.status, IncidentStatus.active
+        case.closure_requested_by_id = None
+        _touch(
+            session,
+            case,
+            "incident.reopened",
+            actor_user_id,
+            **{"from": previous},
+            new_incident=new_incident_id,
+        )
+    return list(cases)
+
+
+def assign_case(
+    session: Session,
+    *,
+    org_id: int,
+    incident_id: int,
+    assignee_id: int | None,
+    actor_user_id: int,
+) -> Incident:
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if assignee_id is not None:
+        get_membership(session, user_id=assignee_id, organisation_id=org_id)
+    incident.assignee_id = assignee_id
+    _touch(session, incident, "incident.assigned", actor_user_id, assignee=assignee_id)
+    return incident
+
+
+def add_note(
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    incident_id: int,
+    body: str,
+    actor_user_id: int,
+) -> CaseNote:
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if not body.strip():
+        raise Invalid("The note is empty.")
+    note = CaseNote(
+        incident_id=incident.id,
+        author_id=actor_user_id,
+        body_sealed=vault.seal(incident.data_key_id, body.strip()),
+    )
+    session.add(note)
+    _touch(session, incident, "incident.note_added", actor_user_id)
+    return note
+
+
+def record_inclusion(
+    session: Session,
+    *,
+    org_id: int,
+    report_id: int | None,
+    incident_id: int | None,
+    is_defender: bool,
+    business_link: bool,
+    has_source: bool,
+    reasons: str,
+    actor_user_id: int,
+) -> InclusionCheck:
+    check = InclusionCheck(
+        organisation_id=org_id,
+        report_id=report_id,
+        incident_id=incident_id,
+        is_defender=is_defender,
+        business_link=business_link,
+        has_source=has_source,
+        reasons=reasons.strip(),
+        included=is_defender and business_link and has_source,
+        decided_by_id=actor_user_id,
+    )
+    session.add(check)
+    session.flush()
+    return check
