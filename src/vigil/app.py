@@ -24,6 +24,7 @@ from vigil import __version__
 from vigil.accounts import views as account_views
 from vigil.accounts.deps import SignInRequired
 from vigil.audit import views as audit_views
+from vigil.casework import views as casework_views
 from vigil.core.config import Settings, load_settings
 from vigil.core.crypto import keystore_for
 from vigil.core.db import make_engine, make_sessionmaker
@@ -133,6 +134,7 @@ def create_app(
         intake_staff_views,
         account_views,
         incident_views,
+        casework_views,
         incident_api,
         audit_views,
     ):

@@ -118,7 +118,7 @@ def test_queue_puts_imminent_first_then_oldest_and_flags_overdue(session, vault)
         session, org_id=org.id, report_id=done.id, status="triage", actor_user_id=None
     )
     change_report_status(
-        session, org_id=org.id, report_id=done.id, status="accepted", actor_user_id=None
+        session, org_id=org.id, report_id=done.id, status="closed", actor_user_id=None
     )
     foreign = file(session, vault, other, imminent=True, age=timedelta(days=1)).report
 
@@ -137,8 +137,8 @@ def test_queue_puts_imminent_first_then_oldest_and_flags_overdue(session, vault)
     everything = list_triage_queue(session, org_id=org.id, status="all", now=utcnow())
     assert done.id in [row.report.id for row in everything.items]
     assert foreign.id not in [row.report.id for row in everything.items]
-    accepted = list_triage_queue(session, org_id=org.id, status="accepted", now=utcnow())
-    assert [(row.report.id, row.overdue) for row in accepted.items] == [(done.id, False)]
+    closed = list_triage_queue(session, org_id=org.id, status="closed", now=utcnow())
+    assert [(row.report.id, row.overdue) for row in closed.items] == [(done.id, False)]
     with pytest.raises(Invalid):
         list_triage_queue(session, org_id=org.id, status="nonsense", now=utcnow())
 
@@ -170,9 +170,19 @@ def test_status_moves_follow_the_rules(session, vault):
         change_report_status(
             session, org_id=org.id, report_id=report.id, status="nonsense", actor_user_id=None
         )
+    with pytest.raises(Invalid):  # a rejection keeps its reason
+        change_report_status(
+            session, org_id=org.id, report_id=report.id, status="rejected", actor_user_id=None
+        )
     change_report_status(
-        session, org_id=org.id, report_id=report.id, status="rejected", actor_user_id=None
+        session,
+        org_id=org.id,
+        report_id=report.id,
+        status="rejected",
+        actor_user_id=None,
+        reason="No link to business activity.",
     )
+    assert report.rejection_reason == "No link to business activity."
     for status in ("triage", "accepted", "closed", "received"):
         with pytest.raises(Conflict):  # rejected is final
             change_report_status(

@@ -257,6 +257,7 @@ def change_status(
     staff: Writer,
     report_id: ObjectId,
     status: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
         change_report_status(
@@ -265,8 +266,13 @@ def change_status(
             report_id=report_id,
             status=status,
             actor_user_id=staff.user_id,
+            reason=reason,
         )
-    except (Conflict, Invalid):
+    except Invalid as error:
+        if status == ReportStatus.rejected:
+            raise Invalid(gettext("Say why the report is rejected.")) from error
+        raise Conflict(gettext("The report cannot move to this status.")) from None
+    except Conflict:
         raise Conflict(gettext("The report cannot move to this status.")) from None
     return RedirectResponse(f"/staff/reports/{report_id}?done=moved", status_code=303)
 

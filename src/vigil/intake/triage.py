@@ -45,7 +45,8 @@ OPEN, ALL = "open", "all"
 #: Where a report may go from each status. Rejected and closed are final for now.
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
     ReportStatus.received: (ReportStatus.triage,),
-    ReportStatus.triage: (ReportStatus.accepted, ReportStatus.rejected, ReportStatus.closed),
+    # "accepted" only through casework.conversion (it creates the incident).
+    ReportStatus.triage: (ReportStatus.rejected, ReportStatus.closed),
     ReportStatus.accepted: (ReportStatus.closed,),
     ReportStatus.rejected: (),
     ReportStatus.closed: (),
@@ -200,14 +201,20 @@ def change_report_status(
     report_id: int,
     status: str,
     actor_user_id: int | None,
+    reason: str = "",
 ) -> Report:
-    """Move a report along ``ALLOWED_MOVES``; any other move raises ``Conflict``."""
+    """Move a report along ``ALLOWED_MOVES``; any other move raises ``Conflict``. A rejection
+    keeps its reason (``Invalid`` without one)."""
     if status not in ReportStatus.__members__:
         raise Invalid(f"Unknown status {status!r}.")
     report = _load_report(session, org_id=org_id, report_id=report_id)
     previous = report.status
     if status not in next_statuses(previous):
         raise Conflict(f"A report cannot move from {previous} to {status}.")
+    if status == ReportStatus.rejected:
+        if not reason.strip():
+            raise Invalid("Say why the report is rejected.")
+        report.rejection_reason = reason.strip()[:1000]
     report.status = status
     report.status_changed_at = utcnow()
     session.flush()

@@ -1,0 +1,76 @@
+"""What the case page shows, gathered in one place (one context per page)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.accounts.deps import Staff
+from vigil.accounts.models import Membership, Role, User
+from vigil.casework.lifecycle import allowed_moves
+from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
+from vigil.casework.service import load_case
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
+from vigil.incidents.models import IncidentStatus
+
+
+def case_context(
+    session: Session, *, vault: Vault, staff: Staff, incident_id: int
+) -> dict[str, Any]:
+    incident = load_case(session, org_id=staff.organisation_id, incident_id=incident_id)
+    record_event(
+        session,
+        action="incident.case_viewed",
+        organisation_id=staff.organisation_id,
+        actor_user_id=staff.user_id,
+        object_type="incident",
+        object_id=incident.id,
+    )
+    assessments = session.scalars(
+        select(RiskAssessment)
+        .where(RiskAssessment.incident_id == incident.id)
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+    ).all()
+    notes = session.scalars(
+        select(CaseNote).where(CaseNote.incident_id == incident.id).order_by(CaseNote.id.desc())
+    ).all()
+    people = dict(
+        session.execute(
+            select(User.id, User.display_name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == staff.organisation_id)
+        ).all()
+    )
+    responders = session.execute(
+        select(User.id, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == staff.organisation_id,
+            Membership.role.in_([Role.analyst, Role.coordinator]),
+        )
+        .order_by(User.display_name)
+    ).all()
+    return {
+        "incident": incident,
+        "moves": [m for m in allowed_moves(incident.status) if m != IncidentStatus.closed],
+        "can_close": IncidentStatus.closed in allowed_moves(incident.status)
+        and incident.closure_requested_by_id is None,
+        "closure_reasons": list(ClosureReason),
+        "assessments": [
+            {
+                "row": a,
+                "factors": json.loads(a.factors),
+                "reasons": vault.open(incident.data_key_id, a.reasons_sealed),
+            }
+            for a in assessments
+        ],
+        "notes": [
+            {"row": n, "body": vault.open(incident.data_key_id, n.body_sealed)} for n in notes
+        ],
+        "people": people,
+        "responders": responders,
+    }

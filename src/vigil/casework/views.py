@@ -1,0 +1,212 @@
+"""Staff pages for casework: the decision on a report, and the case page of an incident
+(status, closure and its review, risk assessments, assignment, notes). Plain forms that work
+without JavaScript; every POST redirects back (post/redirect/get)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from vigil.accounts.deps import CurrentStaff, Staff, require_writer
+from vigil.casework import page
+from vigil.casework.conversion import InclusionAnswers, convert_report
+from vigil.casework.labels import label
+from vigil.casework.models import RISK_FACTORS, RiskLevel
+from vigil.casework.service import (
+    add_note,
+    assess_risk,
+    assign_case,
+    change_status,
+    request_closure,
+    review_closure,
+)
+from vigil.web.deps import DbSession, ObjectId, RequestVault
+from vigil.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Writer = Annotated[Staff, Depends(require_writer)]
+
+
+def _back(incident_id: int, done: str) -> Response:
+    return RedirectResponse(f"/staff/incidents/{incident_id}/case?done={done}", status_code=303)
+
+
+@router.post("/staff/reports/{report_id}/convert", name="casework.convert")
+def convert(
+    session: DbSession,
+    vault: RequestVault,
+    staff: Writer,
+    report_id: ObjectId,
+    title: Annotated[str, Form(max_length=300)] = "",
+    reasons: Annotated[str, Form(max_length=5000)] = "",
+    is_defender: Annotated[str, Form()] = "",
+    business_link: Annotated[str, Form()] = "",
+    has_source: Annotated[str, Form()] = "",
+) -> Response:
+    answers = InclusionAnswers(
+        is_defender=is_defender == "yes",
+        business_link=business_link == "yes",
+        has_source=has_source == "yes",
+        reasons=reasons,
+    )
+    incident = convert_report(
+        session,
+        vault=vault,
+        org_id=staff.organisation_id,
+        report_id=report_id,
+        inclusion=answers,
+        title=title,
+        actor_user_id=staff.user_id,
+    )
+    if incident is None:
+        return RedirectResponse(f"/staff/reports/{report_id}?done=moved", status_code=303)
+    return _back(incident.id, "converted")
+
+
+@router.get("/staff/incidents/{incident_id}/case", name="casework.case")
+def case_page(
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    incident_id: ObjectId,
+    done: str | None = None,
+) -> Response:
+    context = page.case_context(session, vault=vault, staff=staff, incident_id=incident_id)
+    context.update(
+        staff=staff, done=done, factors=RISK_FACTORS, label=label, levels=list(RiskLevel)
+    )
+    return render(request, "casework/case.html", context)
+
+
+@router.post("/staff/incidents/{incident_id}/status", name="casework.status")
+def move(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    status: Annotated[str, Form(max_length=20)],
+) -> Response:
+    change_status(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        status=status,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "moved")
+
+
+@router.post("/staff/incidents/{incident_id}/closure", name="casework.closure")
+def close(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    reason: Annotated[str, Form(max_length=30)],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    outcome = request_closure(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        reason=reason,
+        note=note,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "closed" if outcome.closed else "closure_requested")
+
+
+@router.post("/staff/incidents/{incident_id}/closure-review", name="casework.review")
+def review(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    decision: Annotated[str, Form(max_length=10)],
+) -> Response:
+    review_closure(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        approve=decision == "approve",
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "reviewed")
+
+
+FactorField = Annotated[str, Form(max_length=10)]
+
+
+@router.post("/staff/incidents/{incident_id}/risk", name="casework.risk")
+def risk(
+    session: DbSession,
+    vault: RequestVault,
+    staff: Writer,
+    incident_id: ObjectId,
+    level: Annotated[str, Form(max_length=20)],
+    review_on: Annotated[date, Form()],
+    reasons: Annotated[str, Form(max_length=5000)] = "",
+    threat_source: FactorField = "",
+    prior_attacks: FactorField = "",
+    visibility: FactorField = "",
+    vulnerability: FactorField = "",
+    protection_available: FactorField = "",
+) -> Response:
+    factors = {
+        "threat_source": threat_source,
+        "prior_attacks": prior_attacks,
+        "visibility": visibility,
+        "vulnerability": vulnerability,
+        "protection_available": protection_available,
+    }
+    assess_risk(
+        session,
+        vault=vault,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        level=level,
+        factors={k: v for k, v in factors.items() if v},
+        reasons=reasons,
+        review_on=review_on,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "assessed")
+
+
+@router.post("/staff/incidents/{incident_id}/assign", name="casework.assign")
+def assign(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    assignee: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    assignee_id = int(assignee) if assignee.isdigit() else None
+    assign_case(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        assignee_id=assignee_id,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "assigned")
+
+
+@router.post("/staff/incidents/{incident_id}/notes", name="casework.note")
+def note(
+    session: DbSession,
+    vault: RequestVault,
+    staff: Writer,
+    incident_id: ObjectId,
+    body: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    add_note(
+        session,
+        vault=vault,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        body=body,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "noted")

@@ -1,0 +1,159 @@
+"""The casework pages through HTTP: decision on a report, case page forms, roles, tenancy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.casework.test_casework import _report
+from tests.factories import csrf_from, make_org, make_staff, sign_in
+
+
+def _post(client, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    token = csrf_from(client.get("/staff/reports").text)
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def test_analyst_converts_a_report_and_carries_the_case(session, vault, client, app):
+    org = make_org(session)
+    first, second = make_staff(session, org), make_staff(session, org)
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, first)
+
+    page = client.get(f"/staff/reports/{report.id}")
+    assert 'id="convert-form"' in page.text
+    done = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {
+            "is_defender": "yes",
+            "business_link": "yes",
+            "has_source": "yes",
+            "reasons": "Land defender; mine nearby; direct report.",
+            "title": "Threat, Cauca",
+        },
+    )
+    assert done.status_code == 303
+    case_url = done.headers["location"].split("?")[0]
+    incident_id = int(case_url.split("/")[3])
+
+    review_on = (date.today() + timedelta(days=7)).isoformat()
+    assert (
+        _post(
+            client,
+            f"/staff/incidents/{incident_id}/risk",
+            {
+                "level": "extreme",
+                "threat_source": "high",
+                "reasons": "Armed men seen.",
+                "review_on": review_on,
+            },
+        ).status_code
+        == 303
+    )
+    assert (
+        _post(
+            client, f"/staff/incidents/{incident_id}/assign", {"assignee": str(first.user.id)}
+        ).status_code
+        == 303
+    )
+    assert (
+        _post(
+            client, f"/staff/incidents/{incident_id}/notes", {"body": "Relocation requested."}
+        ).status_code
+        == 303
+    )
+    for status in ("active", "resolved"):
+        assert (
+            _post(client, f"/staff/incidents/{incident_id}/status", {"status": status}).status_code
+            == 303
+        )
+    assert (
+        _post(client, f"/staff/incidents/{incident_id}/closure", {"reason": "risk_reduced"})
+        .headers["location"]
+        .endswith("closure_requested")
+    )
+    case = client.get(case_url).text
+    assert "Extreme risk" in case and "Armed men seen." in case
+    assert "Relocation requested." in case and 'id="closure-review"' in case
+    assert "Approve closing" not in case  # not for the analyst who asked
+
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
+        sign_in(other, second)
+        assert "Approve closing" in other.get(case_url).text
+        token = csrf_from(other.get("/staff/reports").text)
+        other.post(
+            f"/staff/incidents/{incident_id}/closure-review",
+            data={"csrf_token": token, "decision": "approve"},
+        )
+        assert '<span class="status status-closed" id="case-status">' in other.get(case_url).text
+
+
+def test_roles_and_tenancy_on_case_pages(session, vault, client, app):
+    org, theirs = make_org(session), make_org(session)
+    analyst = make_staff(session, org)
+    auditor = make_staff(session, org, role="auditor")
+    foreign = make_staff(session, theirs)
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, analyst)
+    location = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {
+            "is_defender": "yes",
+            "business_link": "yes",
+            "has_source": "yes",
+            "reasons": "ok",
+            "title": "T",
+        },
+    ).headers["location"]
+    incident_id = int(location.split("/")[3])
+
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as reader:
+        sign_in(reader, auditor)
+        assert reader.get(f"/staff/incidents/{incident_id}/case").status_code == 200
+        token = csrf_from(reader.get("/staff/reports").text)
+        refused = reader.post(
+            f"/staff/incidents/{incident_id}/notes", data={"csrf_token": token, "body": "x"}
+        )
+        assert refused.status_code == 403
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as outsider:
+        sign_in(outsider, foreign)
+        assert outsider.get(f"/staff/incidents/{incident_id}/case").status_code == 404
+        token = csrf_from(outsider.get("/staff/reports").text)
+        for path, data in [
+            ("status", {"status": "active"}),
+            ("notes", {"body": "x"}),
+            ("assign", {"assignee": ""}),
+            ("closure", {"reason": "other"}),
+            ("closure-review", {"decision": "approve"}),
+            ("risk", {"level": "extreme", "review_on": "2099-01-01"}),
+        ]:
+            response = outsider.post(
+                f"/staff/incidents/{incident_id}/{path}", data={"csrf_token": token, **data}
+            )
+            assert response.status_code == 404, path
+        other_report = outsider.post(
+            f"/staff/reports/{report.id}/convert", data={"csrf_token": token, "title": "x"}
+        )
+        assert other_report.status_code == 404
+
+
+def test_rejection_through_the_decision_form_keeps_the_reason(session, vault, client):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, analyst)
+    response = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {"is_defender": "yes", "reasons": "No business link found."},
+    )
+    assert response.status_code == 303
+    page = client.get(f"/staff/reports/{report.id}").text
+    assert "No business link found." in page
+    assert 'id="convert-form"' not in page
