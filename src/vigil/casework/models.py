@@ -89,3 +89,27 @@ class CaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseTask(Base):
+    """Something to do on a case by a date: set by an analyst, or raised by Vigil itself
+    (a missed referral deadline, a risk review that is due, a stale case)."""
+
+    __tablename__ = "case_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: Who raised it: "analyst", or the rule that did ("referral_deadline", "risk_review",
+    #: "stale_case"); with ``source_key`` it keeps automatic tasks from being raised twice.
+    origin: Mapped[str] = mapped_column(String(30), default="analyst")
+    source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
