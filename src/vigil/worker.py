@@ -1,4 +1,5 @@
-"""``vigil worker``: sends queued e-mail and runs periodic jobs (retention, daily).
+"""``vigil worker``: sends queued e-mail and runs periodic jobs (retention and case
+monitoring, daily).
 
 Several workers on several hosts may run at once: e-mails are claimed row by row (SKIP LOCKED
 on PostgreSQL) and a periodic job is started by whichever worker first records its start.
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.casework.monitoring import run_case_monitoring
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
@@ -78,6 +80,23 @@ def run_retention_if_due(factory: sessionmaker[Session], settings: Settings, now
     return True
 
 
+def run_case_monitoring_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    if not _start_if_due(factory, "case_monitoring", DAILY, now):
+        return False
+    with session_scope(factory) as session:
+        result = run_case_monitoring(
+            session,
+            now=now,
+            stale_after=timedelta(days=settings.stale_case_days),
+            base_url=settings.base_url,
+        )
+        session.get(JobRun, "case_monitoring").last_finished_at = utcnow()  # type: ignore[union-attr]
+    log.info("case monitoring: %s", result)
+    return True
+
+
 def run(settings: Settings, *, once: bool = False) -> None:
     engine = make_engine(settings.effective_database_url)
     factory = make_sessionmaker(engine)
@@ -86,6 +105,7 @@ def run(settings: Settings, *, once: bool = False) -> None:
             now = utcnow()
             sent = send_due_emails(factory, settings, now)
             run_retention_if_due(factory, settings, now)
+            run_case_monitoring_if_due(factory, settings, now)
             if once:
                 return
             if not sent:

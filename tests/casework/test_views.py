@@ -157,3 +157,32 @@ def test_rejection_through_the_decision_form_keeps_the_reason(session, vault, cl
     page = client.get(f"/staff/reports/{report.id}").text
     assert "No business link found." in page
     assert 'id="convert-form"' not in page
+
+
+def test_tasks_are_added_and_done_from_the_case_page(session, vault, client):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, analyst)
+    location = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {
+            "is_defender": "yes",
+            "business_link": "yes",
+            "has_source": "yes",
+            "reasons": "ok",
+            "title": "T",
+        },
+    ).headers["location"]
+    incident_id = int(location.split("/")[3])
+    due = (date.today() + timedelta(days=2)).isoformat()
+    _post(
+        client, f"/staff/incidents/{incident_id}/tasks", {"title": "Call the lawyer", "due_on": due}
+    )
+    page = client.get(f"/staff/incidents/{incident_id}/case").text
+    assert "Call the lawyer" in page
+    task_id = page.split(f"/staff/incidents/{incident_id}/tasks/")[1].split("/done")[0]
+    _post(client, f"/staff/incidents/{incident_id}/tasks/{task_id}/done", {})
+    assert "Call the lawyer" not in client.get(f"/staff/incidents/{incident_id}/case").text

@@ -84,6 +84,7 @@ def convert_report(
         actor_user_id=actor_user_id,
     )
     report.status_changed_at = utcnow()
+    report.first_handled_at = report.first_handled_at or report.status_changed_at
     if not check.included:
         if not inclusion.reasons.strip():
             raise Invalid("Say why the report does not meet the criteria.")

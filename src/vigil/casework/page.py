@@ -13,6 +13,7 @@ from vigil.accounts.models import Membership, Role, User
 from vigil.casework.lifecycle import allowed_moves
 from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
 from vigil.casework.service import load_case
+from vigil.casework.tasks import open_tasks
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.incidents.models import IncidentStatus
@@ -71,6 +72,7 @@ def case_context(
         "notes": [
             {"row": n, "body": vault.open(incident.data_key_id, n.body_sealed)} for n in notes
         ],
+        "tasks": open_tasks(session, incident_id=incident.id),
         "people": people,
         "responders": responders,
     }

@@ -45,7 +45,8 @@ def add_task(
         created_by_id=actor_user_id,
     )
     session.add(task)
-    incident.last_action_at = utcnow()
+    if origin == "analyst":  # a task Vigil raises itself is not an action on the case
+        incident.last_action_at = utcnow()
     session.flush()
     record_event(
         session,

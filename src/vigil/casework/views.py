@@ -24,6 +24,8 @@ from vigil.casework.service import (
     request_closure,
     review_closure,
 )
+from vigil.casework.tasks import add_task, complete_task
+from vigil.core.errors import NotFound
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -78,7 +80,12 @@ def case_page(
 ) -> Response:
     context = page.case_context(session, vault=vault, staff=staff, incident_id=incident_id)
     context.update(
-        staff=staff, done=done, factors=RISK_FACTORS, label=label, levels=list(RiskLevel)
+        staff=staff,
+        done=done,
+        factors=RISK_FACTORS,
+        label=label,
+        levels=list(RiskLevel),
+        today=date.today(),
     )
     return render(request, "casework/case.html", context)
 
@@ -210,3 +217,34 @@ def note(
         actor_user_id=staff.user_id,
     )
     return _back(incident_id, "noted")
+
+
+@router.post("/staff/incidents/{incident_id}/tasks", name="casework.task_add")
+def task_add(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    title: Annotated[str, Form(max_length=300)],
+    due_on: Annotated[date, Form()],
+) -> Response:
+    add_task(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        title=title,
+        due_on=due_on,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "task_added")
+
+
+@router.post("/staff/incidents/{incident_id}/tasks/{task_id}/done", name="casework.task_done")
+def task_done(
+    session: DbSession, staff: Writer, incident_id: ObjectId, task_id: ObjectId
+) -> Response:
+    task = complete_task(
+        session, org_id=staff.organisation_id, task_id=task_id, actor_user_id=staff.user_id
+    )
+    if task.incident_id != incident_id:
+        raise NotFound("No such task.")
+    return _back(incident_id, "task_done")

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     attachment_max_files: int = Field(default=5, ge=0, le=20)
     triage_target_hours: int = Field(default=72, ge=1)
     imminent_target_minutes: int = Field(default=60, ge=1)
+    stale_case_days: int = Field(default=14, ge=1)
     retention_rejected_report_days: int = Field(default=90, ge=1)
     retention_closed_attachment_days: int = Field(default=365, ge=1)
     smtp_host: str | None = None

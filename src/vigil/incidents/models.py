@@ -98,6 +98,8 @@ class Incident(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     last_action_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: First thing an analyst did on the case (for "time to first action" on the dashboard).
+    first_action_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

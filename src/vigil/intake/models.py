@@ -66,6 +66,8 @@ class Report(Base):
         ForeignKey("incidents.id", ondelete="SET NULL"), index=True
     )
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
+    #: When an analyst first acted on it (for "time to triage" on the dashboard).
+    first_handled_at: Mapped[datetime | None]
 
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"

@@ -217,6 +217,7 @@ def change_report_status(
         report.rejection_reason = reason.strip()[:1000]
     report.status = status
     report.status_changed_at = utcnow()
+    report.first_handled_at = report.first_handled_at or report.status_changed_at
     session.flush()
     record_event(
         session,
