@@ -373,3 +373,89 @@ def test_risk_assessment_rules_and_notes(session, vault):
         actor_user_id=analyst.user.id,
     )
     assert incident.assignee_id == analyst.user.id
+
+
+def test_duplicates_merge_keeping_both_histories(session, vault):
+    from vigil.casework.service import add_note, duplicates_of, mark_duplicate
+
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    first = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org, name="Ana A").id,
+        inclusion=YES,
+        title="First",
+        actor_user_id=analyst.user.id,
+    )
+    second = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org, name="Ana B").id,
+        inclusion=YES,
+        title="Second",
+        actor_user_id=analyst.user.id,
+    )
+    add_note(
+        session,
+        vault=vault,
+        org_id=org.id,
+        incident_id=second.id,
+        body="kept",
+        actor_user_id=analyst.user.id,
+    )
+    with pytest.raises(Conflict):
+        change_status(
+            session,
+            org_id=org.id,
+            incident_id=second.id,
+            status="duplicate",
+            actor_user_id=analyst.user.id,
+        )
+    mark_duplicate(
+        session,
+        org_id=org.id,
+        incident_id=second.id,
+        duplicate_of_id=first.id,
+        actor_user_id=analyst.user.id,
+    )
+    assert second.status == "duplicate" and second.duplicate_of_id == first.id
+    assert [d.id for d in duplicates_of(session, incident_id=first.id)] == [second.id]
+    with pytest.raises(Invalid):
+        mark_duplicate(
+            session,
+            org_id=org.id,
+            incident_id=first.id,
+            duplicate_of_id=second.id,
+            actor_user_id=analyst.user.id,
+        )
+
+
+def test_a_new_incident_prompts_re_assessment_of_the_defenders_other_cases(session, vault):
+    from vigil.casework.models import CaseTask
+
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    first = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org).id,
+        inclusion=YES,
+        title="First",
+        actor_user_id=analyst.user.id,
+    )
+    convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org).id,
+        inclusion=YES,
+        title="Second",
+        actor_user_id=analyst.user.id,
+    )
+    tasks = session.scalars(select(CaseTask).where(CaseTask.incident_id == first.id)).all()
+    assert [t.origin for t in tasks] == ["risk_review"]
+    assert "Re-assess the risk" in tasks[0].title

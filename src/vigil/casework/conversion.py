@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.casework.service import record_inclusion, reopen_for_new_threat
+from vigil.casework.tasks import add_task
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders.models import Defender
 from vigil.defenders.service import find_defenders_by_name, record_defender
-from vigil.incidents.models import Incident, IncidentStatus
+from vigil.incidents.models import Act, Incident, IncidentStatus
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import record_incident
 from vigil.intake.models import Report, ReportStatus
@@ -156,4 +158,34 @@ def convert_report(
         new_incident_id=incident.id,
         actor_user_id=actor_user_id,
     )
+    _prompt_reassessment(session, org_id=org_id, defender_id=victim.id, new_incident=incident)
     return incident
+
+
+def _prompt_reassessment(
+    session: Session, *, org_id: int, defender_id: int, new_incident: Incident
+) -> None:
+    """A new incident against the same defender is a reason to re-assess their other cases."""
+    earlier = session.scalars(
+        select(Incident)
+        .join(Act, Act.incident_id == Incident.id)
+        .where(
+            Incident.organisation_id == org_id,
+            Act.victim_id == defender_id,
+            Incident.id != new_incident.id,
+            Incident.status.notin_(
+                [IncidentStatus.closed, IncidentStatus.rejected, IncidentStatus.duplicate]
+            ),
+        )
+        .distinct()
+    ).all()
+    for case in earlier:
+        add_task(
+            session,
+            org_id=org_id,
+            incident_id=case.id,
+            title=f"Re-assess the risk: new incident {new_incident.id} against this defender",
+            due_on=utcnow().date(),
+            origin="risk_review",
+            source_key=f"new_incident:{case.id}:{new_incident.id}",
+        )

@@ -4,9 +4,10 @@ of risk assessments, and analysts' notes. Free text is sealed with the incident'
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base, utcnow
@@ -113,3 +114,93 @@ class CaseTask(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+# --- Support measures and referrals (issue 5) -------------------------------------------------
+
+
+class MeasureKind(StrEnum):
+    legal_aid = "legal_aid"
+    medical_psychosocial = "medical_psychosocial"
+    temporary_relocation = "temporary_relocation"
+    digital_security = "digital_security"
+    physical_security = "physical_security"
+    family_support = "family_support"
+    emergency_grant = "emergency_grant"
+
+
+class MeasureStatus(StrEnum):
+    requested = "requested"
+    approved = "approved"
+    delivered = "delivered"
+    refused = "refused"
+
+
+class ServiceProvider(Base):
+    """Who provides support (a lawyer, a clinic, a fund…), in an organisation's own directory.
+    Not sealed: never write a safe house's address here."""
+
+    __tablename__ = "service_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    #: A ``MeasureKind`` (what they mainly provide) or "other".
+    kind: Mapped[str] = mapped_column(String(30))
+    country: Mapped[str | None] = mapped_column(String(2))
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupportMeasure(Base):
+    """Support given to the defender of a case: requested → approved → delivered, or refused."""
+
+    __tablename__ = "support_measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_providers.id", ondelete="SET NULL"), index=True
+    )
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    #: ISO 4217 code, set whenever ``amount`` is.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default=MeasureStatus.requested)
+    requested_on: Mapped[date]
+    decided_on: Mapped[date | None]
+    delivered_on: Mapped[date | None]
+    notes_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferralBodyKind(StrEnum):
+    national_protection_mechanism = "national_protection_mechanism"
+    nhri = "nhri"
+    un_special_procedure = "un_special_procedure"
+    other = "other"
+
+
+class Referral(Base):
+    """A case referred to a protection mechanism, an NHRI or a UN special procedure, with the
+    body's legal deadline to respond and its answer (sealed with the incident's key)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    body_name: Mapped[str] = mapped_column(String(200))
+    body_kind: Mapped[str] = mapped_column(String(40))
+    sent_on: Mapped[date]
+    deadline_on: Mapped[date | None] = mapped_column(index=True)
+    answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answered_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

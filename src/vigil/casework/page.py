@@ -12,7 +12,7 @@ from vigil.accounts.deps import Staff
 from vigil.accounts.models import Membership, Role, User
 from vigil.casework.lifecycle import allowed_moves
 from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
-from vigil.casework.service import load_case
+from vigil.casework.service import duplicates_of, load_case
 from vigil.casework.tasks import open_tasks
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -57,7 +57,12 @@ def case_context(
     ).all()
     return {
         "incident": incident,
-        "moves": [m for m in allowed_moves(incident.status) if m != IncidentStatus.closed],
+        "moves": [
+            m
+            for m in allowed_moves(incident.status)
+            if m not in (IncidentStatus.closed, IncidentStatus.duplicate)
+        ],
+        "can_merge": IncidentStatus.duplicate in allowed_moves(incident.status),
         "can_close": IncidentStatus.closed in allowed_moves(incident.status)
         and incident.closure_requested_by_id is None,
         "closure_reasons": list(ClosureReason),
@@ -73,6 +78,7 @@ def case_context(
             {"row": n, "body": vault.open(incident.data_key_id, n.body_sealed)} for n in notes
         ],
         "tasks": open_tasks(session, incident_id=incident.id),
+        "duplicates": duplicates_of(session, incident_id=incident.id),
         "people": people,
         "responders": responders,
     }

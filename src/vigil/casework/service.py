@@ -114,6 +114,8 @@ def change_status(
     incident = load_case(session, org_id=org_id, incident_id=incident_id)
     if status == IncidentStatus.closed:
         raise Conflict("Closing needs a reason: use the closure form.")
+    if status == IncidentStatus.duplicate:
+        raise Conflict("Say which case this duplicates: use the merge form.")
     if status not in allowed_moves(incident.status):
         raise Conflict(f"A case cannot move from {incident.status} to {status}.")
     previous, incident.status = incident.status, status
@@ -275,3 +277,36 @@ def record_inclusion(
     session.add(check)
     session.flush()
     return check
+
+
+def mark_duplicate(
+    session: Session,
+    *,
+    org_id: int,
+    incident_id: int,
+    duplicate_of_id: int,
+    actor_user_id: int,
+) -> Incident:
+    """Merge a case into another: the duplicate keeps its whole history (notes, assessments,
+    audit) and points at the surviving case, which lists it."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    survivor = load_case(session, org_id=org_id, incident_id=duplicate_of_id)
+    if survivor.id == incident.id or survivor.duplicate_of_id is not None:
+        raise Invalid("Choose another case that is not itself a duplicate.")
+    if IncidentStatus.duplicate not in allowed_moves(incident.status):
+        raise Conflict("Only a case not yet under way can be marked as a duplicate.")
+    previous = incident.status
+    incident.status, incident.duplicate_of_id = IncidentStatus.duplicate, survivor.id
+    _touch(
+        session, incident, "incident.merged", actor_user_id, into=survivor.id, **{"from": previous}
+    )
+    _touch(session, survivor, "incident.merged_from", actor_user_id, duplicate=incident.id)
+    return incident
+
+
+def duplicates_of(session: Session, *, incident_id: int) -> list[Incident]:
+    return list(
+        session.scalars(
+            select(Incident).where(Incident.duplicate_of_id == incident_id).order_by(Incident.id)
+        )
+    )

@@ -21,11 +21,12 @@ from vigil.casework.service import (
     assess_risk,
     assign_case,
     change_status,
+    mark_duplicate,
     request_closure,
     review_closure,
 )
 from vigil.casework.tasks import add_task, complete_task
-from vigil.core.errors import NotFound
+from vigil.core.errors import Invalid, NotFound
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -248,3 +249,22 @@ def task_done(
     if task.incident_id != incident_id:
         raise NotFound("No such task.")
     return _back(incident_id, "task_done")
+
+
+@router.post("/staff/incidents/{incident_id}/duplicate", name="casework.duplicate")
+def duplicate(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    duplicate_of: Annotated[str, Form(max_length=12)],
+) -> Response:
+    if not duplicate_of.isdigit():
+        raise Invalid("Give the number of the case this one duplicates.")
+    mark_duplicate(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        duplicate_of_id=int(duplicate_of),
+        actor_user_id=staff.user_id,
+    )
+    return _back(int(duplicate_of), "merged")

@@ -1,0 +1,356 @@
+"""Support measures for the defender of a case (legal aid, relocation, an emergency grant…)
+and the organisation's directory of service providers.
+
+A measure moves requested → approved → delivered, or requested → refused; nothing else. An
+amount is a ``Decimal`` in an ISO 4217 currency with no more decimals than the currency has.
+Notes are sealed with the incident's key. Every change is audited, never with the notes.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.core import get_global
+from babel.numbers import format_decimal, get_territory_currencies
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.casework.labels import label as casework_label
+from vigil.casework.models import MeasureKind, MeasureStatus, ServiceProvider, SupportMeasure
+from vigil.casework.service import load_case
+from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.i18n import N_, current_locale, gettext
+from vigil.incidents.models import Act, Incident
+
+S = MeasureStatus
+MEASURE_MOVES: dict[str, tuple[str, ...]] = {
+    S.requested: (S.approved, S.refused),
+    S.approved: (S.delivered,),
+    S.delivered: (),
+    S.refused: (),
+}
+PROVIDER_KINDS = (*MeasureKind, "other")
+#: ISO 4217 minor units that differ from 2 (CLDR's own "digits" are for display, not law).
+_THREE = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
+_ZERO = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG")
+_ZERO += ("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")
+MINOR_UNITS = {**dict.fromkeys(_THREE, 3), **dict.fromkeys(_ZERO, 0)}
+MAX_AMOUNT = Decimal("99999999999")
+
+LABELS = {
+    "legal_aid": N_("Legal aid"),
+    "medical_psychosocial": N_("Medical and psychosocial care"),
+    "temporary_relocation": N_("Temporary relocation"),
+    "digital_security": N_("Digital security"),
+    "physical_security": N_("Physical security"),
+    "family_support": N_("Support for the family"),
+    "emergency_grant": N_("Emergency grant"),
+    "requested": N_("Requested"),
+    "approved": N_("Approved"),
+    "delivered": N_("Delivered"),
+    "refused": N_("Refused"),
+    "other": N_("Other"),
+}
+
+
+def support_label(code: str) -> str:
+    message = LABELS.get(code)
+    return gettext(message) if message else casework_label(code)
+
+
+@functools.cache
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes of the currencies in use today in some territory."""
+    codes: set[str] = set()
+    for territory in get_global("territory_currencies"):
+        codes.update(get_territory_currencies(territory))
+    return frozenset(codes | set(MINOR_UNITS))
+
+
+def minor_unit(currency: str) -> int:
+    return MINOR_UNITS.get(currency, 2)
+
+
+def clean_money(
+    amount: str | Decimal | None, currency: str | None
+) -> tuple[Decimal | None, str | None]:
+    """Check an amount (digits and one decimal point, no grouping) and its currency."""
+    text = str(amount).strip() if amount is not None else ""
+    code = (currency or "").strip().upper()
+    if not text:
+        if code and code not in currencies():
+            raise Invalid("Use a three-letter ISO 4217 currency code, such as USD or COP.")
+        return None, None
+    if not text.replace(".", "", 1).isdigit():
+        raise Invalid("Write the amount with digits and a decimal point only, e.g. 1500.50.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - excluded by the check above
+        raise Invalid("Write the amount with digits and a decimal point only.") from exc
+    if code not in currencies():
+        raise Invalid("Use a three-letter ISO 4217 currency code, such as USD or COP.")
+    if value <= 0 or value > MAX_AMOUNT:
+        raise Invalid("The amount must be more than zero.")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > minor_unit(code):
+        raise Invalid(f"{code} amounts have at most {minor_unit(code)} decimals.")
+    return value, code
+
+
+def format_money(amount: Decimal | None, currency: str | None) -> str | None:
+    if amount is None or currency is None:
+        return None
+    digits = minor_unit(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return f"{format_decimal(amount, format=pattern, locale=current_locale.get())} {currency}"
+
+
+def _audit(
+    session: Session, incident: Incident, action: str, actor: int | None, **detail: object
+) -> None:
+    incident.last_action_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        action=action,
+        organisation_id=incident.organisation_id,
+        actor_user_id=actor,
+        object_type="incident",
+        object_id=incident.id,
+        detail=detail or None,
+    )
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (without CLDR's "unknown region" and groupings)."""
+    codes = {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()}
+    return frozenset(codes - {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+
+
+def add_provider(
+    session: Session,
+    *,
+    org_id: int,
+    name: str,
+    kind: str,
+    country: str = "",
+    contact: str = "",
+    actor_user_id: int | None,
+) -> ServiceProvider:
+    name, country = " ".join(name.split()), country.strip().upper()
+    if not name or len(name) > 200:
+        raise Invalid("Give the provider's name (at most 200 characters).")
+    if kind not in PROVIDER_KINDS:
+        raise Invalid("Choose what the provider does.")
+    if country and country not in country_codes():
+        raise Invalid("Choose a country from the list.")
+    if len(contact.strip()) > 300:
+        raise Invalid("The contact is too long (at most 300 characters).")
+    names = session.scalars(
+        select(ServiceProvider.name).where(ServiceProvider.organisation_id == org_id)
+    )
+    if name.casefold() in {n.casefold() for n in names}:
+        raise Conflict("A provider with this name is already in the directory.")
+    provider = ServiceProvider(
+        organisation_id=org_id,
+        name=name,
+        kind=kind,
+        country=country or None,
+        contact=contact.strip(),
+    )
+    session.add(provider)
+    session.flush()
+    record_event(
+        session,
+        action="provider.added",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="service_provider",
+        object_id=provider.id,
+        detail={"kind": kind},
+    )
+    return provider
+
+
+def list_providers(session: Session, *, org_id: int) -> list[ServiceProvider]:
+    return list(
+        session.scalars(
+            select(ServiceProvider)
+            .where(ServiceProvider.organisation_id == org_id)
+            .order_by(ServiceProvider.name, ServiceProvider.id)
+        )
+    )
+
+
+def add_measure(
+    session: Session,
+    *,
+    vault: Vault,
+    org_id: int,
+    incident_id: int,
+    kind: str,
+    provider_id: int | None = None,
+    amount: str | Decimal | None = None,
+    currency: str | None = None,
+    requested_on: date | None = None,
+    notes: str = "",
+    actor_user_id: int | None,
+) -> SupportMeasure:
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if kind not in MeasureKind.__members__:
+        raise Invalid("Choose a kind of support.")
+    if provider_id is not None:
+        provider = session.get(ServiceProvider, provider_id)
+        if provider is None or provider.organisation_id != org_id:
+            raise Invalid("Choose a provider from your directory.")
+    value, code = clean_money(amount, currency)
+    today = utcnow().date()
+    requested_on = requested_on or today
+    if requested_on > today:
+        raise Invalid("The request date cannot be in the future.")
+    measure = SupportMeasure(
+        incident_id=incident.id,
+        kind=kind,
+        provider_id=provider_id,
+        amount=value,
+        currency=code,
+        status=MeasureStatus.requested,
+        requested_on=requested_on,
+        notes_sealed=vault.seal(incident.data_key_id, notes.strip() or None),
+        created_by_id=actor_user_id,
+    )
+    session.add(measure)
+    session.flush()
+    _audit(session, incident, "measure.added", actor_user_id, measure=measure.id, kind=kind)
+    return measure
+
+
+def load_measure(
+    session: Session, *, org_id: int, incident_id: int, measure_id: int
+) -> tuple[Incident, SupportMeasure]:
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    measure = session.get(SupportMeasure, measure_id)
+    if measure is None or measure.incident_id != incident.id:
+        raise NotFound("No such support measure.")
+    return incident, measure
+
+
+def change_measure_status(
+    session: Session,
+    *,
+    org_id: int,
+    incident_id: int,
+    measure_id: int,
+    status: str,
+    on: date | None = None,
+    actor_user_id: int | None,
+) -> SupportMeasure:
+    """Approve, refuse or mark delivered, on a date between the request and today."""
+    incident, measure = load_measure(
+        session, org_id=org_id, incident_id=incident_id, measure_id=measure_id
+    )
+    if status not in MEASURE_MOVES.get(measure.status, ()):
+        raise Conflict(f"A measure cannot move from {measure.status} to {status}.")
+    today = utcnow().date()
+    on = on or today
+    if on > today:
+        raise Invalid("The date cannot be in the future.")
+    earliest = measure.decided_on if status == S.delivered else measure.requested_on
+    if earliest is not None and on < earliest:
+        raise Invalid("The date cannot be before the request or the decision.")
+    previous, measure.status = measure.status, status
+    if status == S.delivered:
+        measure.delivered_on = on
+    else:
+        measure.decided_on = on
+    _audit(
+        session,
+        incident,
+        "measure.status_changed",
+        actor_user_id,
+        measure=measure.id,
+        to=status,
+        **{"from": previous},
+    )
+    return measure
+
+
+def defender_ids(session: Session, *, incident_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Act.victim_id)
+            .where(Act.incident_id == incident_id, Act.victim_id.is_not(None))
+            .distinct()
+        )
+    )
+
+
+def measures_for_defenders(
+    session: Session, *, org_id: int, incident_id: int
+) -> list[tuple[SupportMeasure, Incident]]:
+    """Every measure of every case of this organisation with the same victim defender(s)."""
+    victims = defender_ids(session, incident_id=incident_id)
+    cases = select(Act.incident_id).where(Act.victim_id.in_(victims))
+    rows = session.execute(
+        select(SupportMeasure, Incident)
+        .join(Incident, Incident.id == SupportMeasure.incident_id)
+        .where(
+            Incident.organisation_id == org_id,
+            (Incident.id == incident_id) | Incident.id.in_(cases),
+        )
+        .order_by(SupportMeasure.requested_on.desc(), SupportMeasure.id.desc())
+    ).all()
+    return [(measure, incident) for measure, incident in rows]
+
+
+def support_context(
+    session: Session, *, vault: Vault, org_id: int, incident: Incident
+) -> dict[str, Any]:
+    """What ``casework/_support.html`` shows. Notes are opened only for this incident's
+    own measures; measures of the defender's other cases show no notes."""
+    load_case(session, org_id=org_id, incident_id=incident.id)
+    providers = list_providers(session, org_id=org_id)
+    names = {p.id: p.name for p in providers}
+    everything = measures_for_defenders(session, org_id=org_id, incident_id=incident.id)
+    own = [m for m, case in everything if case.id == incident.id]
+    territories = Locale.parse(current_locale.get()).territories
+    return {
+        "measures": [
+            {
+                "row": m,
+                "provider": names.get(m.provider_id) if m.provider_id else None,
+                "amount": format_money(m.amount, m.currency),
+                "notes": vault.open(incident.data_key_id, m.notes_sealed),
+                "moves": MEASURE_MOVES.get(m.status, ()),
+            }
+            for m in own
+        ],
+        "defender_measures": [
+            {
+                "row": m,
+                "incident_id": case.id,
+                "incident_title": case.title,
+                "here": case.id == incident.id,
+                "provider": names.get(m.provider_id) if m.provider_id else None,
+                "amount": format_money(m.amount, m.currency),
+            }
+            for m, case in everything
+        ],
+        "measure_kinds": list(MeasureKind),
+        "provider_kinds": list(PROVIDER_KINDS),
+        "providers": providers,
+        "provider_countries": sorted(
+            ((code, territories.get(code, code)) for code in country_codes()),
+            key=lambda item: item[1],
+        ),
+        "support_label": support_label,
+        "support_today": utcnow().date().isoformat(),
+    }
