@@ -107,3 +107,14 @@ def analyst(live_server: LiveServer) -> StaffAccount:
         account = make_staff(session, org, role="analyst")
     engine.dispose()
     return account
+
+
+@pytest.fixture
+def second_analyst(live_server: LiveServer) -> StaffAccount:
+    """Another analyst of red-andina: high-risk closures need a second pair of eyes."""
+    engine = make_engine(live_server.database_url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        org = get_organisation_by_slug(session, slug="red-andina")
+        account = make_staff(session, org, role="analyst")
+    engine.dispose()
+    return account
