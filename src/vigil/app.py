@@ -24,7 +24,15 @@ from vigil import __version__
 from vigil.accounts import views as account_views
 from vigil.accounts.deps import SignInRequired
 from vigil.audit import views as audit_views
+from vigil.casework import consent_views as casework_consent_views
+from vigil.casework import dashboard_views
+from vigil.casework import support_views as casework_support_views
 from vigil.casework import views as casework_views
+from vigil.companies import api as company_api
+from vigil.companies import dedupe_views as company_dedupe_views
+from vigil.companies import leverage_api, leverage_views
+from vigil.companies import match_views as company_match_views
+from vigil.companies import views as company_views
 from vigil.core.config import Settings, load_settings
 from vigil.core.crypto import keystore_for
 from vigil.core.db import make_engine, make_sessionmaker
@@ -32,6 +40,8 @@ from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
 from vigil.core.i18n import gettext
 from vigil.incidents import api as incident_api
 from vigil.incidents import views as incident_views
+from vigil.incidents.labels import label as incident_label
+from vigil.incidents.service import list_incidents_for_company
 from vigil.intake import staff_views as intake_staff_views
 from vigil.intake import views as intake_views
 from vigil.public import api as public_api
@@ -117,6 +127,11 @@ def create_app(
     app.state.keystore = keystore_for(settings)
     app.state.keystore.current()  # fail at start-up, not on the first report, if keys are missing
     app.state.sessionmaker = session_factory
+    # The registry's company page shows the reader's organisation's incidents through the
+    # incidents domain's own query (the registry sits below incidents and cannot import it).
+    app.state.incident_links = company_views.IncidentLinks(
+        find=list_incidents_for_company, status_label=incident_label
+    )
     # Refuse oversized bodies before anything reads them (uploads included); inside the
     # HTTP middleware so the refusal carries the security headers too.
     app.add_middleware(
@@ -134,8 +149,17 @@ def create_app(
         intake_staff_views,
         account_views,
         incident_views,
+        company_match_views,  # before company_views: /staff/companies/match is not an id
+        company_dedupe_views,
+        company_views,
         casework_views,
+        casework_support_views,
+        casework_consent_views,
+        dashboard_views,
         incident_api,
+        company_api,
+        leverage_views,
+        leverage_api,
         audit_views,
     ):
         app.include_router(module.router)

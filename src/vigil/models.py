@@ -3,8 +3,10 @@
 from vigil.accounts import models as accounts  # noqa: F401
 from vigil.casework import models as casework  # noqa: F401
 from vigil.companies import models as companies  # noqa: F401
+from vigil.companies import resolution_models as company_resolution  # noqa: F401
 from vigil.core import audit, crypto, throttle  # noqa: F401
 from vigil.core.db import Base
+from vigil.defenders import consent as defender_consent  # noqa: F401
 from vigil.defenders import models as defenders  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.casework.monitoring import run_case_monitoring
+from vigil.casework.referrals import raise_missed_referral_tasks
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
@@ -86,6 +87,7 @@ def run_case_monitoring_if_due(
     if not _start_if_due(factory, "case_monitoring", DAILY, now):
         return False
     with session_scope(factory) as session:
+        raised = raise_missed_referral_tasks(session, today=now.date())
         result = run_case_monitoring(
             session,
             now=now,
@@ -93,7 +95,7 @@ def run_case_monitoring_if_due(
             base_url=settings.base_url,
         )
         session.get(JobRun, "case_monitoring").last_finished_at = utcnow()  # type: ignore[union-attr]
-    log.info("case monitoring: %s", result)
+    log.info("case monitoring: %s; %s missed referral deadlines", result, raised)
     return True
 
 

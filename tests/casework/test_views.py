@@ -76,6 +76,8 @@ def test_analyst_converts_a_report_and_carries_the_case(session, vault, client, 
         .endswith("closure_requested")
     )
     case = client.get(case_url).text
+    assert 'id="consent"' in case and 'id="support"' in case and 'id="referrals"' in case
+    assert "Quiet diplomacy" in case  # the reporter's wish, recorded as the first consent
     assert "Extreme risk" in case and "Armed men seen." in case
     assert "Relocation requested." in case and 'id="closure-review"' in case
     assert "Approve closing" not in case  # not for the analyst who asked

@@ -19,6 +19,7 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.defenders.consent import record_initial_consent_from_report
 from vigil.defenders.models import Defender
 from vigil.defenders.service import find_defenders_by_name, record_defender
 from vigil.incidents.models import Act, Incident, IncidentStatus
@@ -150,6 +151,14 @@ def convert_report(
         object_type="report",
         object_id=report.id,
         detail={"incident": incident.id},
+    )
+    record_initial_consent_from_report(
+        session,
+        defender_id=victim.id,
+        org_id=org_id,
+        wish=report.wish,
+        report_id=report.id,
+        actor_user_id=actor_user_id,
     )
     reopen_for_new_threat(
         session,

@@ -12,6 +12,7 @@ from vigil.accounts.deps import CurrentStaff
 from vigil.casework.dashboard import OPEN_CASE_STATUSES, UNASSESSED, bars, build_dashboard
 from vigil.casework.labels import label
 from vigil.casework.models import RiskLevel
+from vigil.casework.referrals import overdue_referrals
 from vigil.core.db import utcnow
 from vigil.web.deps import AppSettings, DbSession
 from vigil.web.templating import render
@@ -51,6 +52,9 @@ def dashboard_page(
             "since": since,
             "until": until,
             "label": label,
+            "overdue_referrals": overdue_referrals(
+                session, org_id=staff.organisation_id, today=now.date()
+            ),
             "risk_bars": bars(board.by_risk, risk_order),
             "status_bars": bars(board.by_status, [str(s) for s in OPEN_CASE_STATUSES]),
         },

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session
 
 from vigil.accounts.deps import Staff
 from vigil.accounts.models import Membership, Role, User
+from vigil.casework.consent_views import consent_context
 from vigil.casework.lifecycle import allowed_moves
 from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
+from vigil.casework.referrals import referral_context
 from vigil.casework.service import duplicates_of, load_case
+from vigil.casework.support import support_context
 from vigil.casework.tasks import open_tasks
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -55,7 +58,7 @@ def case_context(
         )
         .order_by(User.display_name)
     ).all()
-    return {
+    context: dict[str, Any] = {
         "incident": incident,
         "moves": [
             m
@@ -82,3 +85,11 @@ def case_context(
         "people": people,
         "responders": responders,
     }
+    context.update(
+        support_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
+    )
+    context.update(
+        referral_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
+    )
+    context.update(consent_context(session, org_id=staff.organisation_id, incident=incident))
+    return context
