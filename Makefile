@@ -41,5 +41,12 @@ format: install
 translations: install
 	bash scripts/translations.sh
 
+# Benchmarks on real and generated data (never part of `make test`); BENCH_SCALE=small|tiny
+# runs a smaller registry than the full 1,000,000 companies / 5,000,000 relationships.
+BENCH_SCALE ?= full
+bench: $(UV)
+	$(UV) sync --locked --group bench --python $(PYTHON)
+	$(BIN)/python benchmarks/run.py --scale $(BENCH_SCALE)
+
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache test-results

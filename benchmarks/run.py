@@ -1,0 +1,114 @@
+"""Run the quality and scale benchmarks and print every figure with its ratio to the baseline.
+
+    python benchmarks/run.py                 # full: 1,000,000 companies, 5,000,000 edges
+    python benchmarks/run.py --scale small   # 100,000 / 500,000 / 1,000 queries
+
+Quality baselines are nomenklatura logic-v2 (same data, same run); matching's is a raw
+rapidfuzz scan of the same candidate blocks; leverage's a raw recursive SQL query.
+The figures are also written as JSON to benchmarks/results-<scale>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import quality  # noqa: E402
+import scale  # noqa: E402
+
+SCALES = {
+    "full": (1_000_000, 5_000_000, 10_000, 1_000),
+    "small": (100_000, 500_000, 1_000, 1_000),
+    "tiny": (20_000, 100_000, 200, 100),
+}
+
+
+def machine() -> str:
+    cpu = "?"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {pages / 2**30:.1f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}×" if baseline else "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}", flush=True)
+    report: dict[str, object] = {"machine": machine(), "date": f"{datetime.now(UTC):%F}"}
+    lines = ["", "| figure | Vigil | baseline | ratio |", "| --- | ---: | ---: | ---: |"]
+    results = quality.run()
+    report["quality"] = results
+    by = {(dataset, system): figures for dataset, system, figures in results}
+    for dataset in ("patstat raw person_name", "open supply hub pairs"):
+        ours, peer = by[(dataset, "vigil")], by[(dataset, "nomenklatura logic-v2")]
+        for key in ("precision", "recall", "f1", "blocking_recall"):
+            lines.append(
+                f"| {dataset}: {key} (vs nomenklatura) | {ours[key]:.4f} | {peer[key]:.4f} "
+                f"| {ratio(ours[key], peer[key])} |"
+            )
+        lines.append(
+            f"| {dataset}: seconds (speed-up vs nomenklatura) | {ours['seconds']:.3f} "
+            f"| {peer['seconds']:.3f} | {ratio(peer['seconds'], ours['seconds'])} |"
+        )
+    if not args.skip_scale:
+        companies, relationships, queries, leverage = SCALES[args.scale]
+        report["scale"] = args.scale
+        found = scale.run(
+            companies, relationships, queries, leverage, postgres=not args.no_postgres
+        )
+        report["scale_results"] = found
+        m = found["matching"]
+        lines += [
+            f"| matching ({companies:,} companies, {queries:,} queries): queries/s "
+            f"(vs raw rapidfuzz) | {m['vigil_qps']:.0f} | {m['baseline_qps']:.0f} "
+            f"| {ratio(m['vigil_qps'], m['baseline_qps'])} |",
+            f"| matching: recall@5 | {m['vigil_recall_at_5']:.4f} "
+            f"| {m['baseline_recall_at_5']:.4f} "
+            f"| {ratio(m['vigil_recall_at_5'], m['baseline_recall_at_5'])} |",
+            f"| matching: blocking recall (truth among candidates) | {m['blocking_recall']:.4f} "
+            "| same blocks | 1.00× |",
+            f"| peak RSS of the whole run (MiB; target < 2048) | {found['peak_rss_mib']:.0f} "
+            "| – | – |",
+        ]
+        for db in ("sqlite", "postgresql"):
+            lev = found.get(f"leverage_{db}")
+            if not lev:
+                continue
+            for stat in ("mean", "p95"):
+                ours, raw = lev[f"vigil_{stat}_ms"], lev[f"raw_{stat}_ms"]
+                lines.append(
+                    f"| leverage map {db}, {relationships:,} edges: {stat} ms "
+                    f"(vs raw recursive SQL; ratio = time) | {ours:.1f} | {raw:.1f} "
+                    f"| {ratio(ours, raw)} |"
+                )
+    print("\n".join(lines))
+    name = args.scale if not args.skip_scale else "quality"
+    out = HERE / f"results-{name}.json"
+    out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()
