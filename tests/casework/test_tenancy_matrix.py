@@ -16,6 +16,8 @@ from tests.casework.test_casework import YES, _report
 from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.casework.conversion import convert_report
 from vigil.casework.models import CaseTask
+from vigil.casework.referrals import add_referral
+from vigil.casework.support import add_measure
 from vigil.casework.tasks import add_task
 from vigil.intake.attachments import sanitise
 from vigil.intake.models import ReportAttachment
@@ -34,6 +36,31 @@ OBJECT_URLS = [
     ("POST", "/staff/incidents/{incident}/tasks", {"title": "x", "due_on": "2099-01-01"}),
     ("POST", "/staff/incidents/{incident}/tasks/{task}/done", {}),
     ("POST", "/staff/incidents/{incident}/duplicate", {"duplicate_of": "{incident}"}),
+    ("POST", "/staff/incidents/{incident}/measures", {"kind": "legal_aid"}),
+    ("POST", "/staff/incidents/{incident}/measures/{measure}/status", {"status": "approved"}),
+    ("POST", "/staff/incidents/{incident}/providers", {"name": "X", "kind": "legal_aid"}),
+    (
+        "POST",
+        "/staff/incidents/{incident}/referrals",
+        {"body_name": "UNP", "body_kind": "nhri", "sent_on": "2026-01-05"},
+    ),
+    (
+        "POST",
+        "/staff/incidents/{incident}/referrals/{referral}/answer",
+        {"answer": "x", "received_on": "2026-01-06"},
+    ),
+    (
+        "POST",
+        "/staff/incidents/{incident}/consent",
+        {
+            "defender": "{defender}",
+            "scope": "publish_alias",
+            "decision": "granted",
+            "method": "in_person",
+        },
+    ),
+    ("GET", "/staff/incidents/{incident}/leverage", None),
+    ("GET", "/api/v1/incidents/{incident}/leverage", None),
     ("GET", "/staff/reports/{report}", None),
     ("POST", "/staff/reports/{report}/messages", {"body": "x"}),
     ("POST", "/staff/reports/{report}/status", {"status": "triage"}),
@@ -75,11 +102,36 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         title="t",
         due_on=date.today() + timedelta(days=1),
     )
+    measure = add_measure(
+        session,
+        vault=vault,
+        org_id=org_a.id,
+        incident_id=incident.id,
+        kind="legal_aid",
+        actor_user_id=owner.user.id,
+    )
+    referral = add_referral(
+        session,
+        org_id=org_a.id,
+        incident_id=incident.id,
+        body_name="UNP",
+        body_kind="national_protection_mechanism",
+        sent_on=date(2026, 1, 5),
+        actor_user_id=owner.user.id,
+    )
     session.commit()
     attachment = session.scalar(
         select(ReportAttachment.id).where(ReportAttachment.report_id == report.id)
     )
-    ids = {"incident": incident.id, "report": report.id, "attachment": attachment, "task": task.id}
+    ids = {
+        "incident": incident.id,
+        "report": report.id,
+        "attachment": attachment,
+        "task": task.id,
+        "measure": measure.id,
+        "referral": referral.id,
+        "defender": incident.acts[0].victim_id,
+    }
     return owner, intruder, ids
 
 

@@ -68,6 +68,8 @@ def convert_report(
     inclusion: InclusionAnswers,
     title: str,
     actor_user_id: int,
+    degree: str = "alleged",
+    source_reliability: str = "medium",
 ) -> Incident | None:
     """Returns the new incident, or None when the report failed the inclusion check."""
     report = session.get(Report, report_id)
@@ -127,14 +129,16 @@ def convert_report(
                     attack_type=report.attack_type,
                     victim_id=victim.id,
                     involvements=[
-                        InvolvementCreate(perpetrator_type=report.perpetrator_type or "unknown")
+                        InvolvementCreate(
+                            perpetrator_type=report.perpetrator_type or "unknown", degree=degree
+                        )
                     ],
                 )
             ],
             sources=[
                 SourceCreate(
                     kind="direct_report",
-                    reliability="medium",
+                    reliability=source_reliability,
                     description=f"Anonymous report {report.id}",
                 )
             ],

@@ -49,6 +49,8 @@ def convert(
     is_defender: Annotated[str, Form()] = "",
     business_link: Annotated[str, Form()] = "",
     has_source: Annotated[str, Form()] = "",
+    degree: Annotated[str, Form(max_length=20)] = "alleged",
+    reliability: Annotated[str, Form(max_length=10)] = "medium",
 ) -> Response:
     answers = InclusionAnswers(
         is_defender=is_defender == "yes",
@@ -64,6 +66,8 @@ def convert(
         inclusion=answers,
         title=title,
         actor_user_id=staff.user_id,
+        degree=degree,
+        source_reliability=reliability,
     )
     if incident is None:
         return RedirectResponse(f"/staff/reports/{report_id}?done=moved", status_code=303)
