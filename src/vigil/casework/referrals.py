@@ -18,10 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.casework.models import CaseTask, Referral, ReferralBodyKind
-from vigil.casework.service import load_case
+from vigil.casework.service import load_case, touch_case
 from vigil.casework.support import support_label
 from vigil.casework.tasks import add_task, complete_task
-from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
@@ -63,22 +62,6 @@ def deadline_task_key(referral_id: int) -> str:
     return f"referral:{referral_id}:deadline"
 
 
-def _audit(
-    session: Session, incident: Incident, action: str, actor: int | None, **detail: object
-) -> None:
-    incident.last_action_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        action=action,
-        organisation_id=incident.organisation_id,
-        actor_user_id=actor,
-        object_type="incident",
-        object_id=incident.id,
-        detail=detail or None,
-    )
-
-
 def add_referral(
     session: Session,
     *,
@@ -118,7 +101,7 @@ def add_referral(
     )
     session.add(referral)
     session.flush()
-    _audit(
+    touch_case(
         session,
         incident,
         "referral.sent",
@@ -154,7 +137,7 @@ def record_answer(
         raise Invalid("The answer must be received between the date sent and today.")
     referral.answer_sealed = vault.seal(incident.data_key_id, answer.strip())
     referral.answered_on = received_on
-    _audit(
+    touch_case(
         session,
         incident,
         "referral.answered",

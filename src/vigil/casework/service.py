@@ -40,9 +40,10 @@ def load_case(session: Session, *, org_id: int, incident_id: int) -> Incident:
     return incident
 
 
-def _touch(
+def touch_case(
     session: Session, incident: Incident, action: str, actor: int | None, **detail: object
 ) -> None:
+    """Every action on a case: note the time (stale cases, time to first action) and audit."""
     incident.last_action_at = utcnow()
     session.flush()
     record_event(
@@ -96,7 +97,7 @@ def assess_risk(
         review_on=review_on,
     )
     session.add(assessment)
-    _touch(
+    touch_case(
         session,
         incident,
         "incident.risk_assessed",
@@ -121,7 +122,7 @@ def change_status(
     previous, incident.status = incident.status, status
     if status == IncidentStatus.active:
         incident.closure_requested_by_id = None
-    _touch(
+    touch_case(
         session, incident, "incident.status_changed", actor_user_id, to=status, **{"from": previous}
     )
     return incident
@@ -153,10 +154,10 @@ def request_closure(
     latest = latest_assessment(session, incident_id=incident.id)
     if needs_second_review(latest.level if latest else None):
         incident.closure_requested_by_id = actor_user_id
-        _touch(session, incident, "incident.closure_requested", actor_user_id, reason=reason)
+        touch_case(session, incident, "incident.closure_requested", actor_user_id, reason=reason)
         return ClosureOutcome(incident, closed=False)
     incident.status = IncidentStatus.closed
-    _touch(session, incident, "incident.closed", actor_user_id, reason=reason)
+    touch_case(session, incident, "incident.closed", actor_user_id, reason=reason)
     return ClosureOutcome(incident, closed=True)
 
 
@@ -175,7 +176,7 @@ def review_closure(
     else:
         incident.closure_reason = incident.closure_note = None
     incident.closure_requested_by_id = None
-    _touch(session, incident, "incident.closure_reviewed", actor_user_id, approved=approve)
+    touch_case(session, incident, "incident.closure_reviewed", actor_user_id, approved=approve)
     return incident
 
 
@@ -202,7 +203,7 @@ def reopen_for_new_threat(
     for case in cases:
         previous, case.status = case.status, IncidentStatus.active
         case.closure_requested_by_id = None
-        _touch(
+        touch_case(
             session,
             case,
             "incident.reopened",
@@ -225,7 +226,7 @@ def assign_case(
     if assignee_id is not None:
         get_membership(session, user_id=assignee_id, organisation_id=org_id)
     incident.assignee_id = assignee_id
-    _touch(session, incident, "incident.assigned", actor_user_id, assignee=assignee_id)
+    touch_case(session, incident, "incident.assigned", actor_user_id, assignee=assignee_id)
     return incident
 
 
@@ -247,7 +248,7 @@ def add_note(
         body_sealed=vault.seal(incident.data_key_id, body.strip()),
     )
     session.add(note)
-    _touch(session, incident, "incident.note_added", actor_user_id)
+    touch_case(session, incident, "incident.note_added", actor_user_id)
     return note
 
 
@@ -297,10 +298,10 @@ def mark_duplicate(
         raise Conflict("Only a case not yet under way can be marked as a duplicate.")
     previous = incident.status
     incident.status, incident.duplicate_of_id = IncidentStatus.duplicate, survivor.id
-    _touch(
+    touch_case(
         session, incident, "incident.merged", actor_user_id, into=survivor.id, **{"from": previous}
     )
-    _touch(session, survivor, "incident.merged_from", actor_user_id, duplicate=incident.id)
+    touch_case(session, survivor, "incident.merged_from", actor_user_id, duplicate=incident.id)
     return incident
 
 

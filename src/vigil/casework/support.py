@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from vigil.casework.labels import label as casework_label
 from vigil.casework.models import MeasureKind, MeasureStatus, ServiceProvider, SupportMeasure
-from vigil.casework.service import load_case
+from vigil.casework.service import load_case, touch_case
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
@@ -110,22 +110,6 @@ def format_money(amount: Decimal | None, currency: str | None) -> str | None:
     digits = minor_unit(currency)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return f"{format_decimal(amount, format=pattern, locale=current_locale.get())} {currency}"
-
-
-def _audit(
-    session: Session, incident: Incident, action: str, actor: int | None, **detail: object
-) -> None:
-    incident.last_action_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        action=action,
-        organisation_id=incident.organisation_id,
-        actor_user_id=actor,
-        object_type="incident",
-        object_id=incident.id,
-        detail=detail or None,
-    )
 
 
 @functools.cache
@@ -229,7 +213,7 @@ def add_measure(
     )
     session.add(measure)
     session.flush()
-    _audit(session, incident, "measure.added", actor_user_id, measure=measure.id, kind=kind)
+    touch_case(session, incident, "measure.added", actor_user_id, measure=measure.id, kind=kind)
     return measure
 
 
@@ -271,7 +255,7 @@ def change_measure_status(
         measure.delivered_on = on
     else:
         measure.decided_on = on
-    _audit(
+    touch_case(
         session,
         incident,
         "measure.status_changed",
