@@ -14,6 +14,8 @@ import vigil.models  # noqa: F401 - register every model so any command's mapper
 from vigil import __version__
 from vigil.audit.cli import audit_app
 from vigil.backup.cli import backup_command, restore_command
+from vigil.companies.cli import companies_app
+from vigil.companies.import_cli import export_app, import_app
 from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
@@ -39,6 +41,9 @@ app.add_typer(people_app, name="people")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.add_typer(retention_app, name="retention")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(companies_app, name="companies")
 
 
 class UserError(Exception):

@@ -17,6 +17,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,10 +107,14 @@ class Install:
             engine.dispose()
 
 
+MIGRATION_LOCK = threading.Lock()
+
+
 def populate(install: Install) -> dict[str, int]:
     """Migrate, `vigil keys init`, demo data, plus a planted defender and a sealed attachment."""
     settings = install.settings
-    upgrade(install.url)
+    with MIGRATION_LOCK:  # Alembic's migration context is global to the process
+        upgrade(install.url)
     init_key_files(settings.keys_dir)
     with database_session(install.url) as session:
         vault = Vault(session=session, ring=keystore_for(settings).current())

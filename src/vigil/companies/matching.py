@@ -1,14 +1,34 @@
-"""Company-name keys for matching (the matcher itself builds on these).
+"""Company-name keys and the pairwise matcher (blocking and clustering: ``blocking.py``).
 
 ``name_key`` removes legal forms (S.A., S.A.S., Ltda, GmbH, plc, PT, Tbk…) with rigour's
 org-type list plus a few forms it lacks, transliterates to ASCII and squashes spaces, so
-"PT Sawit Lestari Nusantara Tbk" and "Sawit Lestari Nusantara" share a key.
+"PT Sawit Lestari Nusantara Tbk" and "Sawit Lestari Nusantara" share a key. It is what
+``CompanyName.normalized`` stores (and what candidate generation searches).
+
+``match_key`` builds on it for comparison: HTML entities decoded, "N.V.PHILIPS" split at the
+dot, generic company words (co, corp, company, ltd, pvt…) and runs of spaced-out letters
+("d s m") tidied. ``score`` compares two :class:`Record` s and returns a value in [0, 1] with
+the evidence behind it: how alike the names are (rapidfuzz: spelling, word order, one name
+contained in the other), then adjustments for numbers, branch/unit words, jurisdiction,
+addresses and identifiers. ``describe`` turns each piece of evidence into one translated line.
+
+The weights are round numbers checked on the Open Supply Hub labelled pairs only; the PATSTAT
+gold clusters were never used to choose them (see tests/companies/test_matching_quality.py).
 """
 
 from __future__ import annotations
 
-from rigour.names import normalize_name, remove_org_types
+import html
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rigour.names import extract_org_types, normalize_name, remove_org_types
 from rigour.text import ascii_text
+
+from vigil.core.i18n import N_, gettext
 
 #: Legal-form words rigour's list does not strip (checked against rigour 2.6).
 EXTRA_FORMS = frozenset({"tbk", "persero", "sac", "saa", "eirl", "sarl", "sa de cv"})
@@ -19,3 +39,249 @@ def name_key(name: str) -> str:
     stripped = " ".join(remove_org_types(normalised).split())
     words = [w for w in ascii_text(stripped).lower().split() if w not in EXTRA_FORMS]
     return " ".join(words)
+
+
+#: Words that say "a company" in many registries but not which one (kept if nothing else is left).
+GENERIC_WORDS = frozenset(
+    {"co", "corp", "corporation", "company", "inc", "incorporated", "ltd", "limited", "llc"}
+    | {"pvt", "private", "plc", "the", "and"}
+)
+#: Words naming a part of a company: two names that differ by one describe different sites.
+SUBUNIT_WORDS = frozenset(
+    {"branch", "division", "unit", "plant", "factory", "facility", "site", "mill"}
+    | {"sucursal", "filial", "succursale", "subesi", "sube", "usine"}
+)
+_GLUED_DOT = re.compile(r"(?<=\.)(?=[^\W\d_]{2,})")  # "N.V.PHILIPS" -> "N.V. PHILIPS"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NUMBER = re.compile(r"\d+")
+
+
+def clean_text(text: str, *, max_length: int = 300) -> str:
+    """Drop control characters (NUL cannot even be stored on PostgreSQL) and cut the length."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:max_length]
+
+
+def _join_spaced_letters(words: list[str]) -> list[str]:
+    """ "d s m ip" -> "dsm ip": runs of two or more one-letter words are one word."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        out.extend(["".join(run)] if len(run) > 1 else run)
+        run = []
+        if word:
+            out.append(word)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def match_key(name: str) -> str:
+    """The comparison key of a name: ``name_key`` after a few generic clean-ups."""
+    key = name_key(_GLUED_DOT.sub(" ", html.unescape(clean_text(name))))
+    words = _join_spaced_letters(key.split())
+    kept = [w for w in words if w not in GENERIC_WORDS]
+    return " ".join(kept or words)
+
+
+@lru_cache(maxsize=65536)
+def legal_forms(name: str) -> tuple[str, ...]:
+    """The legal-form designations found in a name, as rigour spells them ("nv", "ltda")."""
+    return tuple(found for found, _target in extract_org_types(normalize_name(name) or ""))
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the matcher knows of a company: its names, jurisdiction, identifiers, addresses."""
+
+    id: Hashable
+    names: tuple[str, ...]
+    country: str | None = None
+    identifiers: frozenset[tuple[str, str]] = frozenset()
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason behind a score: ``kind`` picks the sentence, ``weight`` is the base
+    similarity (name kinds) or the adjustment (others), ``detail`` fills the sentence."""
+
+    kind: str
+    weight: float
+    detail: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    value: float
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def explain(self) -> list[str]:
+        return [describe(item) for item in self.evidence]
+
+
+NAME_KINDS = frozenset({"same_name", "spelling", "contained", "prefix", "identifier"})
+SENTENCES = {
+    "same_name": N_("Same name once legal forms and spelling marks are set aside: “%(a)s”."),
+    "spelling": N_("Names spelt alike: “%(a)s” / “%(b)s”."),
+    "contained": N_("The words of “%(a)s” are found in “%(b)s”."),
+    "prefix": N_("“%(b)s” begins with what was typed: “%(a)s”."),
+    "identifier": N_("Same identifier: %(scheme)s %(value)s."),
+    "legal_forms": N_("Legal forms set aside: %(forms)s."),
+    "numbers_differ": N_("The names carry different numbers: %(a)s / %(b)s."),
+    "number_one_side": N_("Only one name carries a number: %(numbers)s."),
+    "subunit": N_("Only one name names a branch, unit or division: %(words)s."),
+    "same_country": N_("Same jurisdiction: %(country)s."),
+    "other_country": N_("Different jurisdictions: %(a)s / %(b)s."),
+    "identifier_conflict": N_("Different %(scheme)s identifiers: %(a)s / %(b)s."),
+    "address_alike": N_("Addresses alike."),
+    "address_differs": N_("Addresses differ."),
+}
+
+WEIGHTS = {
+    "numbers_differ": -0.15,
+    "number_one_side": -0.05,
+    "subunit": -0.05,
+    "same_country": 0.03,
+    "other_country": -0.15,
+    "identifier_conflict": -0.30,
+    "address_alike": 0.05,
+    "address_differs": -0.20,
+}
+ADDRESS_ALIKE, ADDRESS_DIFFERS = 0.95, 0.60
+#: Addresses compared per record, at most (the best pair counts).
+MAX_ADDRESSES = 5
+
+
+def describe(item: Evidence) -> str:
+    """One line, in the current locale: the sentence, then its weight ("0.93", "+0.03")."""
+    sentence = gettext(SENTENCES[item.kind]) % dict(item.detail)
+    if item.kind in NAME_KINDS:
+        return f"{sentence} ({item.weight:.2f})"
+    if item.weight == 0:
+        return sentence
+    sign = "+" if item.weight > 0 else "−"
+    return f"{sentence} ({sign}{abs(item.weight):.2f})"
+
+
+def _squash(key: str) -> str:
+    return key.replace(" ", "")
+
+
+def _is_prefix(query: str, key: str) -> bool:
+    """Each word of the query begins a word of the key, in order ("akzo no" / "akzo nobel")."""
+    words = key.split()
+    position = 0
+    for part in query.split():
+        while position < len(words) and not words[position].startswith(part):
+            position += 1
+        if position == len(words):
+            return False
+        position += 1
+    return bool(query)
+
+
+@lru_cache(maxsize=262144)
+def name_similarity(a: str, b: str, *, query: bool = False) -> tuple[str, float]:
+    """(kind, similarity) of two match keys; ``query`` also credits a typed beginning."""
+    if not a or not b:
+        return "spelling", 0.0
+    if a == b or _squash(a) == _squash(b):
+        return "same_name", 1.0
+    spelling = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(_squash(a), _squash(b))) / 100
+    contained = fuzz.token_set_ratio(a, b) / 100
+    best = ("contained", contained) if contained > spelling else ("spelling", spelling)
+    if query and best[1] < 0.9 and _is_prefix(a, b):
+        best = ("prefix", 0.9)
+    return best
+
+
+def _name_evidence(name_a: str, name_b: str, *, query: bool) -> tuple[float, list[Evidence]]:
+    a, b = match_key(name_a), match_key(name_b)
+    kind, similarity = name_similarity(a, b, query=query)
+    short, long_ = (a, b) if len(a.split()) <= len(b.split()) else (b, a)
+    if kind == "contained":
+        a, b = short, long_
+    evidence = [Evidence(kind, similarity, (("a", a), ("b", b)))]
+    forms = sorted(set(legal_forms(name_a)) | set(legal_forms(name_b)))
+    if forms:
+        evidence.append(Evidence("legal_forms", 0.0, (("forms", ", ".join(forms)),)))
+    numbers_a, numbers_b = set(_NUMBER.findall(a)), set(_NUMBER.findall(b))
+    if numbers_a and numbers_b and numbers_a != numbers_b and not query:
+        detail = (("a", " ".join(sorted(numbers_a))), ("b", " ".join(sorted(numbers_b))))
+        evidence.append(Evidence("numbers_differ", WEIGHTS["numbers_differ"], detail))
+    elif numbers_a != numbers_b and not query:
+        numbers = " ".join(sorted(numbers_a ^ numbers_b))
+        evidence.append(
+            Evidence("number_one_side", WEIGHTS["number_one_side"], (("numbers", numbers),))
+        )
+    subunits = (set(a.split()) ^ set(b.split())) & SUBUNIT_WORDS
+    if subunits and not query:
+        words = ", ".join(sorted(subunits))
+        evidence.append(Evidence("subunit", WEIGHTS["subunit"], (("words", words),)))
+    return similarity + sum(e.weight for e in evidence[1:]), evidence
+
+
+@lru_cache(maxsize=65536)
+def address_similarity(a: str, b: str) -> float:
+    """Addresses are often glued or reordered: compare them without spaces, letting the
+    shorter one sit anywhere in the longer ("lot f2 seethawaka park" in a longer line)."""
+    x = re.sub(r"[^a-z0-9]", "", ascii_text(a).lower())
+    y = re.sub(r"[^a-z0-9]", "", ascii_text(b).lower())
+    if not x or not y:
+        return 0.0
+    partial = fuzz.partial_ratio(x, y) if min(len(x), len(y)) >= 12 else 0.0
+    return max(fuzz.ratio(x, y), partial) / 100
+
+
+def _record_evidence(a: Record, b: Record) -> list[Evidence]:
+    evidence: list[Evidence] = []
+    if a.country and b.country:
+        if a.country.upper() == b.country.upper():
+            detail = (("country", a.country.upper()),)
+            evidence.append(Evidence("same_country", WEIGHTS["same_country"], detail))
+        else:
+            detail = (("a", a.country.upper()), ("b", b.country.upper()))
+            evidence.append(Evidence("other_country", WEIGHTS["other_country"], detail))
+    schemes_a = {scheme for scheme, _ in a.identifiers}
+    for scheme in sorted(schemes_a & {scheme for scheme, _ in b.identifiers}):
+        values_a = {v for s, v in a.identifiers if s == scheme}
+        values_b = {v for s, v in b.identifiers if s == scheme}
+        if not values_a & values_b:
+            detail = (("scheme", scheme), ("a", min(values_a)), ("b", min(values_b)))
+            evidence.append(Evidence("identifier_conflict", WEIGHTS["identifier_conflict"], detail))
+    if a.addresses and b.addresses:
+        alike = max(
+            address_similarity(x, y)
+            for x in a.addresses[:MAX_ADDRESSES]
+            for y in b.addresses[:MAX_ADDRESSES]
+        )
+        if alike >= ADDRESS_ALIKE:
+            evidence.append(Evidence("address_alike", WEIGHTS["address_alike"]))
+        elif alike < ADDRESS_DIFFERS:
+            evidence.append(Evidence("address_differs", WEIGHTS["address_differs"]))
+    return evidence
+
+
+def score(a: Record, b: Record, *, query: bool = False) -> Score:
+    """How likely ``a`` and ``b`` are the same company, with the evidence; ``query`` when ``a``
+    is what someone typed (a beginning of a name is then credited, numbers are not held
+    against it). A shared identifier settles it: 1.0."""
+    shared = sorted(a.identifiers & b.identifiers)
+    if shared:
+        scheme, value = shared[0]
+        evidence = (Evidence("identifier", 1.0, (("scheme", scheme), ("value", value))),)
+        return Score(1.0, evidence + tuple(_record_evidence(a, b)))
+    best: tuple[float, list[Evidence]] | None = None
+    for name_a in a.names:
+        for name_b in b.names:
+            candidate = _name_evidence(name_a, name_b, query=query)
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+    if best is None:
+        return Score(0.0)
+    name_value, name_evidence = best
+    record_evidence = _record_evidence(a, b)
+    value = name_value + sum(e.weight for e in record_evidence)
+    return Score(round(min(max(value, 0.0), 1.0), 4), (*name_evidence, *record_evidence))

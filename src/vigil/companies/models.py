@@ -2,7 +2,8 @@
 
 The registry is shared by every organisation of a deployment (it holds public facts, not
 cases). ``key`` is a stable external identifier (a FollowTheMoney entity id, a demo key) so
-imports upsert instead of duplicating.
+imports upsert instead of duplicating. Imported rows keep their provenance (dataset, line,
+time) and the FollowTheMoney properties Vigil has no column for, so an export gives them back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vigil.accounts.models import User
 from vigil.core.db import Base, utcnow
 from vigil.vocabularies.models import VocabularyTerm
 
@@ -62,6 +64,33 @@ class RelationshipKind(StrEnum):
     msi_member = "msi_member"
     headquartered_in = "headquartered_in"
     operator = "operator"
+    #: A legal entity (never a person: persons are not imported) directing an organisation.
+    director = "director"
+    #: A payment from payer to beneficiary (e.g. a mine paying a police unit).
+    payment = "payment"
+    #: Linked in a way the source does not type (FtM UnknownLink); its role says more.
+    linked = "linked"
+
+
+class DocumentKind(StrEnum):
+    contract = "contract"
+    impact_assessment = "impact_assessment"
+    social_audit = "social_audit"
+    other = "other"
+
+
+class Provenance:
+    """Where an imported row came from, and what of it Vigil has no column for."""
+
+    #: Dataset or file name of the last import that wrote the row (None: entered in Vigil).
+    source_dataset: Mapped[str | None] = mapped_column(String(200))
+    #: Line (FtM) or row (CSV) number in that file.
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[datetime | None]
+    #: FollowTheMoney schema (Company, Organization, Ownership…) the row was imported as.
+    ftm_schema: Mapped[str | None] = mapped_column(String(40))
+    #: JSON object {property: [values]}: FtM properties without a column, kept for export.
+    ftm_properties: Mapped[str] = mapped_column(Text, default="{}")
 
 
 company_sectors = Table(
@@ -71,8 +100,15 @@ company_sectors = Table(
     Column("term_id", ForeignKey("vocabulary_terms.id"), primary_key=True),
 )
 
+company_addresses = Table(
+    "company_addresses",
+    Base.metadata,
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+    Column("address_id", ForeignKey("addresses.id", ondelete="CASCADE"), primary_key=True),
+)
 
-class Company(Base):
+
+class Company(Provenance, Base):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +133,48 @@ class Company(Base):
         back_populates="company", cascade="all, delete-orphan"
     )
     sectors: Mapped[list[VocabularyTerm]] = relationship(secondary=company_sectors)
+    addresses: Mapped[list[Address]] = relationship(secondary=company_addresses)
+    revisions: Mapped[list[CompanyRevision]] = relationship(
+        back_populates="company", cascade="all, delete-orphan", order_by="CompanyRevision.id"
+    )
+
+
+class Address(Provenance, Base):
+    """A postal address of a company (registered office, site). Addresses of persons are
+    never imported."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    full: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompanyRevision(Base):
+    """One changed field of a company: who (staff member or import), when, old and new value."""
+
+    __tablename__ = "company_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The editor's organisation: other organisations see "another organisation", not a name.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    #: "web", or the import that made the change ("ftm:donations.ijson", "csv:list.csv").
+    origin: Mapped[str] = mapped_column(String(220), default="web")
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    company: Mapped[Company] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
 
 
 class CompanyName(Base):
@@ -151,15 +229,40 @@ class Project(Base):
 
     operator: Mapped[Company | None] = relationship()
     sector: Mapped[VocabularyTerm | None] = relationship()
+    documents: Mapped[list[ProjectDocument]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectDocument.id"
+    )
 
 
-class CompanyRelationship(Base):
+class ProjectDocument(Base):
+    """A public document about a project: contract, impact assessment, social-audit report."""
+
+    __tablename__ = "project_documents"
+    __table_args__ = (UniqueConstraint("project_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000))
+    published_on: Mapped[date | None]
+    #: BCP 47 language tag of the document (es, en, pt-BR…).
+    language: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="documents")
+
+
+class CompanyRelationship(Provenance, Base):
     """A typed, sourced, dated edge: company/project → company/project/country.
 
     Direction reads "from <kind> of to": the owner/parent/investor/lender/buyer-facing
-    supplier/security provider/MSI member/operator is ``from``; the owned company, the
-    subsidiary, the investee, the borrower, the buyer, the client, the MSI, the project or the
-    home state is ``to``.
+    supplier/security provider/MSI member/operator/director/payer/linked subject is ``from``;
+    the owned company, the subsidiary, the investee, the borrower, the buyer, the client, the
+    MSI, the project, the home state, the directed organisation, the beneficiary or the linked
+    object is ``to``.
 
     Exactly one of ``from_company_id``/``from_project_id`` is set, and exactly one of
     ``to_company_id``/``to_project_id``/``to_country`` (``headquartered_in`` points at a

@@ -1,5 +1,7 @@
-"""Registry rules: idempotent upserts keyed on stable external keys (demo keys today,
-FollowTheMoney entity ids with the import issue)."""
+"""Registry rules: idempotent upserts keyed on stable external keys (demo keys,
+FollowTheMoney entity ids, CSV row keys), validation of registry values, project documents.
+
+Reading and editing for the staff pages live in :mod:`vigil.companies.registry`."""
 
 from __future__ import annotations
 
@@ -7,22 +9,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from followthemoney.types import registry as ftm_types
+from rigour.ids import ISIN, LEI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.companies.matching import name_key
 from vigil.companies.models import (
     Company,
     CompanyIdentifier,
     CompanyName,
     CompanyRelationship,
+    DocumentKind,
     FpicStatus,
     IdentifierScheme,
     NameKind,
     Project,
+    ProjectDocument,
     RelationshipKind,
 )
-from vigil.companies.matching import name_key
 from vigil.core.errors import Invalid, NotFound
+from vigil.core.i18n import gettext
 from vigil.vocabularies.service import get_term
 
 
@@ -156,3 +163,110 @@ def upsert_relationship(
     session.add(edge)
     session.flush()
     return edge, True
+
+
+def clean_country(value: str) -> str | None:
+    """An ISO 3166-1 alpha-2 code (upper case) for a code or a country name in any common
+    language ("Germany", "Deutschland", "de"); None when it names no country."""
+    code = ftm_types.country.clean(value.strip()) if value.strip() else None
+    if code is None or len(code) != 2 or code == "zz":
+        return None
+    return code.upper()
+
+
+def clean_website(value: str) -> str | None:
+    """An http(s) URL ("example.org" gains "http://"); None for anything else (no
+    ``javascript:`` links on staff pages)."""
+    url = ftm_types.url.clean(value.strip()) if value.strip() else None
+    if url is None or not url.startswith(("http://", "https://")) or len(url) > 500:
+        return None
+    return url
+
+
+def clean_identifier(scheme: str, value: str) -> str:
+    """Normalise an identifier of a scheme, or raise :class:`Invalid` saying why not."""
+    if scheme not in IdentifierScheme.__members__:
+        raise Invalid(gettext("Choose the kind of identifier."))
+    value = " ".join(value.split())
+    if not value:
+        raise Invalid(gettext("An identifier needs a value."))
+    if len(value) > 100:
+        raise Invalid(gettext("An identifier has at most 100 characters."))
+    if scheme == IdentifierScheme.lei:
+        if not LEI.is_valid(value):
+            raise Invalid(
+                gettext("“%(value)s” is not a valid LEI (20 characters with check digits).")
+                % {"value": value}
+            )
+        value = LEI.normalize(value) or value
+    if scheme == IdentifierScheme.isin:
+        if not ISIN.is_valid(value):
+            raise Invalid(
+                gettext("“%(value)s” is not a valid ISIN (12 characters with a check digit).")
+                % {"value": value}
+            )
+        value = ISIN.normalize(value) or value
+    return value
+
+
+def rename_company(company: Company, new: str) -> None:
+    """Make ``new`` the primary name; the old primary name stays as a former name, so
+    matching and search still find the company under it."""
+    old = company.name
+    by_name = {entry.name: entry for entry in company.names}
+    for entry in company.names:
+        if entry.kind == NameKind.primary and entry.name == old and old != new:
+            entry.kind = NameKind.former
+    if new in by_name:
+        by_name[new].kind = NameKind.primary
+    else:
+        company.names.append(CompanyName(name=new, kind=NameKind.primary, normalized=name_key(new)))
+    company.name = new
+
+
+@dataclass(frozen=True)
+class ProjectDocumentIn:
+    kind: str
+    title: str
+    url: str
+    published_on: date | None = None
+    language: str | None = None
+
+
+def add_project_document(
+    session: Session, *, project_id: int, data: ProjectDocumentIn
+) -> tuple[ProjectDocument, bool]:
+    """Link a public document (contract, impact assessment, social audit) to a project; the
+    same URL twice is the same document (idempotent)."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    if data.kind not in DocumentKind.__members__:
+        raise Invalid(f"Unknown document kind {data.kind!r}.")
+    url = clean_website(data.url)
+    if url is None:
+        raise Invalid("A document needs its public http(s) address.")
+    title = " ".join(data.title.split())
+    if not title or len(title) > 300:
+        raise Invalid("A document needs a title of at most 300 characters.")
+    language = (data.language or "").strip() or None
+    if language is not None and (len(language) > 20 or not language.replace("-", "").isalnum()):
+        raise Invalid(f"{language!r} is not a language tag such as es or pt-BR.")
+    existing = session.scalar(
+        select(ProjectDocument).where(
+            ProjectDocument.project_id == project_id, ProjectDocument.url == url
+        )
+    )
+    if existing is not None:
+        return existing, False
+    document = ProjectDocument(
+        project=project,
+        kind=data.kind,
+        title=title,
+        url=url,
+        published_on=data.published_on,
+        language=language,
+    )
+    session.add(document)
+    session.flush()
+    return document, True

@@ -194,3 +194,24 @@ def reveal_incident(vault: Vault, incident: Incident) -> RevealedIncident:
         )
     except Withheld:
         return RevealedIncident(summary="withheld", place=None, withheld=True)
+
+
+def list_incidents_for_company(
+    session: Session, *, org_id: int, company_id: int, limit: int = 100
+) -> list[Incident]:
+    """The organisation's incidents in which the company is involved (through an act's
+    involvement), newest first. Other organisations' incidents never appear: the registry is
+    shared, cases are not."""
+    linked = (
+        select(Act.incident_id)
+        .join(Involvement, Involvement.act_id == Act.id)
+        .where(Involvement.company_id == company_id)
+    )
+    return list(
+        session.scalars(
+            select(Incident)
+            .where(Incident.organisation_id == org_id, Incident.id.in_(linked))
+            .order_by(Incident.occurred_on.desc().nulls_last(), Incident.id.desc())
+            .limit(limit)
+        ).all()
+    )

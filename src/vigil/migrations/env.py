@@ -16,6 +16,15 @@ def _url() -> str:
     return url or load_settings().effective_database_url
 
 
+def _extensions(dialect_name: str) -> list[str]:
+    """PostgreSQL extensions the models declare (``metadata.info["postgresql_extensions"]``:
+    pg_trgm for company-name matching), created before any migration can use them."""
+    if dialect_name != "postgresql":
+        return []
+    names = sorted(metadata.info.get("postgresql_extensions", ()))
+    return [f'CREATE EXTENSION IF NOT EXISTS "{name}"' for name in names]
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(),
@@ -25,6 +34,8 @@ def run_migrations_offline() -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        for statement in _extensions(context.get_context().dialect.name):
+            context.execute(statement)
         context.run_migrations()
 
 
@@ -45,6 +56,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
     )
     with context.begin_transaction():
+        for statement in _extensions(connection.dialect.name):
+            connection.exec_driver_sql(statement)
         context.run_migrations()
 
 

@@ -1,0 +1,194 @@
+"""Blocking and clustering: which pairs are worth scoring, and how scored pairs become clusters.
+
+Scoring every pair of a registry is quadratic, so candidates come from an in-process inverted
+index (:class:`BlockingIndex`) of *blocking keys*: the first four letters of each word, its
+metaphone code ("philips", "phillips" and "filips" all give FLPS), the whole key without spaces
+("d s m" / "dsm") and each identifier. Two records are compared only if they share a key, and a
+key shared by more than ``max_block`` records ("inte" of "international") says too little to
+be used. On PostgreSQL, matching a query can use pg_trgm instead (see ``match_search``).
+
+:func:`cluster` links every compared pair scoring at or above the threshold (single linkage)
+and keeps, for each cluster, the strongest links that explain why each member is in it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rigour.text import metaphone
+
+from vigil.companies.matching import Record, Score, match_key, score
+
+DEFAULT_MAX_BLOCK = 1000
+
+
+def blocking_keys(key: str) -> set[str]:
+    """Blocking keys of one match key (see the module docstring)."""
+    keys = {"s:" + key.replace(" ", "")} if key else set()
+    for word in key.split():
+        if len(word) >= 3:
+            keys.add("p:" + word[:4])
+        if len(word) >= 4 and any(c.isalpha() for c in word):
+            keys.add("m:" + metaphone(word))
+    return keys
+
+
+def record_keys(record: Record) -> set[str]:
+    keys: set[str] = set()
+    for name in record.names:
+        keys |= blocking_keys(match_key(name))
+    keys |= {f"i:{scheme}:{value}" for scheme, value in record.identifiers}
+    return keys
+
+
+class BlockingIndex:
+    """Items filed under their blocking keys, in memory."""
+
+    def __init__(self, max_block: int = DEFAULT_MAX_BLOCK) -> None:
+        self.max_block = max_block
+        self._postings: dict[str, list[Hashable]] = defaultdict(list)
+
+    def add(self, item: Hashable, keys: Iterable[str]) -> None:
+        for key in set(keys):
+            self._postings[key].append(item)
+
+    def __len__(self) -> int:
+        return len(self._postings)
+
+    def block_sizes(self) -> dict[str, int]:
+        return {key: len(items) for key, items in self._postings.items()}
+
+    def candidates(self, keys: Iterable[str], *, limit: int = 200) -> list[Hashable]:
+        """Items sharing a key with ``keys``, most shared keys first (oversized blocks are
+        used only when nothing else is found, and then only their first ``limit`` items)."""
+        counts: Counter[Hashable] = Counter()
+        oversized: list[Hashable] = []
+        for key in set(keys):
+            items = self._postings.get(key, [])
+            if len(items) > self.max_block:
+                oversized.extend(items[:limit])
+            else:
+                counts.update(set(items))
+        if not counts:
+            return list(dict.fromkeys(oversized))[:limit]
+        return [item for item, _n in counts.most_common(limit)]
+
+    def pairs(self) -> Iterator[tuple[Hashable, Hashable]]:
+        """Every pair of items that share a usable block, once."""
+        seen: set[tuple[Hashable, Hashable]] = set()
+        for items in self._postings.values():
+            if len(items) < 2 or len(items) > self.max_block:
+                continue
+            for a, b in combinations(items, 2):
+                pair = (a, b) if repr(a) <= repr(b) else (b, a)
+                if pair not in seen:
+                    seen.add(pair)
+                    yield pair
+
+
+@dataclass(frozen=True)
+class Link:
+    a: Hashable
+    b: Hashable
+    score: Score
+
+
+@dataclass
+class Cluster:
+    """Records that are probably one company, and the links that put each one here."""
+
+    members: list[Hashable]
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def weakest(self) -> float:
+        return min((link.score.value for link in self.links), default=1.0)
+
+
+class _Forest:
+    def __init__(self) -> None:
+        self.parent: dict[Hashable, Hashable] = {}
+
+    def find(self, item: Hashable) -> Hashable:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: Hashable, b: Hashable) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return False
+        self.parent[root_a] = root_b
+        return True
+
+
+def _signature(record: Record) -> tuple[object, ...]:
+    names = tuple(sorted({match_key(name) for name in record.names}))
+    country = (record.country or "").upper()
+    return (names, country, tuple(sorted(record.identifiers)), tuple(sorted(record.addresses)))
+
+
+Skip = Callable[[Hashable, Hashable], bool]
+
+
+def _first_allowed(
+    xs: Sequence[Record], ys: Sequence[Record], skip: Skip | None
+) -> tuple[Record, Record] | None:
+    for x in xs:
+        for y in ys:
+            if x.id != y.id and (skip is None or not skip(x.id, y.id)):
+                return x, y
+    return None
+
+
+def cluster(
+    records: Iterable[Record],
+    *,
+    threshold: float,
+    skip: Skip | None = None,
+    max_block: int = DEFAULT_MAX_BLOCK,
+) -> list[Cluster]:
+    """Clusters of two or more records whose links score at least ``threshold``.
+
+    Records that look exactly alike to the matcher (same keys, country, identifiers, address)
+    are scored once. ``skip(a, b)`` vetoes a link (a pair a reviewer said is not the same).
+    Clusters come largest first, each with its strongest spanning links first.
+    """
+    groups: dict[tuple[object, ...], list[Record]] = defaultdict(list)
+    for record in records:
+        if any(match_key(name) for name in record.names) or record.identifiers:
+            groups[_signature(record)].append(record)
+    reps = list(groups.values())
+    index = BlockingIndex(max_block)
+    for position, group in enumerate(reps):
+        index.add(position, record_keys(group[0]))
+    links: list[Link] = []
+    for group in reps:
+        for position, record in enumerate(group[1:], start=1):
+            pair = _first_allowed(group[:position], [record], skip)
+            if pair and (link_score := score(*pair)).value >= threshold:
+                links.append(Link(pair[0].id, pair[1].id, link_score))
+    for i, j in index.pairs():
+        group_i, group_j = reps[i], reps[j]  # type: ignore[index]
+        link_score = score(group_i[0], group_j[0])
+        if link_score.value >= threshold and (pair := _first_allowed(group_i, group_j, skip)):
+            links.append(Link(pair[0].id, pair[1].id, link_score))
+    forest = _Forest()
+    tree = [
+        link for link in sorted(links, key=lambda k: -k.score.value) if forest.union(link.a, link.b)
+    ]
+    members: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for item in list(forest.parent):
+        members[forest.find(item)].append(item)
+    tree_links: dict[Hashable, list[Link]] = defaultdict(list)
+    for link in tree:
+        tree_links[forest.find(link.a)].append(link)
+    clusters = [
+        Cluster(items, tree_links[root]) for root, items in members.items() if len(items) > 1
+    ]
+    return sorted(clusters, key=lambda c: (-len(c.members), repr(c.members[0])))
