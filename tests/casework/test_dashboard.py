@@ -68,6 +68,19 @@ def test_dashboard_counts_and_overdue_lists(session, vault, client):
     assert "<script" not in page.split("<main")[1]
 
 
+def test_dashboard_lists_reports_past_their_triage_target(session, vault, client):
+    org = make_org(session)
+    coordinator = make_staff(session, org, role="coordinator")
+    late = _report(session, vault, org)
+    late.received_at = utcnow() - timedelta(days=4)
+    fresh = _report(session, vault, org)
+    session.commit()
+    sign_in(client, coordinator)
+    listed = client.get("/staff/dashboard").text.split('id="overdue-reports"')[1]
+    listed = listed.split("</ul>")[0]
+    assert f"/staff/reports/{late.id}" in listed and f"/staff/reports/{fresh.id}" not in listed
+
+
 def test_monitoring_raises_review_and_stale_tasks_once_and_escalates(session, vault):
     org = make_org(session)
     analyst = make_staff(session, org)

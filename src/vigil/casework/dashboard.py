@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.casework.models import CaseTask, RiskAssessment
@@ -24,6 +24,7 @@ OPEN_CASE_STATUSES = (
     IncidentStatus.resolved,
 )
 UNASSESSED = "unassessed"
+LISTED = 20  # overdue reports listed by name on the dashboard (all are counted)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Dashboard:
     overdue_reviews: list[tuple[Incident, date]] = field(default_factory=list)
     overdue_tasks: list[tuple[CaseTask, Incident]] = field(default_factory=list)
     overdue_triage: int = 0
+    overdue_reports: list[Report] = field(default_factory=list)
     stale: list[Incident] = field(default_factory=list)
 
 
@@ -131,24 +133,20 @@ def build_dashboard(
         Report.organisation_id == org_id,
         Report.status.in_([ReportStatus.received, ReportStatus.triage]),
     )
+    late = or_(
+        and_(Report.imminent.is_(True), Report.received_at < now - imminent_target),
+        and_(Report.imminent.is_(False), Report.received_at < now - triage_target),
+    )
     board.overdue_triage = (
-        session.scalar(
-            select(func.count())
-            .select_from(Report)
-            .where(
-                *open_reports, Report.imminent.is_(True), Report.received_at < now - imminent_target
-            )
+        session.scalar(select(func.count()).select_from(Report).where(*open_reports, late)) or 0
+    )
+    board.overdue_reports = list(
+        session.scalars(
+            select(Report)
+            .where(*open_reports, late)
+            .order_by(Report.imminent.desc(), Report.received_at)
+            .limit(LISTED)
         )
-        or 0
-    ) + (
-        session.scalar(
-            select(func.count())
-            .select_from(Report)
-            .where(
-                *open_reports, Report.imminent.is_(False), Report.received_at < now - triage_target
-            )
-        )
-        or 0
     )
     board.stale = list(
         session.scalars(
