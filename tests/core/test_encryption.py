@@ -4,7 +4,6 @@ rotation without re-encrypting, and crypto-shredding."""
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -116,7 +115,6 @@ def test_sqlite_file_and_wal_hold_no_plaintext(tmp_path):
     engine.dispose()
 
 
-@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is part of the machine")
 def test_pg_dump_holds_no_plaintext(tmp_path):
     name = pg_database_name("_crypto")
     url = create_pg_database(name)
