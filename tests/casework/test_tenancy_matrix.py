@@ -59,6 +59,7 @@ OBJECT_URLS = [
             "method": "in_person",
         },
     ),
+    ("POST", "/staff/incidents/{incident}/link-company", {"company_id": "1"}),
     ("GET", "/staff/incidents/{incident}/leverage", None),
     ("GET", "/api/v1/incidents/{incident}/leverage", None),
     ("GET", "/staff/reports/{report}", None),

@@ -192,3 +192,46 @@ def test_tasks_are_added_and_done_from_the_case_page(session, vault, client):
     task_id = page.split(f"/staff/incidents/{incident_id}/tasks/")[1].split("/done")[0]
     _post(client, f"/staff/incidents/{incident_id}/tasks/{task_id}/done", {})
     assert "Call the lawyer" not in client.get(f"/staff/incidents/{incident_id}/case").text
+
+
+def test_company_found_by_matching_is_linked_to_the_case(session, vault, client):
+    from vigil.companies.service import CompanyIn, upsert_company
+
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    company, _created = upsert_company(
+        session,
+        data=CompanyIn(key="t:madc", name="Minera Andina del Cauca S.A.S.", jurisdiction="CO"),
+    )
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, analyst)
+    location = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {
+            "is_defender": "yes",
+            "business_link": "yes",
+            "has_source": "yes",
+            "reasons": "ok",
+            "title": "T",
+        },
+    ).headers["location"]
+    incident_id = int(location.split("/")[3])
+    case = client.get(f"/staff/incidents/{incident_id}/case").text
+    link = case.split('id="link-company"')[0].rsplit('href="', 1)[1].split('"')[0]
+
+    found = client.get(link.replace("&amp;", "&") + "&q=minera+andina+cauca")
+    assert "Minera Andina del Cauca S.A.S." in found.text
+    chosen = client.get(link.replace("&amp;", "&") + f"&company_id={company.id}")
+    assert chosen.status_code == 303
+    confirm = client.get(chosen.headers["location"])
+    assert "Minera Andina del Cauca S.A.S." in confirm.text
+    token = csrf_from(confirm.text)
+    done = client.post(
+        f"/staff/incidents/{incident_id}/link-company",
+        data={"csrf_token": token, "company_id": str(company.id)},
+    )
+    assert done.status_code == 303
+    page = client.get(f"/staff/incidents/{incident_id}").text
+    assert "Minera Andina del Cauca S.A.S." in page

@@ -24,11 +24,13 @@ from vigil.casework.models import (
     RiskAssessment,
     RiskLevel,
 )
+from vigil.companies.models import Company
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.incidents.models import Act, Incident, IncidentStatus
+from vigil.incidents.models import Act, Incident, IncidentStatus, Involvement
+from vigil.vocabularies.service import get_term
 
 FACTOR_VALUES = ("low", "medium", "high")
 
@@ -311,3 +313,35 @@ def duplicates_of(session: Session, *, incident_id: int) -> list[Incident]:
             select(Incident).where(Incident.duplicate_of_id == incident_id).order_by(Incident.id)
         )
     )
+
+
+def link_company(
+    session: Session, *, org_id: int, incident_id: int, company_id: int, actor_user_id: int
+) -> Incident:
+    """Name the company involved in a case (e.g. after matching what the reporter wrote):
+    it fills the acts' involvements that name no company yet, or adds an alleged one."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if session.get(Company, company_id) is None:
+        raise NotFound("No such company.")
+    if not incident.acts:
+        raise Conflict("Record what happened (an act) before naming a company.")
+    for act in incident.acts:
+        if any(inv.company_id == company_id for inv in act.involvements):
+            continue
+        open_slot = next((inv for inv in act.involvements if inv.company_id is None), None)
+        if open_slot is not None:
+            open_slot.company_id = company_id
+        else:
+            template = act.involvements[0] if act.involvements else None
+            perpetrator = (
+                template.perpetrator_type_id
+                if template
+                else get_term(session, vocabulary="perpetrator_type", code="unknown").id
+            )
+            act.involvements.append(
+                Involvement(
+                    perpetrator_type_id=perpetrator, company_id=company_id, degree="alleged"
+                )
+            )
+    touch_case(session, incident, "incident.company_linked", actor_user_id, company=company_id)
+    return incident

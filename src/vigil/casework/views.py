@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -21,11 +21,14 @@ from vigil.casework.service import (
     assess_risk,
     assign_case,
     change_status,
+    link_company,
+    load_case,
     mark_duplicate,
     request_closure,
     review_closure,
 )
 from vigil.casework.tasks import add_task, complete_task
+from vigil.companies.models import Company
 from vigil.core.errors import Invalid, NotFound
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
@@ -272,3 +275,42 @@ def duplicate(
         actor_user_id=staff.user_id,
     )
     return _back(int(duplicate_of), "merged")
+
+
+@router.get("/staff/incidents/{incident_id}/link-company", name="casework.link_company_form")
+def link_company_form(
+    request: Request,
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    company_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+) -> Response:
+    """Where the company search sends its choice: confirm before anything changes."""
+    incident = load_case(session, org_id=staff.organisation_id, incident_id=incident_id)
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound("No such company.")
+    return render(
+        request,
+        "casework/link_company.html",
+        {"staff": staff, "incident": incident, "company": company},
+    )
+
+
+@router.post("/staff/incidents/{incident_id}/link-company", name="casework.link_company")
+def link_company_submit(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    company_id: Annotated[str, Form(max_length=12)],
+) -> Response:
+    if not company_id.isdigit():
+        raise Invalid("Choose a company.")
+    link_company(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        company_id=int(company_id),
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "company_linked")
