@@ -9,6 +9,7 @@ LABELS = {
     "ordinary": N_("Ordinary risk"),
     "extraordinary": N_("Extraordinary risk"),
     "extreme": N_("Extreme risk"),
+    "unassessed": N_("Not assessed yet"),
     "threat_source": N_("Source of the threat"),
     "prior_attacks": N_("Earlier attacks"),
     "visibility": N_("Visibility of the defender"),
