@@ -34,6 +34,7 @@ from vigil.companies.leverage_types import (
     Subject,
 )
 from vigil.companies.models import Company, CompanyRelationship, Project, RelationshipKind
+from vigil.core.audit import record_event
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
 
@@ -201,8 +202,10 @@ def leverage_for_incident(
     max_depth: int = 4,
     min_percentage: float = 0.0,
     today: date | None = None,
+    viewer_user_id: int | None = None,
 ) -> LeverageMap:
     """The leverage map of one incident of ``org_id`` (another organisation's: NotFound).
+    A staff member's look at it (``viewer_user_id``) is audited like any access to a case.
 
     Starts from the companies named in the incident's involvements and the operators of its
     project (and of projects named in involvements); the host state is the incident's country.
@@ -225,6 +228,15 @@ def leverage_for_incident(
     project_ids = {incident.project_id} | {row.project_id for row in involved}
     roots = _project_roots(session, project_ids - {None}, today)
     roots += [Root(row.company_id, Role.involved) for row in involved if row.company_id]
+    if viewer_user_id is not None:
+        record_event(
+            session,
+            action="incident.leverage_viewed",
+            organisation_id=org_id,
+            actor_user_id=viewer_user_id,
+            object_type="incident",
+            object_id=incident.id,
+        )
     return traverse(
         SqlGraph(session),
         roots,

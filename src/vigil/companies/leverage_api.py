@@ -14,7 +14,6 @@ from vigil.accounts.deps import CurrentStaff
 from vigil.companies.leverage import MAX_DEPTH, leverage_for_company, leverage_for_incident
 from vigil.companies.leverage_graph import Actor, Entry, Exclusion, LeverageMap, Step
 from vigil.companies.leverage_text import role_label
-from vigil.core.audit import record_event
 from vigil.web.deps import DbSession, ObjectId
 
 
@@ -189,14 +188,7 @@ def api_incident_leverage(
         incident_id=incident_id,
         max_depth=max_depth,
         min_percentage=min_percentage,
-    )
-    record_event(
-        session,
-        action="incident.leverage_viewed",
-        organisation_id=staff.organisation_id,
-        actor_user_id=staff.user_id,
-        object_type="incident",
-        object_id=incident_id,
+        viewer_user_id=staff.user_id,
     )
     return leverage_out(lmap)
 

@@ -11,7 +11,6 @@ from vigil.companies.leverage import leverage_for_company, leverage_for_incident
 from vigil.companies.leverage_api import Depth, Threshold
 from vigil.companies.leverage_graph import LeverageMap
 from vigil.companies.leverage_text import kind_label, layer_label, percent, role_label
-from vigil.core.audit import record_event
 from vigil.core.i18n import gettext, ngettext
 from vigil.web.deps import DbSession, ObjectId
 from vigil.web.templating import render
@@ -68,14 +67,7 @@ def incident_leverage_page(
         incident_id=incident_id,
         max_depth=max_depth,
         min_percentage=min_percentage,
-    )
-    record_event(
-        session,
-        action="incident.leverage_viewed",
-        organisation_id=staff.organisation_id,
-        actor_user_id=staff.user_id,
-        object_type="incident",
-        object_id=incident_id,
+        viewer_user_id=staff.user_id,
     )
     return _page(request, staff, lmap, back=f"/staff/incidents/{incident_id}")
 
