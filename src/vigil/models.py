@@ -1,6 +1,7 @@
 """Imports every ORM model so ``Base.metadata`` is complete (for Alembic and the app)."""
 
 from vigil.accounts import models as accounts  # noqa: F401
+from vigil.alerts import models as alerts  # noqa: F401
 from vigil.casework import models as casework  # noqa: F401
 from vigil.companies import models as companies  # noqa: F401
 from vigil.companies import resolution_models as company_resolution  # noqa: F401

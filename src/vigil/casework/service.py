@@ -122,6 +122,8 @@ def change_status(
     if status not in allowed_moves(incident.status):
         raise Conflict(f"A case cannot move from {incident.status} to {status}.")
     previous, incident.status = incident.status, status
+    if status == IncidentStatus.verified and incident.verified_at is None:
+        incident.verified_at = utcnow()
     if status == IncidentStatus.active:
         incident.closure_requested_by_id = None
     touch_case(

@@ -100,6 +100,8 @@ class Incident(Base):
     last_action_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: First thing an analyst did on the case (for "time to first action" on the dashboard).
     first_action_at: Mapped[datetime | None]
+    #: When the case was verified (alerts measure their speed from here).
+    verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault, Withheld
+from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
 from vigil.defenders.models import Defender
 from vigil.incidents.models import (
+    PUBLIC_STATUSES,
     Act,
     DatePrecision,
     Degree,
@@ -131,6 +133,8 @@ def record_incident(
         project_id=data.project_id,
         sector=get_term(session, vocabulary="sector", code=data.sector) if data.sector else None,
     )
+    if incident.status in PUBLIC_STATUSES:  # created already verified (or later)
+        incident.verified_at = utcnow()
     if not incident.title:
         raise Invalid("An incident needs a title.")
     for act_in in data.acts:

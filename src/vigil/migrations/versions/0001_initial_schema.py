@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26
+Create Date: 2026-11-26 00:00:00
 """
 
 from collections.abc import Sequence
@@ -163,6 +163,48 @@ def upgrade() -> None:
     with op.batch_alter_table('vocabulary_terms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vocabulary_terms_vocabulary'), ['vocabulary'], unique=False)
 
+    op.create_table('alert_contact_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_contact_groups_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_contact_groups')),
+    sa.UniqueConstraint('organisation_id', 'name', name=op.f('uq_alert_contact_groups_organisation_id_name'))
+    )
+    with op.batch_alter_table('alert_contact_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_contact_groups_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('alert_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=60), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('organisation_name', sa.String(length=300), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('webhook_url', sa.String(length=2000), nullable=True),
+    sa.Column('webhook_secret', sa.String(length=200), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('opt_out_reason', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_alert_contacts_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_contacts_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_contacts'))
+    )
+    with op.batch_alter_table('alert_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_contacts_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_contacts_country'), ['country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_contacts_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_contacts_role'), ['role'], unique=False)
+
     op.create_table('company_addresses',
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('address_id', sa.Integer(), nullable=False),
@@ -290,6 +332,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('playbooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('attack_types', sa.JSON(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('source_yaml', sa.Text(), nullable=False),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_playbooks_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_playbooks_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_playbooks')),
+    sa.UniqueConstraint('organisation_id', 'code', 'version', name=op.f('uq_playbooks_organisation_id_code_version'))
+    )
+    with op.batch_alter_table('playbooks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_playbooks_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=True),
@@ -342,6 +404,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('alert_contact_group_members',
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_contact_group_members_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['group_id'], ['alert_contact_groups.id'], name=op.f('fk_alert_contact_group_members_group_id_alert_contact_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('group_id', 'contact_id', name=op.f('pk_alert_contact_group_members'))
+    )
+    with op.batch_alter_table('alert_contact_group_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_contact_group_members_contact_id'), ['contact_id'], unique=False)
 
     op.create_table('company_relationships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -438,6 +510,7 @@ def upgrade() -> None:
     sa.Column('closure_reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('first_action_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_incidents_assignee_id_users'), ondelete='SET NULL'),
@@ -489,6 +562,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_acts_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_acts_victim_id'), ['victim_id'], unique=False)
 
+    op.create_table('alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('playbook_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('urgency', sa.Integer(), nullable=False),
+    sa.Column('share_level', sa.String(length=10), nullable=False),
+    sa.Column('strategy', sa.String(length=20), nullable=False),
+    sa.Column('message_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('launched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('stop_reason', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_alerts_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_alerts_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alerts_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['playbook_id'], ['playbooks.id'], name=op.f('fk_alerts_playbook_id_playbooks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_status'), ['status'], unique=False)
+
     op.create_table('case_notes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -523,6 +624,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_tasks_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_tasks_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_tasks_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('check_in_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('defender_id', sa.Integer(), nullable=True),
+    sa.Column('every_hours', sa.Double(), nullable=False),
+    sa.Column('grace_minutes', sa.Integer(), nullable=False),
+    sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('missed_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_check_in_schedules_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_check_in_schedules_defender_id_defenders'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_check_in_schedules_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_check_in_schedules_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_in_schedules'))
+    )
+    with op.batch_alter_table('check_in_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_check_in_schedules_active'), ['active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_in_schedules_defender_id'), ['defender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_in_schedules_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_in_schedules_next_due_at'), ['next_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_in_schedules_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -632,6 +759,127 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_support_measures_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_measures_provider_id'), ['provider_id'], unique=False)
 
+    op.create_table('alert_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('tier', sa.Integer(), nullable=True),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('address', sa.String(length=2000), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('urgency', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=80), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('content_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_deliveries_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_deliveries_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_alert_deliveries_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_deliveries_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_deliveries')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_alert_deliveries_idempotency_key'))
+    )
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_deliveries_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_deliveries_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_alert_deliveries_due', ['state', 'urgency', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_deliveries_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('alert_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('tier', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_events_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_events_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_events'))
+    )
+    with op.batch_alter_table('alert_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_events_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('alert_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('tier', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=60), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('included', sa.Boolean(), nullable=False),
+    sa.Column('added_by_hand', sa.Boolean(), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_recipients_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_recipients_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_recipients')),
+    sa.UniqueConstraint('alert_id', 'contact_id', name=op.f('uq_alert_recipients_alert_id_contact_id'))
+    )
+    with op.batch_alter_table('alert_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_recipients_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_recipients_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('alert_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_responses_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_responses_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_responses_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_responses'))
+    )
+    with op.batch_alter_table('alert_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_responses_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_responses_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('alert_tiers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('tier', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('escalate_after_hours', sa.Double(), nullable=True),
+    sa.Column('remind_every_hours', sa.Double(), nullable=True),
+    sa.Column('max_reminders', sa.Integer(), nullable=False),
+    sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminders_sent', sa.Integer(), nullable=False),
+    sa.Column('next_action_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_tiers_alert_id_alerts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_tiers')),
+    sa.UniqueConstraint('alert_id', 'tier', name=op.f('uq_alert_tiers_alert_id_tier'))
+    )
+    with op.batch_alter_table('alert_tiers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_tiers_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_tiers_next_action_at'), ['next_action_at'], unique=False)
+
+    op.create_table('check_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('safe', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['schedule_id'], ['check_in_schedules.id'], name=op.f('fk_check_ins_schedule_id_check_in_schedules'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_ins'))
+    )
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_check_ins_schedule_id'), ['schedule_id'], unique=False)
+
     op.create_table('consent_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -723,11 +971,44 @@ def upgrade() -> None:
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_messages_report_id'), ['report_id'], unique=False)
 
+    op.create_table('signed_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('check_in_schedule_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_signed_links_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['check_in_schedule_id'], ['check_in_schedules.id'], name=op.f('fk_signed_links_check_in_schedule_id_check_in_schedules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_signed_links_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_signed_links_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signed_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_signed_links_token_hash'))
+    )
+    with op.batch_alter_table('signed_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signed_links_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_check_in_schedule_id'), ['check_in_schedule_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_organisation_id'), ['organisation_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('signed_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signed_links_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_signed_links_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_signed_links_check_in_schedule_id'))
+        batch_op.drop_index(batch_op.f('ix_signed_links_alert_id'))
+
+    op.drop_table('signed_links')
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_messages_report_id'))
 
@@ -753,6 +1034,36 @@ def downgrade() -> None:
         batch_op.drop_index('ix_consent_entries_defender_scope')
 
     op.drop_table('consent_entries')
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_check_ins_schedule_id'))
+
+    op.drop_table('check_ins')
+    with op.batch_alter_table('alert_tiers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_tiers_next_action_at'))
+        batch_op.drop_index(batch_op.f('ix_alert_tiers_alert_id'))
+
+    op.drop_table('alert_tiers')
+    with op.batch_alter_table('alert_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_responses_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_responses_alert_id'))
+
+    op.drop_table('alert_responses')
+    with op.batch_alter_table('alert_recipients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_recipients_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_recipients_alert_id'))
+
+    op.drop_table('alert_recipients')
+    with op.batch_alter_table('alert_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_events_alert_id'))
+
+    op.drop_table('alert_events')
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_deliveries_organisation_id'))
+        batch_op.drop_index('ix_alert_deliveries_due')
+        batch_op.drop_index(batch_op.f('ix_alert_deliveries_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_deliveries_alert_id'))
+
+    op.drop_table('alert_deliveries')
     with op.batch_alter_table('support_measures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_measures_provider_id'))
         batch_op.drop_index(batch_op.f('ix_support_measures_incident_id'))
@@ -777,6 +1088,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referrals_deadline_on'))
 
     op.drop_table('referrals')
+    with op.batch_alter_table('check_in_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_check_in_schedules_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_check_in_schedules_next_due_at'))
+        batch_op.drop_index(batch_op.f('ix_check_in_schedules_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_check_in_schedules_defender_id'))
+        batch_op.drop_index(batch_op.f('ix_check_in_schedules_active'))
+
+    op.drop_table('check_in_schedules')
     with op.batch_alter_table('case_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_tasks_incident_id'))
         batch_op.drop_index(batch_op.f('ix_case_tasks_due_on'))
@@ -787,6 +1106,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_notes_incident_id'))
 
     op.drop_table('case_notes')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerts_status'))
+        batch_op.drop_index(batch_op.f('ix_alerts_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_alerts_incident_id'))
+
+    op.drop_table('alerts')
     with op.batch_alter_table('acts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_acts_victim_id'))
         batch_op.drop_index(batch_op.f('ix_acts_incident_id'))
@@ -823,6 +1148,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_company_relationships_from_company_id'))
 
     op.drop_table('company_relationships')
+    with op.batch_alter_table('alert_contact_group_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_contact_group_members_contact_id'))
+
+    op.drop_table('alert_contact_group_members')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
@@ -837,6 +1166,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_country'))
 
     op.drop_table('projects')
+    with op.batch_alter_table('playbooks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_playbooks_organisation_id'))
+
+    op.drop_table('playbooks')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_organisation_id'))
@@ -871,6 +1204,17 @@ def downgrade() -> None:
 
     op.drop_table('company_identifiers')
     op.drop_table('company_addresses')
+    with op.batch_alter_table('alert_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_contacts_role'))
+        batch_op.drop_index(batch_op.f('ix_alert_contacts_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_contacts_country'))
+        batch_op.drop_index(batch_op.f('ix_alert_contacts_company_id'))
+
+    op.drop_table('alert_contacts')
+    with op.batch_alter_table('alert_contact_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_contact_groups_organisation_id'))
+
+    op.drop_table('alert_contact_groups')
     with op.batch_alter_table('vocabulary_terms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vocabulary_terms_vocabulary'))
 
