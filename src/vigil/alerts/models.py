@@ -174,6 +174,11 @@ class Alert(Base):
     first_delivered_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     stop_reason: Mapped[str | None] = mapped_column(String(200))
+    #: Escalation-chain cursor (alerts/escalation.py): the next step of the playbook's chain,
+    #: when it is due, and how many times the current ``repeat`` step has run.
+    chain_step: Mapped[int] = mapped_column(Integer, default=0)
+    chain_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    chain_repeats: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AlertTier(Base):

@@ -579,6 +579,9 @@ def upgrade() -> None:
     sa.Column('first_delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stop_reason', sa.String(length=200), nullable=True),
+    sa.Column('chain_step', sa.Integer(), nullable=False),
+    sa.Column('chain_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('chain_repeats', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_alerts_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_alerts_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alerts_organisation_id_organisations'), ondelete='CASCADE'),
@@ -586,6 +589,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_chain_due_at'), ['chain_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_status'), ['status'], unique=False)
@@ -1110,6 +1114,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alerts_status'))
         batch_op.drop_index(batch_op.f('ix_alerts_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_alerts_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_alerts_chain_due_at'))
 
     op.drop_table('alerts')
     with op.batch_alter_table('acts', schema=None) as batch_op:
