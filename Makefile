@@ -24,6 +24,11 @@ run: install
 	$(BIN)/vigil db upgrade
 	$(BIN)/vigil keys init
 	$(BIN)/vigil demo load
+	@# A worker beside the server sends alerts; it stops (SIGTERM: after the message in
+	@# hand) when the server stops, however the server stops.
+	$(BIN)/vigil worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/vigil serve --host 127.0.0.1 --port 8000
 
 lint: install
@@ -44,9 +49,11 @@ translations: install
 # Benchmarks on real and generated data (never part of `make test`); BENCH_SCALE=small|tiny
 # runs a smaller registry than the full 1,000,000 companies / 5,000,000 relationships.
 BENCH_SCALE ?= full
+# BENCH_ARGS="--only alerts" runs only the alert fan-out (10,000 e-mails to a local sink).
+BENCH_ARGS ?=
 bench: $(UV)
 	$(UV) sync --locked --group bench --python $(PYTHON)
-	$(BIN)/python benchmarks/run.py --scale $(BENCH_SCALE)
+	$(BIN)/python benchmarks/run.py --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache test-results

@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # full: 1,000,000 companies, 5,000,000 edges
     python benchmarks/run.py --scale small   # 100,000 / 500,000 / 1,000 queries
+    python benchmarks/run.py --only alerts   # only the alert fan-out (10,000 e-mails)
 
 Quality baselines are nomenklatura logic-v2 (same data, same run); matching's is a raw
 rapidfuzz scan of the same candidate blocks; leverage's a raw recursive SQL query.
@@ -21,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import alerts_fanout  # noqa: E402
 import quality  # noqa: E402
 import scale  # noqa: E402
 
@@ -54,10 +56,23 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--only", choices=["alerts"], help="run only this part (alerts: the e-mail fan-out)"
+    )
+    parser.add_argument("--recipients", type=int, default=10_000, help="alert fan-out size")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}", flush=True)
     report: dict[str, object] = {"machine": machine(), "date": f"{datetime.now(UTC):%F}"}
     lines = ["", "| figure | Vigil | baseline | ratio |", "| --- | ---: | ---: | ---: |"]
+    if args.only == "alerts":
+        report["alerts_fanout"] = alerts = alerts_fanout.run(
+            args.recipients, postgres=not args.no_postgres
+        )
+        print("\n".join(lines + alerts_fanout.report_lines(alerts)))
+        out = HERE / "results-alerts.json"
+        out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwritten: {out.relative_to(HERE.parent)}")
+        return
     results = quality.run()
     report["quality"] = results
     by = {(dataset, system): figures for dataset, system, figures in results}
@@ -93,6 +108,14 @@ def main() -> None:
             "| – | – |",
         ]
         for db in ("sqlite", "postgresql"):
+            dbm = found.get(f"matching_{db}")
+            if dbm:
+                lines.append(
+                    f"| match_companies on {db} ({dbm['queries']:,} queries): queries/s, "
+                    f"recall@5, first query s | {dbm['qps']:.0f}, {dbm['recall_at_5']:.4f}, "
+                    f"{dbm['first_query_s']:.2f} | – | – |"
+                )
+        for db in ("sqlite", "postgresql"):
             lev = found.get(f"leverage_{db}")
             if not lev:
                 continue
@@ -103,6 +126,10 @@ def main() -> None:
                     f"(vs raw recursive SQL; ratio = time) | {ours:.1f} | {raw:.1f} "
                     f"| {ratio(ours, raw)} |"
                 )
+    report["alerts_fanout"] = alerts = alerts_fanout.run(
+        args.recipients, postgres=not args.no_postgres
+    )
+    lines += alerts_fanout.report_lines(alerts)
     print("\n".join(lines))
     name = args.scale if not args.skip_scale else "quality"
     out = HERE / f"results-{name}.json"

@@ -23,15 +23,23 @@ from starlette.responses import Response
 from vigil import __version__
 from vigil.accounts import views as account_views
 from vigil.accounts.deps import SignInRequired
+from vigil.alerts import checkin_views as alert_checkin_views
+from vigil.alerts import dashboard_views
+from vigil.alerts import delivery_views as alert_delivery_views
+from vigil.alerts import directory_views as alert_directory_views
+from vigil.alerts import link_views as alert_link_views
+from vigil.alerts import playbook_views as alert_playbook_views
+from vigil.alerts import views as alert_views
+from vigil.alerts.outbox import failure_summary as delivery_health
 from vigil.audit import views as audit_views
 from vigil.casework import consent_views as casework_consent_views
-from vigil.casework import dashboard_views
 from vigil.casework import support_views as casework_support_views
 from vigil.casework import views as casework_views
 from vigil.companies import api as company_api
 from vigil.companies import dedupe_views as company_dedupe_views
 from vigil.companies import leverage_api, leverage_views
 from vigil.companies import match_views as company_match_views
+from vigil.companies import project_views as company_project_views
 from vigil.companies import views as company_views
 from vigil.core.config import Settings, load_settings
 from vigil.core.crypto import keystore_for
@@ -39,9 +47,9 @@ from vigil.core.db import make_engine, make_sessionmaker
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
 from vigil.core.i18n import gettext
 from vigil.incidents import api as incident_api
+from vigil.incidents import leverage_api as incident_leverage_api
+from vigil.incidents import registry_views as incident_registry_views
 from vigil.incidents import views as incident_views
-from vigil.incidents.labels import label as incident_label
-from vigil.incidents.service import list_incidents_for_company
 from vigil.intake import staff_views as intake_staff_views
 from vigil.intake import views as intake_views
 from vigil.public import api as public_api
@@ -127,11 +135,8 @@ def create_app(
     app.state.keystore = keystore_for(settings)
     app.state.keystore.current()  # fail at start-up, not on the first report, if keys are missing
     app.state.sessionmaker = session_factory
-    # The registry's company page shows the reader's organisation's incidents through the
-    # incidents domain's own query (the registry sits below incidents and cannot import it).
-    app.state.incident_links = company_views.IncidentLinks(
-        find=list_incidents_for_company, status_label=incident_label
-    )
+    # /healthz reports what the web layer cannot import: the alert outbox's failures.
+    app.state.health_checks = {"deliveries": delivery_health}
     # Refuse oversized bodies before anything reads them (uploads included); inside the
     # HTTP middleware so the refusal carries the security headers too.
     app.add_middleware(
@@ -152,13 +157,22 @@ def create_app(
         company_match_views,  # before company_views: /staff/companies/match is not an id
         company_dedupe_views,
         company_views,
+        company_project_views,
+        incident_registry_views,  # the company page and an incident's leverage map
         casework_views,
         casework_support_views,
         casework_consent_views,
         dashboard_views,
+        alert_views,
+        alert_link_views,  # /l/{token}: signed links of recipients without an account
+        alert_checkin_views,
+        alert_directory_views,  # /staff/contacts, /staff/contact-groups
+        alert_delivery_views,  # /staff/deliveries: failed and queued deliveries
+        alert_playbook_views,  # /staff/playbooks
         incident_api,
         company_api,
         leverage_views,
+        incident_leverage_api,
         leverage_api,
         audit_views,
     ):

@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 import vigil.models  # noqa: F401 - register every model so any command's mappers resolve
 from vigil import __version__
+from vigil.alerts.directory_cli import contacts_app
+from vigil.alerts.playbook_cli import playbooks_app
 from vigil.audit.cli import audit_app
 from vigil.backup.cli import backup_command, restore_command
 from vigil.companies.cli import companies_app
@@ -44,6 +46,8 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(companies_app, name="companies")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(playbooks_app, name="playbooks")
 
 
 class UserError(Exception):
@@ -112,7 +116,7 @@ def _require_migrated(settings: Settings) -> None:
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Do one round and exit.")] = False,
 ) -> None:
-    """Send queued e-mail and run periodic jobs (retention daily) until stopped."""
+    """Send alert deliveries and queued e-mail, and run periodic jobs, until SIGTERM."""
     from vigil import worker as worker_module
     from vigil.core.logs import configure_logging
 
@@ -195,6 +199,7 @@ def users_create(
 @demo_app.command("load")
 def demo_load() -> None:
     """Load fictional demo data (idempotent: a second run changes nothing)."""
+    from vigil.alerts.demo import load_alert_demo
     from vigil.core.crypto import Vault, keystore_for
     from vigil.demo.loader import load_demo
 
@@ -202,6 +207,8 @@ def demo_load() -> None:
     ring = keystore_for(settings).current()
     with database_session(settings.effective_database_url) as session:
         report = load_demo(session, settings=settings, vault=Vault(session=session, ring=ring))
+        for what, count in load_alert_demo(session).items():
+            report.created[what] = count
     for line in report.lines():
         typer.echo(line)
 

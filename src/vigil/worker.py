@@ -1,5 +1,7 @@
-"""``vigil worker``: sends queued e-mail and runs periodic jobs (retention and case
-monitoring, daily).
+"""``vigil worker``: moves alerts along their escalation chains, sends alert deliveries and
+queued staff e-mail, and runs periodic jobs (retention and case monitoring, daily); missed
+safety check-ins are raised every round.
+SIGTERM or SIGINT stops it cleanly.
 
 Several workers on several hosts may run at once: e-mails are claimed row by row (SKIP LOCKED
 on PostgreSQL) and a periodic job is started by whichever worker first records its start.
@@ -10,12 +12,17 @@ sending (which is retried after its claim expires).
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.alerts.checkins import raise_missed_check_ins
+from vigil.alerts.jobs import advance_alerts
+from vigil.alerts.sender import default_worker_id, send_due_deliveries
 from vigil.casework.monitoring import run_case_monitoring
 from vigil.casework.referrals import raise_missed_referral_tasks
 from vigil.core.config import Settings
@@ -99,18 +106,77 @@ def run_case_monitoring_if_due(
     return True
 
 
-def run(settings: Settings, *, once: bool = False) -> None:
+def raise_missed_check_ins_now(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> int:
+    """Every round, not daily: a missed safety check-in must reach the case team within
+    minutes. Cheap when nothing is due (one indexed range query on ``next_due_at``)."""
+    with session_scope(factory) as session:
+        raised = raise_missed_check_ins(session, settings, now=now)
+    if raised:
+        log.warning("%s missed safety check-ins raised", raised)
+    return raised
+
+
+def advance_alerts_now(factory: sessionmaker[Session], settings: Settings, now: datetime) -> int:
+    """Every round: escalation steps whose wait has passed, and alerts of resolved cases
+    (stopped). The deliveries they queue are sent in the same round."""
+    with session_scope(factory) as session:
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        moved = advance_alerts(session, vault, settings, now=now)
+    if moved:
+        log.info("%s alerts moved along their escalation chains", moved)
+    return moved
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM / SIGINT: finish the message in hand, record it, then exit (only the main
+    thread may install handlers; elsewhere the caller sets ``stop`` itself)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _handler(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping after the message in hand", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+
+
+def run(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> None:
     engine = make_engine(settings.effective_database_url)
     factory = make_sessionmaker(engine)
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    worker_id = default_worker_id(settings)
+    next_round = time.monotonic()
     try:
-        while True:
+        while not stop.is_set():
             now = utcnow()
-            sent = send_due_emails(factory, settings, now)
-            run_retention_if_due(factory, settings, now)
-            run_case_monitoring_if_due(factory, settings, now)
+            busy = False
+            # During a large fan-out the deliveries go batch after batch; the other jobs
+            # still run, but once per poll interval rather than between every two batches.
+            full_round = time.monotonic() >= next_round
+            try:
+                if full_round:
+                    advance_alerts_now(factory, settings, now)
+                busy = send_due_deliveries(factory, settings, worker_id=worker_id, stop=stop) > 0
+                if stop.is_set():
+                    break
+                if full_round:
+                    next_round = time.monotonic() + settings.worker_poll_seconds
+                    raise_missed_check_ins_now(factory, settings, now)  # before e-mail goes out
+                    busy = send_due_emails(factory, settings, now) > 0 or busy
+                    run_retention_if_due(factory, settings, now)
+                    run_case_monitoring_if_due(factory, settings, now)
+            except Exception:  # a database or network blip must not end the worker
+                if once:
+                    raise
+                log.exception("worker round failed; trying again after a pause")
+                busy = False
             if once:
                 return
-            if not sent:
-                time.sleep(settings.worker_poll_seconds)
+            if not busy:
+                stop.wait(settings.worker_poll_seconds)
     finally:
         engine.dispose()

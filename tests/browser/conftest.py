@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from tests.factories import StaffAccount, make_staff
+from vigil.alerts.demo import load_alert_demo
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
 from vigil.core.crypto import Vault, init_key_files, keystore_for
@@ -41,6 +42,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:  # type: i
 class LiveServer:
     url: str
     database_url: str
+    settings: Settings
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +60,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with session_scope(make_sessionmaker(engine)) as session:
         vault = Vault(session=session, ring=keystore_for(settings).current())
         load_demo(session, settings=settings, vault=vault)
+        load_alert_demo(session)
     engine.dispose()
 
     probe = socket.socket()
@@ -76,7 +79,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=settings.effective_database_url)
+    yield LiveServer(
+        url=f"http://127.0.0.1:{port}",
+        database_url=settings.effective_database_url,
+        settings=settings,
+    )
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -60,6 +60,7 @@ OBJECT_URLS = [
         },
     ),
     ("POST", "/staff/incidents/{incident}/link-company", {"company_id": "1"}),
+    ("POST", "/staff/incidents/{incident}/project", {"project_id": ""}),
     ("GET", "/staff/incidents/{incident}/leverage", None),
     ("GET", "/api/v1/incidents/{incident}/leverage", None),
     ("GET", "/staff/reports/{report}", None),

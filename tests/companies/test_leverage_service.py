@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.factories import make_incident, make_org
-from vigil.companies.leverage import leverage_for_company, leverage_for_incident
+from vigil.companies.leverage import leverage_for_company
 from vigil.companies.models import Company, CompanyRelationship
 from vigil.companies.service import get_company_by_key
 from vigil.core.errors import Invalid, NotFound
 from vigil.demo.loader import load_demo
+from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
 

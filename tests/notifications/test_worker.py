@@ -9,6 +9,7 @@ from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from tests.factories import make_org, make_staff
@@ -59,7 +60,7 @@ def test_urgent_report_emails_responders_without_its_content(
         [analyst.user.email, coordinator.user.email]
     )
 
-    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    smtp_settings = settings.model_copy(update={"smtp_url": SecretStr(f"smtp://127.0.0.1:{port}")})
     assert send_due_emails(session_factory, smtp_settings, utcnow()) == 2
     assert sorted(env.rcpt_tos[0] for env, _msg in sink.messages) == sorted(
         [analyst.user.email, coordinator.user.email]
@@ -80,7 +81,7 @@ def test_failed_delivery_is_recorded_and_retried_later(session, session_factory,
 
     queue_email(session, to_address="a@b.org", subject="s", body="b", organisation_id=None)
     session.commit()
-    broken = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 1})
+    broken = settings.model_copy(update={"smtp_url": SecretStr("smtp://127.0.0.1:1")})
     now = utcnow()
     assert send_due_emails(session_factory, broken, now) == 1
     session.expire_all()

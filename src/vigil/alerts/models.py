@@ -232,6 +232,7 @@ class AlertEventKind(StrEnum):
     acknowledged = "acknowledged"
     reminded = "reminded"
     escalated = "escalated"
+    skipped = "skipped"  # a chain step that did nothing, and why
     info_requested = "info_requested"
     responded = "responded"
     unsubscribed = "unsubscribed"
@@ -271,7 +272,9 @@ class AlertResponse(Base):
         ForeignKey("alert_contacts.id", ondelete="SET NULL")
     )
     kind: Mapped[str] = mapped_column(String(20))  # "info_request" | "response"
-    body: Mapped[str] = mapped_column(Text)
+    #: What they wrote, sealed with the incident's key (it may discuss the defender).
+    data_key_id: Mapped[int] = mapped_column(ForeignKey("data_keys.id"))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

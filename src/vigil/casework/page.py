@@ -13,6 +13,7 @@ from vigil.accounts.models import Membership, Role, User
 from vigil.casework.consent_views import consent_context
 from vigil.casework.lifecycle import allowed_moves
 from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
+from vigil.casework.projects import project_context
 from vigil.casework.referrals import referral_context
 from vigil.casework.service import duplicates_of, load_case
 from vigil.casework.support import support_context
@@ -92,4 +93,5 @@ def case_context(
         referral_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
     )
     context.update(consent_context(session, org_id=staff.organisation_id, incident=incident))
+    context.update(project_context(session, incident=incident))
     return context

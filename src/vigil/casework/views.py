@@ -16,6 +16,7 @@ from vigil.casework import page
 from vigil.casework.conversion import InclusionAnswers, convert_report
 from vigil.casework.labels import label
 from vigil.casework.models import RISK_FACTORS, RiskLevel
+from vigil.casework.projects import link_project, projects_of
 from vigil.casework.service import (
     add_note,
     assess_risk,
@@ -30,6 +31,7 @@ from vigil.casework.service import (
 from vigil.casework.tasks import add_task, complete_task
 from vigil.companies.models import Company
 from vigil.core.errors import Invalid, NotFound
+from vigil.core.i18n import gettext
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -293,7 +295,12 @@ def link_company_form(
     return render(
         request,
         "casework/link_company.html",
-        {"staff": staff, "incident": incident, "company": company},
+        {
+            "staff": staff,
+            "incident": incident,
+            "company": company,
+            "projects": projects_of(session, {company.id}),
+        },
     )
 
 
@@ -303,9 +310,14 @@ def link_company_submit(
     staff: Writer,
     incident_id: ObjectId,
     company_id: Annotated[str, Form(max_length=12)],
+    project_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
+    """Name the company and, if one was picked, the project of that company (an empty
+    ``project_id`` leaves the case's project as it is)."""
     if not company_id.isdigit():
         raise Invalid("Choose a company.")
+    if project_id and not project_id.isdigit():
+        raise Invalid(gettext("Choose a project or site from the list."))
     link_company(
         session,
         org_id=staff.organisation_id,
@@ -313,4 +325,33 @@ def link_company_submit(
         company_id=int(company_id),
         actor_user_id=staff.user_id,
     )
+    if project_id:
+        link_project(
+            session,
+            org_id=staff.organisation_id,
+            incident_id=incident_id,
+            project_id=int(project_id),
+            company_id=int(company_id),
+            actor_user_id=staff.user_id,
+        )
     return _back(incident_id, "company_linked")
+
+
+@router.post("/staff/incidents/{incident_id}/project", name="casework.project")
+def project_submit(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    project_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Link the case to a project of a company involved in it, change it, or (empty) unlink."""
+    if project_id and not project_id.isdigit():
+        raise Invalid(gettext("Choose a project or site from the list."))
+    link_project(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        project_id=int(project_id) if project_id else None,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "project_linked")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vigil.accounts.deps import CurrentStaff
-from vigil.companies.match_search import Candidate, match_companies
+from vigil.companies.match_search import MAX_ADDRESS, Candidate, match_companies
 from vigil.companies.matching import clean_text, name_key
 from vigil.web.deps import DbSession
 
@@ -63,12 +63,20 @@ def api_match_companies(
     country: Annotated[
         str | None, Query(pattern="^[A-Za-z]{2}$", description="Jurisdiction to favour.")
     ] = None,
+    address: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_ADDRESS,
+            description="Street address; companies with an address alike rank higher.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> MatchResult:
     """Registry companies that may be the one named ``q``, best first, each with its score
-    (0 to 1) and the evidence behind it."""
+    (0 to 1) and the evidence behind it (with ``address``: also how alike the addresses the
+    registry keeps for it are)."""
     country = country.upper() if country else None
-    candidates = match_companies(session, query=q, country=country, limit=limit)
+    candidates = match_companies(session, query=q, country=country, address=address, limit=limit)
     return MatchResult(
         query=clean_text(q),
         key=name_key(clean_text(q)),

@@ -5,7 +5,8 @@ index (:class:`BlockingIndex`) of *blocking keys*: the first four letters of eac
 metaphone code ("philips", "phillips" and "filips" all give FLPS), the whole key without spaces
 ("d s m" / "dsm") and each identifier. Two records are compared only if they share a key, and a
 key shared by more than ``max_block`` records ("inte" of "international") says too little to
-be used. On PostgreSQL, matching a query can use pg_trgm instead (see ``match_search``).
+be used (matching a typed name still counts such keys when the others find too little). On
+PostgreSQL, matching a query can use pg_trgm instead (see ``match_search``).
 
 :func:`cluster` links every compared pair scoring at or above the threshold (single linkage)
 and keeps, for each cluster, the strongest links that explain why each member is in it.
@@ -16,13 +17,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations
 
 from rigour.text import metaphone
 
 from vigil.companies.matching import Record, Score, match_key, score
 
 DEFAULT_MAX_BLOCK = 1000
+#: Items of oversized blocks counted for one query, at most (see ``BlockingIndex.candidates``).
+OVERSIZED_BUDGET = 20_000
 
 
 def blocking_keys(key: str) -> set[str]:
@@ -33,6 +36,14 @@ def blocking_keys(key: str) -> set[str]:
             keys.add("p:" + word[:4])
         if len(word) >= 4 and any(c.isalpha() for c in word):
             keys.add("m:" + metaphone(word))
+    return keys
+
+
+def query_keys(key: str) -> set[str]:
+    """Blocking keys for matching what someone types: also the first three letters of each
+    word, so a word still being typed ("akz") finds its name."""
+    keys = blocking_keys(key)
+    keys |= {"q:" + word[:3] for word in key.split() if len(word) >= 3}
     return keys
 
 
@@ -62,18 +73,34 @@ class BlockingIndex:
         return {key: len(items) for key, items in self._postings.items()}
 
     def candidates(self, keys: Iterable[str], *, limit: int = 200) -> list[Hashable]:
-        """Items sharing a key with ``keys``, most shared keys first (oversized blocks are
-        used only when nothing else is found, and then only their first ``limit`` items)."""
+        """Items sharing a key with ``keys``, most shared keys first.
+
+        A block of more than ``max_block`` items (a common word) says too little on its own,
+        so it counts only when the other blocks give fewer than ``limit`` items: then the
+        oversized blocks are counted too, smallest first, up to :data:`OVERSIZED_BUDGET`
+        items in all, so that a name sharing several common words with the query still comes
+        first. In a registry of a million names even rare-looking words fill such blocks;
+        without this, a typo there left nothing but the whole-name key to find a name by.
+        """
         counts: Counter[Hashable] = Counter()
-        oversized: list[Hashable] = []
+        oversized: list[list[Hashable]] = []
         for key in set(keys):
             items = self._postings.get(key, [])
             if len(items) > self.max_block:
-                oversized.extend(items[:limit])
+                oversized.append(items)
             else:
                 counts.update(set(items))
-        if not counts:
-            return list(dict.fromkeys(oversized))[:limit]
+        if len(counts) < limit and oversized:
+            oversized.sort(key=len)
+            budget = OVERSIZED_BUDGET
+            for items in oversized:
+                if len(items) > budget:
+                    break
+                budget -= len(items)
+                counts.update(set(items))
+            if not counts:  # every block too large to count: their first items
+                first = chain.from_iterable(items[:limit] for items in oversized)
+                return list(dict.fromkeys(first))[:limit]
         return [item for item, _n in counts.most_common(limit)]
 
     def pairs(self) -> Iterator[tuple[Hashable, Hashable]]:

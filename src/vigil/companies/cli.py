@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vigil.companies.dedupe import DEFAULT_THRESHOLD, propose_duplicates
-from vigil.companies.match_search import match_companies
+from vigil.companies.match_search import MAX_ADDRESS, match_companies
 from vigil.companies.matching import clean_text
 from vigil.core.config import load_settings
 from vigil.core.db import database_session
@@ -24,6 +24,13 @@ def companies_match(
     country: Annotated[
         str | None, typer.Option(help="Two-letter jurisdiction; candidates there rank higher.")
     ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Street address of the site or office; registry companies with an address "
+            "alike rank higher, those with a different one lower."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many candidates to show.", min=1, max=50)] = 5,
 ) -> None:
     """Print the registry's best candidates for NAME, with score and explanation."""
@@ -31,9 +38,13 @@ def companies_match(
         raise Invalid("--country must be a two-letter code such as CO.")
     if not clean_text(name):
         raise Invalid("Give a company name to match.")
+    if address is not None and len(address) > MAX_ADDRESS:
+        raise Invalid(f"--address must be at most {MAX_ADDRESS} characters.")
     settings = load_settings()
     with database_session(settings.effective_database_url) as session:
-        candidates = match_companies(session, query=name, country=country, limit=limit)
+        candidates = match_companies(
+            session, query=name, country=country, address=address, limit=limit
+        )
         lines = []
         for rank, candidate in enumerate(candidates, start=1):
             where = f"id {candidate.company_id}, {candidate.jurisdiction or '—'}"

@@ -1,15 +1,17 @@
-"""Leverage map service: find an incident's (or a company's) starting points and walk the
-registry with :mod:`vigil.companies.leverage_graph`, which holds the rules.
+"""Leverage map service: walk the registry from a company (or from the roots an incident
+gives, see ``vigil.incidents.leverage``) with :mod:`vigil.companies.leverage_graph`, which
+holds the rules.
 
-Loading is breadth-first: per depth level one query finds the records merged into the
-frontier, one query fetches the frontier's edges (``to_company_id IN (…)`` for owners and
-financiers, ``from_company_id IN (…)`` for buyers, MSIs and home states, both served by the
-single-column indexes) and one loads the names of the newly reached actors. Lists longer than
-:data:`CHUNK` are split, so a registry with millions of edges costs a few small queries per
-level, never one per company.
+Loading: when the walk starts, one recursive query (:mod:`vigil.companies.leverage_sql`)
+fetches every edge it can need down to its depth, with the records at both ends, so a map
+usually costs two round trips. A level that query does not cover (merged records on the way)
+is loaded breadth-first: one query finds the records merged into the frontier, one fetches the
+frontier's edges (``to_company_id IN (…)`` for owners and financiers, ``from_company_id IN
+(…)`` for buyers, MSIs and home states, both served by the single-column indexes) and one
+loads the names of the newly reached actors. Lists longer than :data:`CHUNK` are split, so a
+registry with millions of edges costs a few small queries per level, never one per company.
 
-Incidents sit a layer above the registry (import-linter), so their tables are read here as
-plain table clauses rather than through ``vigil.incidents``.
+Incidents sit a layer above the registry (import-linter): this module never reads them.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from datetime import date
 from decimal import Decimal
 from itertools import zip_longest
 
-from sqlalchemy import and_, column, or_, select, table
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.companies.leverage_graph import traverse
+from vigil.companies.leverage_sql import Reach, fetch_reach
 from vigil.companies.leverage_types import (
     INCOMING,
     OUTGOING,
@@ -34,25 +37,13 @@ from vigil.companies.leverage_types import (
     Subject,
 )
 from vigil.companies.models import Company, CompanyRelationship, Project, RelationshipKind
-from vigil.core.audit import record_event
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
 
-__all__ = ["LeverageMap", "SqlGraph", "leverage_for_company", "leverage_for_incident"]
+__all__ = ["LeverageMap", "SqlGraph", "check_limits", "leverage_for_company", "project_roots"]
 
 CHUNK = 500
 MAX_DEPTH = 8
-
-_incidents = table(
-    "incidents",
-    column("id"),
-    column("organisation_id"),
-    column("title"),
-    column("country"),
-    column("project_id"),
-)
-_acts = table("acts", column("id"), column("incident_id"))
-_involvements = table("involvements", column("act_id"), column("company_id"), column("project_id"))
 
 R = CompanyRelationship
 
@@ -64,14 +55,22 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 class SqlGraph:
-    """The registry as a :class:`~vigil.companies.leverage_graph.GraphSource`."""
+    """The registry as a :class:`~vigil.companies.leverage_graph.GraphSource`. The walk
+    announces its depth (:meth:`expect_depth`); the first edges asked for then come with
+    everything below them (see the module docstring)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._depth = 0
+        self._reach: Reach | None = None
+        self._known: dict[int, ActorInfo] = {}
+
+    def expect_depth(self, depth: int) -> None:
+        self._depth = depth
 
     def actors(self, ids: set[int]) -> dict[int, ActorInfo]:
-        found: dict[int, ActorInfo] = {}
-        for chunk in _chunks(ids):
+        found = {i: self._known[i] for i in ids if i in self._known}
+        for chunk in _chunks(ids - found.keys()):
             rows = self.session.execute(
                 select(
                     Company.id,
@@ -82,7 +81,7 @@ class SqlGraph:
                 ).where(Company.id.in_(chunk))
             )
             for row in rows:
-                found[row.id] = ActorInfo(
+                found[row.id] = self._known[row.id] = ActorInfo(
                     row.id, row.name, row.actor_kind, row.jurisdiction, row.merged_into_id
                 )
         return found
@@ -107,6 +106,14 @@ class SqlGraph:
         return owner
 
     def edges(self, *, incoming: set[int], outgoing: set[int]) -> list[Edge]:
+        if self._reach is None and self._depth > 0:  # the first level: fetch all below it
+            buyers = outgoing - incoming
+            self._reach = fetch_reach(
+                self.session, group=incoming, buyers=buyers, steps=self._depth - 1
+            )
+            self._known.update(self._reach.actors)
+        if self._reach is not None and self._reach.covers(incoming, outgoing):
+            return self._reach.edges(incoming=incoming, outgoing=outgoing)
         owner = self.aliases(incoming | outgoing)
         into = {alias for alias, asked in owner.items() if asked in incoming}
         out = {alias for alias, asked in owner.items() if asked in outgoing}
@@ -152,7 +159,7 @@ class SqlGraph:
         return [found[key] for key in sorted(found)]
 
 
-def _check(max_depth: int, min_percentage: float) -> None:
+def check_limits(max_depth: int, min_percentage: float) -> None:
     if not 0 <= max_depth <= MAX_DEPTH:
         raise Invalid(f"The depth must be between 0 and {MAX_DEPTH}.")
     if not 0 <= min_percentage <= 100:  # also refuses NaN
@@ -163,7 +170,7 @@ def _active(start: date | None, end: date | None, today: date) -> bool:
     return (start is None or start <= today) and (end is None or end >= today)
 
 
-def _project_roots(session: Session, project_ids: set[int], today: date) -> list[Root]:
+def project_roots(session: Session, project_ids: set[int], today: date) -> list[Root]:
     """Operators of the projects: ``Project.operator_id`` and active ``operator`` edges."""
     if not project_ids:
         return []
@@ -194,60 +201,6 @@ def _project_roots(session: Session, project_ids: set[int], today: date) -> list
     return [Root(cid, Role.operator, ", ".join(n)) for cid, n in names.items()]
 
 
-def leverage_for_incident(
-    session: Session,
-    *,
-    org_id: int,
-    incident_id: int,
-    max_depth: int = 4,
-    min_percentage: float = 0.0,
-    today: date | None = None,
-    viewer_user_id: int | None = None,
-) -> LeverageMap:
-    """The leverage map of one incident of ``org_id`` (another organisation's: NotFound).
-    A staff member's look at it (``viewer_user_id``) is audited like any access to a case.
-
-    Starts from the companies named in the incident's involvements and the operators of its
-    project (and of projects named in involvements); the host state is the incident's country.
-    """
-    _check(max_depth, min_percentage)
-    today = today or utcnow().date()
-    incident = session.execute(
-        select(
-            _incidents.c.id, _incidents.c.title, _incidents.c.country, _incidents.c.project_id
-        ).where(_incidents.c.id == incident_id, _incidents.c.organisation_id == org_id)
-    ).first()
-    if incident is None:
-        raise NotFound("No such incident.")
-    involved = session.execute(
-        select(_involvements.c.company_id, _involvements.c.project_id)
-        .select_from(_involvements.join(_acts, _acts.c.id == _involvements.c.act_id))
-        .where(_acts.c.incident_id == incident_id)
-        .order_by(_acts.c.id)
-    ).all()
-    project_ids = {incident.project_id} | {row.project_id for row in involved}
-    roots = _project_roots(session, project_ids - {None}, today)
-    roots += [Root(row.company_id, Role.involved) for row in involved if row.company_id]
-    if viewer_user_id is not None:
-        record_event(
-            session,
-            action="incident.leverage_viewed",
-            organisation_id=org_id,
-            actor_user_id=viewer_user_id,
-            object_type="incident",
-            object_id=incident.id,
-        )
-    return traverse(
-        SqlGraph(session),
-        roots,
-        host_country=incident.country,
-        today=today,
-        max_depth=max_depth,
-        min_percentage=min_percentage,
-        subject=Subject("incident", incident.id, incident.title),
-    )
-
-
 def leverage_for_company(
     session: Session,
     *,
@@ -260,21 +213,22 @@ def leverage_for_company(
     """The leverage map of one registry company (a merged record: of its survivor). The host
     state defaults to the company's jurisdiction (where an operating subsidiary is registered).
     """
-    _check(max_depth, min_percentage)
-    company = session.get(Company, company_id)
+    check_limits(max_depth, min_percentage)
+    graph = SqlGraph(session)
+    company = graph.actors({company_id}).get(company_id)
     if company is None:
         raise NotFound("No such company.")
     seen = {company.id}
     while company.merged_into_id is not None and company.merged_into_id not in seen:
-        survivor = session.get(Company, company.merged_into_id)
+        survivor = graph.actors({company.merged_into_id}).get(company.merged_into_id)
         if survivor is None:
             break
         company = survivor
         seen.add(company.id)
     return traverse(
-        SqlGraph(session),
+        graph,
         [Root(company.id, Role.company)],
-        host_country=host_country or company.jurisdiction,
+        host_country=host_country or company.country,
         today=today or utcnow().date(),
         max_depth=max_depth,
         min_percentage=min_percentage,

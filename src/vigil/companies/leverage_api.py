@@ -1,5 +1,6 @@
-"""``/api/v1/incidents/{id}/leverage`` and ``/api/v1/companies/{id}/leverage``: the ranked,
-explained leverage map as JSON (staff only; another organisation's incident is a 404)."""
+"""``/api/v1/companies/{id}/leverage``: the ranked, explained leverage map as JSON (staff
+only), and the response models an incident's map (``/api/v1/incidents/{id}/leverage``, served
+by ``vigil.incidents.leverage_api`` since it reads the case) shares."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from vigil.accounts.deps import CurrentStaff
-from vigil.companies.leverage import MAX_DEPTH, leverage_for_company, leverage_for_incident
+from vigil.companies.leverage import MAX_DEPTH, leverage_for_company
 from vigil.companies.leverage_graph import Actor, Entry, Exclusion, LeverageMap, Step
 from vigil.companies.leverage_text import role_label
 from vigil.web.deps import DbSession, ObjectId
@@ -164,33 +165,6 @@ Threshold = Annotated[
         description="Leave out owners and investors whose effective share is known to be lower.",
     ),
 ]
-
-
-@router.get(
-    "/incidents/{incident_id}/leverage",
-    name="leverage.api_incident",
-    response_model=LeverageOut,
-    responses={
-        404: {"model": LeverageProblem, "description": "No such incident in your organisation."}
-    },
-)
-def api_incident_leverage(
-    incident_id: ObjectId,
-    session: DbSession,
-    staff: CurrentStaff,
-    max_depth: Depth = 4,
-    min_percentage: Threshold = 0.0,
-) -> LeverageOut:
-    """Everyone with leverage over the companies of one incident, ranked and explained."""
-    lmap = leverage_for_incident(
-        session,
-        org_id=staff.organisation_id,
-        incident_id=incident_id,
-        max_depth=max_depth,
-        min_percentage=min_percentage,
-        viewer_user_id=staff.user_id,
-    )
-    return leverage_out(lmap)
 
 
 @router.get(

@@ -161,6 +161,9 @@ def traverse(
     subject: Subject | None = None,
 ) -> LeverageMap:
     walk = _Walk(source, host_country, today, Decimal(str(min_percentage)))
+    expect_depth = getattr(source, "expect_depth", None)  # optional: lets a source read ahead
+    if expect_depth is not None:
+        expect_depth(max_depth)
     walk.run(list(roots), max_depth)
     return LeverageMap(
         entries=walk.entries(),
@@ -179,6 +182,8 @@ class _Walk:
         self.cands: dict[int | str, list[_Cand]] = {}
         self.expanded: set[tuple[int | str, str]] = set()
         self.excluded: dict[int, Exclusion] = {}
+        self._actors: dict[int, Actor] = {}
+        self._steps: dict[int, Step] = {}
 
     # -- registry records and merges ------------------------------------------------------
     def load(self, ids: Iterable[int]) -> None:
@@ -203,8 +208,12 @@ class _Walk:
         return company_id
 
     def actor(self, company_id: int) -> Actor:
-        info = self.info[company_id]
-        return Actor(id=info.id, name=info.name, kind=info.kind, country=info.country)
+        actor = self._actors.get(company_id)
+        if actor is None:
+            info = self.info[company_id]
+            actor = Actor(id=info.id, name=info.name, kind=info.kind, country=info.country)
+            self._actors[company_id] = actor
+        return actor
 
     # -- the walk -------------------------------------------------------------------------
     def run(self, roots: list[Root], max_depth: int) -> None:
@@ -314,9 +323,13 @@ class _Walk:
     def steps(self, path: tuple[Edge, ...]) -> tuple[Step, ...]:
         steps = []
         for edge in path:
-            frm, to = self.resolve(edge.from_id), self.resolve(edge.to_id)
-            to_actor = self.actor(to) if to is not None else None
-            steps.append(Step(edge, self.actor(frm), to_actor))  # type: ignore[arg-type]
+            step = self._steps.get(edge.id)
+            if step is None:
+                frm, to = self.resolve(edge.from_id), self.resolve(edge.to_id)
+                to_actor = self.actor(to) if to is not None else None
+                step = Step(edge, self.actor(frm), to_actor)  # type: ignore[arg-type]
+                self._steps[edge.id] = step
+            steps.append(step)
         return tuple(steps)
 
     def entries(self) -> tuple[Entry, ...]:
@@ -326,6 +339,8 @@ class _Walk:
             best = ordered[0]
             also: list[str] = []
             for other in ordered[1:]:
+                if len(also) == MAX_ALSO:
+                    break
                 if best.role in ROOT_ROLES and other.role in ROOT_ROLES:
                     continue  # "operator" and "named in the incident" say the same
                 text = explain(other)

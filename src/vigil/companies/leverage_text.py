@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
 from babel import Locale
@@ -69,17 +70,46 @@ def layer_label(layer: int) -> str:
     return gettext(LAYER_LABELS.get(layer, ""))
 
 
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@cache
+def _decimal_mark(code: str) -> str | None:
+    """The locale's decimal mark when Babel writes numbers under 1,000 as plain digits, that
+    mark and up to three decimals (``#,##0.###`` and the like), else None."""
+    locale = _locale(code)
+    pattern = locale.decimal_formats.get(None)
+    if (
+        pattern is None
+        or locale.default_numbering_system != "latn"
+        or pattern.int_prec[0] != 1
+        or pattern.frac_prec != (0, 3)
+        or pattern.prefix[0]
+        or pattern.suffix[0]
+    ):
+        return None
+    return str(locale.number_symbols["latn"]["decimal"])
+
+
 def percent(value: Decimal | None) -> str:
+    """A percentage to two decimals at most, as Babel writes it in the reader's language (a
+    map has hundreds of them: the common case skips Babel's pattern machinery)."""
     if value is None:
         return ""
     rounded = value.quantize(Decimal("0.01")).normalize()
-    return format_decimal(rounded, locale=current_locale.get())
+    code = current_locale.get()
+    mark = _decimal_mark(code)
+    if mark is not None and 0 <= rounded < 1000:
+        return format(rounded, "f").replace(".", mark)
+    return format_decimal(rounded, locale=code)
 
 
 def country(code: str | None) -> str:
     if not code:
         return ""
-    return Locale.parse(current_locale.get()).territories.get(code.upper(), code.upper())
+    return _locale(current_locale.get()).territories.get(code.upper(), code.upper())
 
 
 def embassy_name(home: str, host: str | None) -> str:

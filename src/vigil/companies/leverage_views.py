@@ -1,4 +1,7 @@
-"""Staff pages of the leverage map: a server-drawn picture and the same facts as a table."""
+"""Staff pages of the leverage map: a server-drawn picture and the same facts as a table.
+
+This is the company's page; an incident's (``/staff/incidents/{id}/leverage``) is served by
+``vigil.incidents.registry_views`` with :func:`leverage_page`, since it reads the case."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from starlette.responses import Response
 
 from vigil.accounts.deps import CurrentStaff
 from vigil.companies.graph_svg import leverage_svg
-from vigil.companies.leverage import leverage_for_company, leverage_for_incident
+from vigil.companies.leverage import leverage_for_company
 from vigil.companies.leverage_api import Depth, Threshold
 from vigil.companies.leverage_graph import LeverageMap
 from vigil.companies.leverage_text import kind_label, layer_label, percent, role_label
@@ -26,7 +29,7 @@ def _row_label(layer: int, sub: int) -> str:
     return layer_label(layer)
 
 
-def _page(request: Request, staff: object, lmap: LeverageMap, back: str | None) -> Response:
+def leverage_page(request: Request, staff: object, lmap: LeverageMap, back: str | None) -> Response:
     name = lmap.subject.name if lmap.subject else ""
     svg = leverage_svg(
         lmap,
@@ -52,26 +55,6 @@ def _page(request: Request, staff: object, lmap: LeverageMap, back: str | None) 
     return render(request, "companies/leverage.html", context)
 
 
-@router.get("/incidents/{incident_id}/leverage", name="leverage.incident")
-def incident_leverage_page(
-    request: Request,
-    session: DbSession,
-    staff: CurrentStaff,
-    incident_id: ObjectId,
-    max_depth: Depth = 4,
-    min_percentage: Threshold = 0.0,
-) -> Response:
-    lmap = leverage_for_incident(
-        session,
-        org_id=staff.organisation_id,
-        incident_id=incident_id,
-        max_depth=max_depth,
-        min_percentage=min_percentage,
-        viewer_user_id=staff.user_id,
-    )
-    return _page(request, staff, lmap, back=f"/staff/incidents/{incident_id}")
-
-
 @router.get("/companies/{company_id}/leverage", name="leverage.company")
 def company_leverage_page(
     request: Request,
@@ -84,4 +67,4 @@ def company_leverage_page(
     lmap = leverage_for_company(
         session, company_id=company_id, max_depth=max_depth, min_percentage=min_percentage
     )
-    return _page(request, staff, lmap, back=None)
+    return leverage_page(request, staff, lmap, back=None)

@@ -9,11 +9,13 @@ domain answers that (it sits above the registry), never this module.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from vigil.companies.match_search import index_scans
 from vigil.companies.matching import name_key
 from vigil.companies.models import (
     Company,
@@ -59,29 +61,38 @@ def search_companies(
     per_page = min(max(per_page, 1), MAX_PAGE_SIZE)
     conditions = [Company.merged_into_id.is_(None)]
     query = " ".join(query.split())[:300]
+    trigrams = False
     if query:
+        # On PostgreSQL the "contains" is answered from the pg_trgm index on
+        # company_names.normalized when the key has a trigram, and the companies found are
+        # read by primary key (5 ms against 25-60 ms with the planner's own choice, a
+        # sequential scan of both tables, on 100,000 companies); one IN over a UNION, not two
+        # INs joined by OR, lets it. SQLite scans, as before.
         key = name_key(query) or query.lower()
+        trigrams = (
+            session.get_bind().dialect.name == "postgresql" and len(key.replace(" ", "")) >= 3
+        )
         conditions.append(
-            or_(
-                Company.id.in_(
+            Company.id.in_(
+                union(
                     select(CompanyName.company_id).where(
                         CompanyName.normalized.contains(key, autoescape=True)
-                    )
-                ),
-                Company.id.in_(
-                    select(CompanyIdentifier.company_id).where(CompanyIdentifier.value == query)
-                ),
+                    ),
+                    select(CompanyIdentifier.company_id).where(CompanyIdentifier.value == query),
+                )
             )
         )
-    total = session.scalar(select(func.count()).select_from(Company).where(*conditions)) or 0
-    items = session.scalars(
-        select(Company)
-        .where(*conditions)
-        .options(selectinload(Company.identifiers))
-        .order_by(Company.name, Company.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    with index_scans(session, nested_loops=True) if trigrams else nullcontext():
+        total = session.scalar(select(func.count()).select_from(Company).where(*conditions))
+        items = session.scalars(
+            select(Company)
+            .where(*conditions)
+            .options(selectinload(Company.identifiers))
+            .order_by(Company.name, Company.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+    total = total or 0
     return CompanyPage(items=list(items), total=total, page=page, per_page=per_page)
 
 

@@ -240,18 +240,20 @@ def add_project_document(
     same URL twice is the same document (idempotent)."""
     project = session.get(Project, project_id)
     if project is None:
-        raise NotFound("No such project.")
+        raise NotFound(gettext("No such project."))
     if data.kind not in DocumentKind.__members__:
-        raise Invalid(f"Unknown document kind {data.kind!r}.")
+        raise Invalid(gettext("Choose the kind of document."))
     url = clean_website(data.url)
     if url is None:
-        raise Invalid("A document needs its public http(s) address.")
+        raise Invalid(gettext("A document needs its public http(s) address."))
     title = " ".join(data.title.split())
     if not title or len(title) > 300:
-        raise Invalid("A document needs a title of at most 300 characters.")
+        raise Invalid(gettext("A document needs a title of at most 300 characters."))
     language = (data.language or "").strip() or None
     if language is not None and (len(language) > 20 or not language.replace("-", "").isalnum()):
-        raise Invalid(f"{language!r} is not a language tag such as es or pt-BR.")
+        raise Invalid(
+            gettext("“%(value)s” is not a language tag such as es or pt-BR.") % {"value": language}
+        )
     existing = session.scalar(
         select(ProjectDocument).where(
             ProjectDocument.project_id == project_id, ProjectDocument.url == url

@@ -1,16 +1,14 @@
-"""Staff pages of the corporate registry: search (HTMX-filterable, a plain form without JS),
-one company with its names, identifiers, projects, relationships, linked incidents and
-history, and the edit form for writers.
+"""Staff pages of the corporate registry: search (HTMX-filterable, a plain form without JS)
+and the edit form for writers; :func:`company_context` gathers what one company's page shows
+(names, identifiers, projects, relationships, history).
 
-The incidents shown on a company page are the reader's organisation's only. The incidents
-domain sits above the registry (import-linter layers), so ``app.py`` hands this page the
-incidents' own query as :class:`IncidentLinks` rather than the registry reading cases.
+The company page itself is served by ``vigil.incidents.registry_views``: it also lists the
+reader's organisation's incidents involving the company, and the incidents domain sits above
+the registry (import-linter layers), so the registry never reads cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -36,20 +34,6 @@ from vigil.web.templating import is_htmx, render
 router = APIRouter(prefix="/staff/companies", include_in_schema=False)
 
 Writer = Annotated[Staff, Depends(require_writer)]
-
-
-@dataclass(frozen=True)
-class IncidentLinks:
-    """``find(session, org_id=…, company_id=…)`` → the organisation's incidents involving the
-    company (objects with id, title, status, country, occurred_on, date_precision);
-    ``status_label(code)`` → the status in the reader's language."""
-
-    find: Callable[..., Sequence[Any]]
-    status_label: Callable[[str], str]
-
-
-def incident_links(request: Request) -> IncidentLinks:
-    return request.app.state.incident_links
 
 
 LABELS: dict[str, str] = {
@@ -89,6 +73,15 @@ LABELS: dict[str, str] = {
     "jurisdiction": N_("Jurisdiction"),
     "website": N_("Website"),
     "identifier": N_("Identifier"),
+    "project": N_("Project operated"),
+    "project_name": N_("Project name"),
+    "project_kind": N_("Project kind"),
+    "project_country": N_("Project country"),
+    "project_region": N_("Project region"),
+    "project_land_tenure": N_("Project land tenure"),
+    "project_fpic_status": N_("Project FPIC status"),
+    "project_sector": N_("Project sector"),
+    "project_document": N_("Project document"),
 }
 NOTICES = {"edited": N_("The company was changed."), "unchanged": N_("Nothing was changed.")}
 
@@ -96,6 +89,17 @@ NOTICES = {"edited": N_("The company was changed."), "unchanged": N_("Nothing wa
 def label(code: str) -> str:
     message = LABELS.get(code)
     return gettext(message) if message else code
+
+
+def shown(field: str, value: str | None) -> str:
+    """A history value as the reader should see it: a project's FPIC status is kept as
+    "<project>: <code>" and shown in the reader's language."""
+    if not value:
+        return "—"
+    if field == "project_fpic_status" and ": " in value:
+        project, code = value.rsplit(": ", 1)
+        return f"{project}: {label(code)}"
+    return value
 
 
 @router.get("", name="companies.list")
@@ -111,29 +115,23 @@ def companies_page(
     return render(request, template, {"staff": staff, "result": result, "q": q, "label": label})
 
 
-@router.get("/{company_id}", name="companies.read")
-def company_page(
-    request: Request,
-    session: DbSession,
-    staff: CurrentStaff,
-    links: Annotated[IncidentLinks, Depends(incident_links)],
-    company_id: ObjectId,
-    done: Annotated[str | None, Query(max_length=20)] = None,
-) -> Response:
+def company_context(
+    session: Session, *, staff: Staff, company_id: int, done: str | None
+) -> dict[str, Any]:
+    """Everything ``companies/read.html`` shows except the reader's incidents (``incidents``,
+    ``status_label``), which the serving route adds."""
     company = get_company(session, company_id=company_id)
     message = NOTICES.get(done or "")
-    context = {
+    return {
         "staff": staff,
         "company": company,
         "graph": company_graph(session, company_id=company_id),
-        "incidents": links.find(session, org_id=staff.organisation_id, company_id=company_id),
-        "status_label": links.status_label,
         "extra": extra_properties(company),
         "author": lambda revision: revision_author(revision, org_id=staff.organisation_id),
         "label": label,
+        "shown": shown,
         "notice": gettext(message) if message else None,
     }
-    return render(request, "companies/read.html", context)
 
 
 def _edit_page(

@@ -12,7 +12,7 @@ import secrets
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -51,15 +51,31 @@ class Settings(BaseSettings):
     stale_case_days: int = Field(default=14, ge=1)
     retention_rejected_report_days: int = Field(default=90, ge=1)
     retention_closed_attachment_days: int = Field(default=365, ge=1)
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=25, ge=1, le=65535)
+    #: ``smtp://user:pass@host:587?starttls=true`` or ``smtps://…`` (implicit TLS); unset:
+    #: e-mail is not configured and messages stay queued (never dropped).
+    smtp_url: SecretStr | None = None
     smtp_from: str = "vigil@localhost"
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
+    dkim_private_key_file: Path | None = None
+    dkim_selector: str = "vigil"
+    dkim_domain: str | None = None
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
+    delivery_backoff_seconds: float = Field(default=60.0, gt=0)
+    delivery_claim_seconds: float = Field(default=300.0, gt=0)
+    delivery_connections: int = Field(default=4, ge=1, le=32)
+    worker_id: str | None = Field(default=None, max_length=100)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     default_locale: str = "en"
     log_level: str = "INFO"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None  # an empty variable means "not configured"
+        if not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// (STARTTLS with ?starttls=true) or smtps://")
+        return value
 
     @property
     def effective_database_url(self) -> str:

@@ -3,15 +3,26 @@
 A form carries ``csrf_token`` (HTMX and JSON clients send the ``X-CSRF-Token`` header); both
 must match the HMAC of this browser's random cookie. Applied as a router-level dependency in
 ``app.py`` so a new route cannot forget it.
+
+One narrow exception: RFC 8058 one-click unsubscribe. Mail providers POST
+``List-Unsubscribe=One-Click`` to the link in the ``List-Unsubscribe`` header without a cookie or
+a token; there the capability is the unguessable token in the URL itself. Only a POST to a
+signed-link path (``/l/<token>``) whose form says exactly that and carries no CSRF token is let
+through, and it is *marked* (``request.state.one_click_unsubscribe``): the signed-link view
+refuses it with 403 unless the link's stored purpose is ``unsubscribe``.
 """
 
 from __future__ import annotations
+
+import re
 
 from fastapi import HTTPException, Request
 
 from vigil.core.security import csrf_token_valid
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SIGNED_LINK_PATH = re.compile(r"/l/[A-Za-z0-9_-]{20,100}")
+CSRF_REFUSED = "This form has expired or was not sent from Vigil. Reload the page and try again."
 
 
 async def csrf_protect(request: Request) -> None:
@@ -24,11 +35,14 @@ async def csrf_protect(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             submitted = value if isinstance(value, str) else None
+            if (
+                submitted is None
+                and request.method == "POST"
+                and SIGNED_LINK_PATH.fullmatch(request.url.path)
+                and form.get("List-Unsubscribe") == "One-Click"
+            ):
+                request.state.one_click_unsubscribe = True  # checked by alerts/link_views.py
+                return
     browser_token = request.cookies.get("vigil_browser")
     if not csrf_token_valid(request.app.state.settings.secret, browser_token, submitted):
-        raise HTTPException(
-            status_code=403,
-            detail=(
-                "This form has expired or was not sent from Vigil. Reload the page and try again."
-            ),
-        )
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)

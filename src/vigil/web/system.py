@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 from starlette.responses import Response
 
+from vigil.core.db import utcnow
 from vigil.core.i18n import LOCALES
 from vigil.web.deps import DbSession, safe_next
 from vigil.web.middleware import LOCALE_COOKIE
@@ -16,13 +17,27 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/healthz", name="system.health")
-def health(session: DbSession) -> Response:
-    """Liveness and database reachability, for load balancers and `make run` checks."""
+def health(request: Request, session: DbSession) -> Response:
+    """Liveness and database reachability, for load balancers and `make run` checks.
+
+    Checks registered by the app (``app.state.health_checks``: name → function of the
+    session and the time, e.g. the alert deliveries' failures and queue age) are reported
+    too. A failing one turns ``status`` into "degraded" but keeps HTTP 200: the web server
+    is fine, so a load balancer must not take it out of service for it."""
     try:
         session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready"
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    for name, check in getattr(request.app.state, "health_checks", {}).items():
+        try:
+            result = check(session, now=utcnow())
+        except Exception:  # report it; the database itself answered above
+            result = {"status": "error"}
+        body[name] = result
+        if result.get("status") != "ok":
+            body["status"] = "degraded"
+    return JSONResponse(body)
 
 
 @router.get("/language/{locale}", name="system.language")

@@ -840,10 +840,12 @@ def upgrade() -> None:
     sa.Column('alert_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('body_sealed', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_responses_alert_id_alerts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_responses_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_alert_responses_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_responses_organisation_id_organisations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_responses'))
     )

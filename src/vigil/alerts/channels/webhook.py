@@ -1,0 +1,109 @@
+"""Alert webhooks, signed as the Standard Webhooks specification says
+(https://www.standardwebhooks.com), so receivers verify them with an existing library.
+
+Each attempt is a POST of the JSON payload with three headers:
+- ``webhook-id``: the delivery's idempotency key, the same on every retry: receivers drop a
+  duplicate by remembering the ids they have seen;
+- ``webhook-timestamp``: the attempt's time (seconds since the epoch): receivers refuse a
+  message older than their replay window (``standardwebhooks`` allows 5 minutes), which is
+  why the signature is made afresh for every attempt;
+- ``webhook-signature``: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body`` with the
+  contact's ``whsec_…`` secret.
+
+2xx means delivered. Timeouts, a closed connection, 5xx, 408, 425 and 429 are retried; any
+other answer (a 404, a 410, a redirect) is a permanent failure that someone must look at.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import httpx
+from standardwebhooks import Webhook
+
+from vigil.alerts.channels import DeliveryFailed, Outgoing
+from vigil.core.config import Environment, Settings
+
+RETRYABLE_STATUS = {408, 425, 429}
+USER_AGENT = "Vigil-Webhooks/1"
+
+
+def payload_body(outgoing: Outgoing) -> str:
+    """The JSON body: the composed payload, or a minimal one built from the message."""
+    payload = outgoing.content.get("payload") or {
+        "type": f"alert.{outgoing.purpose}",
+        "data": {
+            "subject": outgoing.content.get("subject"),
+            "text": outgoing.content.get("text"),
+            "language": outgoing.language,
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def signed_headers(secret: str, msg_id: str, now: datetime, body: str) -> dict[str, str]:
+    return {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+    }
+
+
+class WebhookChannel:
+    """One HTTP client (connection pool) for a batch; redirects are not followed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.production = settings.env is Environment.production
+        self.timeout = settings.webhook_timeout_seconds
+        self._client: httpx.Client | None = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=self.timeout, follow_redirects=False, headers={"accept": "*/*"}
+            )
+        return self._client
+
+    def send(self, outgoing: Outgoing, *, now: datetime) -> None:
+        url = urlsplit(outgoing.address)
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise DeliveryFailed("the webhook URL is not an http(s) URL", permanent=True)
+        if url.scheme == "http" and self.production:
+            raise DeliveryFailed("webhooks must use https in production", permanent=True)
+        if not outgoing.webhook_secret:
+            raise DeliveryFailed("the contact has no webhook secret", permanent=True)
+        body = payload_body(outgoing)
+        try:
+            headers = signed_headers(outgoing.webhook_secret, outgoing.idempotency_key, now, body)
+        except Exception:  # a malformed secret: say so, never print it
+            raise DeliveryFailed(
+                "the contact's webhook secret is malformed", permanent=True
+            ) from None
+        try:
+            # Streamed and not read: only the status matters, whatever the receiver sends.
+            with self._http().stream(
+                "POST", outgoing.address, content=body.encode(), headers=headers
+            ) as response:
+                status, phrase = response.status_code, response.reason_phrase
+        except httpx.TimeoutException:
+            raise DeliveryFailed(f"timed out after {self.timeout:g} s") from None
+        except httpx.RemoteProtocolError:
+            raise DeliveryFailed("the connection was closed without a response") from None
+        except httpx.ConnectError:
+            raise DeliveryFailed("connection refused or host unreachable") from None
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"HTTP error: {type(error).__name__}") from None
+        if 200 <= status < 300:
+            return
+        reason = f"HTTP {status} {phrase}".strip()
+        permanent = status < 500 and status not in RETRYABLE_STATUS
+        raise DeliveryFailed(reason, permanent=permanent)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,224 @@
+"""Writing one alert message for one recipient, in the recipient's language.
+
+The playbook holds Jinja2 templates per language; they are rendered in a sandbox with strict
+undefined variables (a playbook is data written by coordinators, not code). The context says
+only what consent allows about the defender (alias by default; a name only with recorded
+consent to share it with stakeholders) and never a place more precise than the region.
+The same text goes out as plain text, as simple HTML, and inside the webhook payload.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
+
+from vigil.core.i18n import LOCALES, N_, current_locale, gettext
+
+_env = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+PURPOSE_PREFIX = {
+    "reminder": N_("Reminder: %(subject)s"),
+    "escalation": N_("Escalation: %(subject)s"),
+    "resolution": N_("Resolved: %(subject)s"),
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    acknowledge_url: str
+    request_info_url: str
+    respond_url: str
+    unsubscribe_url: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What may be said about the case, already limited by consent (language-neutral)."""
+
+    incident_id: int
+    defender: str | None  # alias or consented name; None → "a human rights defender"
+    attack_type_labels: Mapping[str, str]  # language → label
+    country: str
+    region: str | None
+    occurred_on: date | None
+    company: str
+    project: str
+    analyst_note: str
+    organisation: str
+    urgency: int
+
+
+@dataclass(frozen=True)
+class Message:
+    language: str
+    subject: str
+    text: str
+    html: str
+    payload: dict[str, Any]
+    unsubscribe_url: str
+
+    def content(self) -> dict[str, Any]:
+        """The dict sealed into a delivery (see alerts/models.py Delivery.content_sealed)."""
+        return {
+            "subject": self.subject,
+            "text": self.text,
+            "html": self.html,
+            "unsubscribe_url": self.unsubscribe_url,
+            "payload": self.payload,
+        }
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    token = current_locale.set(language if language in LOCALES else "en")
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+@lru_cache(maxsize=256)
+def _template(source: str):  # type: ignore[no-untyped-def]
+    return _env.from_string(source)
+
+
+def pick_language(messages: Mapping[str, Any], wanted: str) -> str:
+    return wanted if wanted in messages else "en"
+
+
+def country_name(code: str, language: str) -> str:
+    try:
+        return Locale.parse(language).territories.get(code.upper(), code)
+    except (ValueError, TypeError):
+        return code
+
+
+def _localised(value: Mapping[str, str] | str | None, language: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get("en") or ""
+
+
+def context_for(
+    facts: Facts,
+    *,
+    language: str,
+    recipient_name: str,
+    tier_label: Mapping[str, str] | str | None,
+    deadline_hours: float | None,
+    links: Links,
+) -> dict[str, Any]:
+    with in_language(language):
+        defender = facts.defender or gettext("a human rights defender")
+    return {
+        "defender": defender,
+        "attack_type": facts.attack_type_labels.get(language)
+        or facts.attack_type_labels.get("en", ""),
+        "country": country_name(facts.country, language),
+        "region": facts.region or "",
+        "occurred_on": format_date(facts.occurred_on, format="long", locale=language)
+        if facts.occurred_on
+        else "",
+        "company": facts.company,
+        "project": facts.project,
+        "analyst_note": facts.analyst_note,
+        "organisation": facts.organisation,
+        "recipient_name": recipient_name,
+        "tier_label": _localised(tier_label, language),
+        "deadline_hours": int(deadline_hours) if deadline_hours else "",
+        "acknowledge_url": links.acknowledge_url,
+        "request_info_url": links.request_info_url,
+        "respond_url": links.respond_url,
+        "unsubscribe_url": links.unsubscribe_url,
+    }
+
+
+def text_to_html(text: str, language: str) -> str:
+    """Paragraphs and clickable links; everything else escaped."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        parts: list[str] = []
+        position = 0
+        for match in _URL.finditer(block):
+            parts.append(str(escape(block[position : match.start()])))
+            url = escape(match.group(0))
+            parts.append(f'<a href="{url}">{url}</a>')
+            position = match.end()
+        parts.append(str(escape(block[position:])))
+        paragraphs.append("<p>" + "".join(parts).replace("\n", "<br>\n") + "</p>")
+    body = "\n".join(paragraphs)
+    return (
+        f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8"></head>'
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+def compose(
+    document: Mapping[str, Any],
+    facts: Facts,
+    *,
+    language: str,
+    recipient_name: str,
+    tier: int,
+    purpose: str,
+    links: Links,
+    alert_id: int,
+) -> Message:
+    """Render the playbook's message for one recipient (``purpose``: alert, reminder,
+    escalation or resolution)."""
+    messages = document["messages"]
+    language = pick_language(messages, language)
+    tier_spec = document["tiers"][tier - 1] if 0 < tier <= len(document["tiers"]) else {}
+    context = context_for(
+        facts,
+        language=language,
+        recipient_name=recipient_name,
+        tier_label=tier_spec.get("label"),
+        deadline_hours=tier_spec.get("deadline_hours"),
+        links=links,
+    )
+    subject = " ".join(_template(messages[language]["subject"]).render(context).split())
+    text = _template(messages[language]["body"]).render(context).strip() + "\n"
+    if purpose in PURPOSE_PREFIX:
+        with in_language(language):
+            subject = gettext(PURPOSE_PREFIX[purpose]) % {"subject": subject}
+    payload = {
+        "type": f"alert.{purpose}",
+        "alert_id": alert_id,
+        "case_reference": f"VIGIL-{facts.incident_id}",
+        "tier": tier,
+        "urgency": facts.urgency,
+        "language": language,
+        "subject": subject,
+        "text": text,
+        "links": {
+            "acknowledge": links.acknowledge_url,
+            "request_info": links.request_info_url,
+            "respond": links.respond_url,
+            "unsubscribe": links.unsubscribe_url,
+        },
+    }
+    return Message(
+        language=language,
+        subject=subject[:300],
+        text=text,
+        html=text_to_html(text, language),
+        payload=payload,
+        unsubscribe_url=links.unsubscribe_url,
+    )

@@ -1,0 +1,397 @@
+"""Staff pages of the recipient directory: search the contacts (a plain GET form, HTMX only
+refreshes the table), add or edit one, record an opt-out or opt-in, put contacts in groups,
+and import a CSV file showing each bad row with its line number.
+
+Every reader of the organisation sees the directory; only writers (coordinators, analysts)
+change it. Routes stay thin: the rules are in ``directory``, ``directory_groups`` and
+``directory_csv``; a refused form is shown again with what was typed and the reason.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from babel import Locale
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from vigil.accounts.deps import CurrentStaff, Staff, require_writer
+from vigil.alerts import directory_groups as groups
+from vigil.alerts.directory import (
+    KIND_LABELS,
+    ContactInput,
+    contact_input,
+    create_contact,
+    get_contact,
+    kind_label,
+    opt_in,
+    opt_out,
+    resolve_company,
+    role_label,
+    search_contacts,
+    update_contact,
+)
+from vigil.alerts.directory_csv import MAX_BYTES, decode_csv, import_contacts_csv
+from vigil.alerts.directory_group_views import router as group_router
+from vigil.alerts.roles import CONTACT_ROLES
+from vigil.casework.support import country_codes
+from vigil.companies.models import Company
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Invalid
+from vigil.core.i18n import LOCALE_NAMES, LOCALES, N_, current_locale, gettext
+from vigil.web.deps import DbSession, ObjectId
+from vigil.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+router.include_router(group_router)
+Writer = Annotated[Staff, Depends(require_writer)]
+Line = Annotated[str, Form(max_length=300)]
+
+NOTICES = {
+    "created": N_("The contact was added."),
+    "updated": N_("The contact was changed."),
+    "unchanged": N_("Nothing was changed."),
+    "opted_out": N_("The contact will receive no more alerts."),
+    "opted_in": N_("The contact will receive alerts again."),
+    "grouped": N_("The contact was added to the group."),
+    "ungrouped": N_("The contact was taken out of the group."),
+}
+STATES = {"all": N_("All"), "active": N_("Receiving alerts"), "opted_out": N_("Opted out")}
+
+
+def _notice(done: str | None) -> str | None:
+    message = NOTICES.get(done or "")
+    return gettext(message) if message else None
+
+
+def _sort_key(pair: tuple[str, str]) -> str:
+    """Åland Islands between Albania and Algeria, as a reader expects, not after Zimbabwe."""
+    return unicodedata.normalize("NFKD", pair[1]).encode("ascii", "ignore").decode().casefold()
+
+
+def _choices() -> dict[str, Any]:
+    names = Locale.parse(current_locale.get()).territories
+    countries = sorted(((c, names.get(c, c)) for c in country_codes()), key=_sort_key)
+    return {
+        "roles": [(code, role_label(code)) for code in CONTACT_ROLES],
+        "kinds": [(code, kind_label(code)) for code in KIND_LABELS],
+        "languages": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+        "countries": countries,
+        "states": [(code, gettext(text)) for code, text in STATES.items()],
+        "role_label": role_label,
+        "kind_label": kind_label,
+    }
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+@router.get("/staff/contacts", name="contacts.list")
+def contacts_page(
+    request: Request,
+    session: DbSession,
+    staff: CurrentStaff,
+    q: Annotated[str, Query(max_length=200)] = "",
+    role: Annotated[str, Query(max_length=60)] = "",
+    kind: Annotated[str, Query(max_length=20)] = "",
+    country: Annotated[str, Query(max_length=2)] = "",
+    group: Annotated[str, Query(max_length=10)] = "",
+    state: Annotated[str, Query(max_length=10)] = "all",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    group_id = int(group) if group.isdigit() else None
+    opted_out = {"active": False, "opted_out": True}.get(state)
+    result = search_contacts(
+        session,
+        org_id=staff.organisation_id,
+        text=q,
+        role=role or None,
+        kind=kind or None,
+        country=country or None,
+        group_id=group_id,
+        opted_out=opted_out,
+        page=page,
+    )
+    filters = {"q": q, "role": role, "kind": kind, "country": country, "group": group}
+    filters["state"] = state
+    context = {
+        "staff": staff,
+        "result": result,
+        "filters": filters,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "groups": groups.list_groups(session, org_id=staff.organisation_id),
+        **_choices(),
+    }
+    template = "alerts/contacts_table.html" if is_htmx(request) else "alerts/contacts_list.html"
+    return render(request, template, context)
+
+
+# --- Adding and editing -----------------------------------------------------------------------
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    staff: Staff,
+    *,
+    form: ContactInput,
+    company: str,
+    contact_id: int | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {"staff": staff, "form": form, "company": company, "error": error, **_choices()}
+    if contact_id is None:
+        return render(request, "alerts/contacts_new.html", context, status_code)
+    return _contact_page(request, session, staff, contact_id, context, status_code)
+
+
+def _contact_page(
+    request: Request,
+    session: Session,
+    staff: Staff,
+    contact_id: int,
+    extra: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    org_id = staff.organisation_id
+    contact = get_contact(session, org_id=org_id, contact_id=contact_id)
+    member_of = groups.contact_groups(session, org_id=org_id, contact_id=contact.id)
+    inside = {group.id for group in member_of}
+    context = {
+        "staff": staff,
+        "contact": contact,
+        "linked_company": session.get(Company, contact.company_id) if contact.company_id else None,
+        "member_of": member_of,
+        "other_groups": [
+            g for g, _count in groups.list_groups(session, org_id=org_id) if g.id not in inside
+        ],
+        **_choices(),
+        **extra,
+    }
+    return render(request, "alerts/contacts_read.html", context, status_code)
+
+
+class ContactForm:
+    """The contact form's fields, shared by the "new" and "edit" routes."""
+
+    def __init__(
+        self,
+        name: Annotated[str, Form(max_length=300)] = "",
+        role: Annotated[str, Form(max_length=60)] = "",
+        kind: Annotated[str, Form(max_length=20)] = "other",
+        title: Line = "",
+        organisation_name: Line = "",
+        company: Line = "",
+        country: Annotated[str, Form(max_length=2)] = "",
+        language: Annotated[str, Form(max_length=5)] = "en",
+        email: Line = "",
+        webhook_url: Annotated[str, Form(max_length=2000)] = "",
+        webhook_secret: Annotated[str, Form(max_length=200)] = "",
+        regenerate: Annotated[str, Form(max_length=3)] = "",
+        notes: Annotated[str, Form(max_length=5000)] = "",
+    ) -> None:
+        self.company = company
+        self.data = ContactInput(
+            name=name,
+            role=role,
+            kind=kind,
+            title=title,
+            organisation_name=organisation_name,
+            country=country,
+            language=language,
+            email=email,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            new_webhook_secret=regenerate == "yes",
+            notes=notes,
+        )
+
+
+Submitted = Annotated[ContactForm, Depends()]
+
+
+@router.get("/staff/contacts/new", name="contacts.new_form")
+def new_form(request: Request, session: DbSession, staff: Writer) -> Response:
+    return _form_page(request, session, staff, form=ContactInput(), company="")
+
+
+@router.post("/staff/contacts/new", name="contacts.create")
+def create(request: Request, session: DbSession, staff: Writer, submitted: Submitted) -> Response:
+    form = submitted.data
+    try:
+        with session.begin_nested():  # a refused contact leaves nothing behind
+            form.company_id = resolve_company(session, submitted.company)
+            contact = create_contact(
+                session, org_id=staff.organisation_id, data=form, actor_user_id=staff.user_id
+            )
+    except (Invalid, Conflict) as problem:
+        return _form_page(
+            request,
+            session,
+            staff,
+            form=form,
+            company=submitted.company,
+            error=str(problem),
+            status_code=422,
+        )
+    return RedirectResponse(f"/staff/contacts/{contact.id}?done=created", status_code=303)
+
+
+# --- CSV import (before /{contact_id}: "import" is not an id) ---------------------------------
+
+
+@router.get("/staff/contacts/import", name="contacts.import_form")
+def import_form(request: Request, staff: Writer) -> Response:
+    return render(request, "alerts/contacts_import.html", _import_context(staff, strict=False))
+
+
+def _import_context(staff: Staff, *, strict: bool) -> dict[str, Any]:
+    return {
+        "staff": staff,
+        "result": None,
+        "strict": strict,
+        "role_codes": list(CONTACT_ROLES),
+        "kind_codes": list(KIND_LABELS),
+    }
+
+
+@router.post("/staff/contacts/import", name="contacts.import")
+def import_file(
+    request: Request,
+    session: DbSession,
+    staff: Writer,
+    file: Annotated[UploadFile, File()],
+    strict: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    context = _import_context(staff, strict=strict == "yes")
+    try:
+        text = decode_csv(file.file.read(MAX_BYTES + 1))
+        with session.begin_nested():
+            context["result"] = import_contacts_csv(
+                session,
+                org_id=staff.organisation_id,
+                text=text,
+                strict=strict == "yes",
+                actor_user_id=staff.user_id,
+            )
+    except Invalid as problem:
+        context["error"] = str(problem)
+        return render(request, "alerts/contacts_import.html", context, 422)
+    status = 200 if context["result"].imported else 422
+    return render(request, "alerts/contacts_import.html", context, status)
+
+
+# --- One contact ------------------------------------------------------------------------------
+
+
+@router.get("/staff/contacts/{contact_id}", name="contacts.read")
+def contact_page(
+    request: Request,
+    session: DbSession,
+    staff: CurrentStaff,
+    contact_id: ObjectId,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    contact = get_contact(session, org_id=staff.organisation_id, contact_id=contact_id)
+    extra = {
+        "form": contact_input(contact),
+        "company": str(contact.company_id or ""),
+        "notice": _notice(done),
+    }
+    return _contact_page(request, session, staff, contact.id, extra)
+
+
+@router.post("/staff/contacts/{contact_id}", name="contacts.update")
+def update(
+    request: Request,
+    session: DbSession,
+    staff: Writer,
+    contact_id: ObjectId,
+    submitted: Submitted,
+) -> Response:
+    form = submitted.data
+    get_contact(session, org_id=staff.organisation_id, contact_id=contact_id)
+    try:
+        with session.begin_nested():
+            form.company_id = resolve_company(session, submitted.company)
+            changed = update_contact(
+                session,
+                org_id=staff.organisation_id,
+                contact_id=contact_id,
+                data=form,
+                actor_user_id=staff.user_id,
+            )
+    except (Invalid, Conflict) as problem:
+        session.expire_all()
+        return _form_page(
+            request,
+            session,
+            staff,
+            form=form,
+            company=submitted.company,
+            contact_id=contact_id,
+            error=str(problem),
+            status_code=422,
+        )
+    done = "updated" if changed else "unchanged"
+    return RedirectResponse(f"/staff/contacts/{contact_id}?done={done}", status_code=303)
+
+
+def _back(contact_id: int, done: str) -> Response:
+    return RedirectResponse(f"/staff/contacts/{contact_id}?done={done}", status_code=303)
+
+
+@router.post("/staff/contacts/{contact_id}/opt-out", name="contacts.opt_out")
+def contact_opt_out(
+    session: DbSession,
+    staff: Writer,
+    contact_id: ObjectId,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    contact = get_contact(session, org_id=staff.organisation_id, contact_id=contact_id)
+    opt_out(session, contact=contact, reason=reason, now=utcnow(), actor_user_id=staff.user_id)
+    return _back(contact.id, "opted_out")
+
+
+@router.post("/staff/contacts/{contact_id}/opt-in", name="contacts.opt_in")
+def contact_opt_in(session: DbSession, staff: Writer, contact_id: ObjectId) -> Response:
+    contact = get_contact(session, org_id=staff.organisation_id, contact_id=contact_id)
+    opt_in(session, contact=contact, now=utcnow(), actor_user_id=staff.user_id)
+    return _back(contact.id, "opted_in")
+
+
+@router.post("/staff/contacts/{contact_id}/groups", name="contacts.group_add")
+def contact_group_add(
+    session: DbSession,
+    staff: Writer,
+    contact_id: ObjectId,
+    group_id: Annotated[str, Form(max_length=10)],
+) -> Response:
+    if not group_id.isdigit():
+        raise Invalid(gettext("Choose a group."))
+    groups.add_member(
+        session,
+        org_id=staff.organisation_id,
+        group_id=int(group_id),
+        contact_id=contact_id,
+        actor_user_id=staff.user_id,
+    )
+    return _back(contact_id, "grouped")
+
+
+@router.post("/staff/contacts/{contact_id}/groups/{group_id}/remove", name="contacts.group_remove")
+def contact_group_remove(
+    session: DbSession, staff: Writer, contact_id: ObjectId, group_id: ObjectId
+) -> Response:
+    groups.remove_member(
+        session,
+        org_id=staff.organisation_id,
+        group_id=group_id,
+        contact_id=contact_id,
+        actor_user_id=staff.user_id,
+    )
+    return _back(contact_id, "ungrouped")

@@ -1,0 +1,88 @@
+"""Worker tasks for alerts: move escalation chains whose wait has passed, and stop the alerts
+of cases an analyst resolved. Both run on every poll of ``vigil worker``; both are cheap when
+there is nothing to do (indexed on ``chain_due_at`` and on status).
+
+Several workers may run at once: on PostgreSQL due alerts are claimed with
+``FOR UPDATE SKIP LOCKED``, so each chain step is taken by one worker only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.alerts.chain import run_chain
+from vigil.alerts.facts import facts_for
+from vigil.alerts.models import Alert, AlertStatus
+from vigil.alerts.service import stop_alert
+from vigil.core.config import Settings
+from vigil.core.crypto import Vault
+from vigil.incidents.models import Incident, IncidentStatus
+
+#: Case statuses that end every alert of the case ("until the case is resolved").
+ENDS_ALERTS = (
+    IncidentStatus.resolved,
+    IncidentStatus.closed,
+    IncidentStatus.rejected,
+    IncidentStatus.duplicate,
+)
+
+
+def _locked(session: Session, query):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=Alert)
+    return query
+
+
+def stop_alerts_of_resolved_cases(session: Session, *, now: datetime) -> int:
+    query = (
+        select(Alert, Incident.status)
+        .join(Incident, Incident.id == Alert.incident_id)
+        .where(Alert.status == AlertStatus.active, Incident.status.in_(ENDS_ALERTS))
+        .limit(100)
+    )
+    rows = session.execute(_locked(session, query)).all()
+    for alert, status in rows:
+        stop_alert(
+            session,
+            alert=alert,
+            status=AlertStatus.resolved,
+            reason=f"case {status}",
+            actor_user_id=None,
+            now=now,
+        )
+    return len(rows)
+
+
+def advance_alerts(
+    session: Session, vault: Vault, settings: Settings, *, now: datetime, limit: int = 50
+) -> int:
+    """Stop alerts of finished cases, then run every chain step that is due; returns how
+    many alerts moved."""
+    moved = stop_alerts_of_resolved_cases(session, now=now)
+    query = (
+        select(Alert)
+        .where(
+            Alert.status == AlertStatus.active,
+            Alert.chain_due_at.is_not(None),
+            Alert.chain_due_at <= now,
+        )
+        .order_by(Alert.urgency, Alert.chain_due_at, Alert.id)
+        .limit(limit)
+    )
+    for alert in session.scalars(_locked(session, query)).all():
+        incident = session.get(Incident, alert.incident_id)
+        assert incident is not None
+        run_chain(
+            session,
+            vault,
+            settings,
+            alert=alert,
+            facts=facts_for(session, vault, alert),
+            data_key_id=incident.data_key_id,
+            now=now,
+        )
+        moved += 1
+    return moved

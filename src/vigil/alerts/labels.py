@@ -1,0 +1,67 @@
+"""Human labels for alert codes (statuses, timeline events, share levels), translated when
+shown in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.core.i18n import N_, gettext
+
+ALERT_STATUS = {
+    "draft": N_("Draft"),
+    "active": N_("Active"),
+    "resolved": N_("Resolved"),
+    "cancelled": N_("Cancelled"),
+}
+EVENTS = {
+    "launched": N_("Launched"),
+    "queued": N_("Queued"),
+    "sent": N_("Sent"),
+    "delivered": N_("Delivered"),
+    "retrying": N_("Retrying"),
+    "failed": N_("Failed"),
+    "acknowledged": N_("Acknowledged"),
+    "reminded": N_("Reminder sent"),
+    "escalated": N_("Escalated"),
+    "skipped": N_("Step skipped"),
+    "info_requested": N_("More information requested"),
+    "responded": N_("Response received"),
+    "unsubscribed": N_("Unsubscribed"),
+    "resolved": N_("Resolved"),
+    "cancelled": N_("Cancelled"),
+}
+SHARE_LEVELS = {
+    "none": N_("Nothing that identifies the defender"),
+    "alias": N_("The defender's alias"),
+    "name": N_("The defender's name (with their consent)"),
+}
+STRATEGIES = {
+    "quiet": N_("Quiet diplomacy"),
+    "public": N_("Public action"),
+    "record_only": N_("Record only"),
+}
+DELIVERY_STATES = {
+    "queued": N_("Queued"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
+
+
+def _labeller(table: dict[str, str]) -> Any:
+    def label(code: str) -> str:
+        message = table.get(code)
+        return gettext(message) if message else code
+
+    return label
+
+
+def template_labels() -> dict[str, Any]:
+    """Label functions for the alert templates."""
+    return {
+        "alert_status_label": _labeller(ALERT_STATUS),
+        "event_label": _labeller(EVENTS),
+        "share_label": _labeller(SHARE_LEVELS),
+        "strategy_label": _labeller(STRATEGIES),
+        "delivery_state_label": _labeller(DELIVERY_STATES),
+    }

@@ -1,0 +1,390 @@
+"""Sending an alert: from a verified incident, the playbook proposes recipients (leverage map +
+directory), the analyst reviews them and writes a note, a consent check decides what may be
+said about the defender, a preview shows each language, and launching queues the first tier's
+deliveries in the same transaction. Resolving stops everything.
+
+The consent rules live in alerts/facts.py and are checked when drafting, when the message is
+written, and again right before launching.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vigil.alerts.chain import run_chain
+from vigil.alerts.compose import Links, Message, compose
+from vigil.alerts.facts import consent_check, facts_for
+from vigil.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    AlertStatus,
+    AlertTier,
+    Contact,
+    Delivery,
+    DeliveryState,
+    Playbook,
+    ShareLevel,
+)
+from vigil.alerts.playbooks import playbook_for_attack_type
+from vigil.alerts.proposal import propose
+from vigil.casework.service import change_status, load_case
+from vigil.core.audit import record_event
+from vigil.core.config import Settings
+from vigil.core.crypto import Vault
+from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.incidents.leverage import leverage_for_incident
+from vigil.incidents.models import Act, Incident, IncidentStatus
+
+#: An alert starts only from a verified case (or one already being acted on).
+LAUNCHABLE = (IncidentStatus.verified, IncidentStatus.active, IncidentStatus.monitoring)
+FINISHED = (IncidentStatus.resolved, IncidentStatus.closed)
+PREVIEW_LINKS = Links(
+    acknowledge_url="https://…/l/(acknowledge link)",
+    request_info_url="https://…/l/(request-information link)",
+    respond_url="https://…/l/(response link)",
+    unsubscribe_url="https://…/l/(unsubscribe link)",
+)
+
+
+def load_alert(session: Session, *, org_id: int, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.organisation_id != org_id:
+        raise NotFound("No such alert.")
+    return alert
+
+
+def _document(session: Session, alert: Alert) -> dict:
+    playbook = session.get(Playbook, alert.playbook_id) if alert.playbook_id else None
+    if playbook is None:
+        raise Conflict("This alert has no playbook.")
+    return playbook.document
+
+
+def draft_alert(
+    session: Session,
+    *,
+    org_id: int,
+    incident_id: int,
+    actor_user_id: int | None,
+    playbook_id: int | None = None,
+) -> Alert:
+    """A draft alert with the playbook's proposed recipients, for the analyst to review."""
+    incident = load_case(session, org_id=org_id, incident_id=incident_id)
+    if incident.status not in LAUNCHABLE:
+        raise Conflict("Only a verified case can be alerted on: verify it first.")
+    strategy = consent_check(session, incident_id=incident.id, share_level=ShareLevel.alias)
+    if playbook_id is not None:
+        playbook = session.get(Playbook, playbook_id)
+        if playbook is None or playbook.organisation_id != org_id:
+            raise NotFound("No such playbook.")
+    else:
+        act = session.scalar(select(Act).where(Act.incident_id == incident.id).order_by(Act.id))
+        code = act.attack_type.code if act is not None else ""
+        playbook = playbook_for_attack_type(session, org_id=org_id, attack_type_code=code)
+        if playbook is None:
+            raise Conflict("No playbook covers this attack type: choose one.")
+    document = playbook.document
+    alert = Alert(
+        organisation_id=org_id,
+        incident_id=incident.id,
+        playbook_id=playbook.id,
+        urgency=int(document.get("urgency", 1)),
+        strategy=strategy,
+        created_by_id=actor_user_id,
+    )
+    session.add(alert)
+    session.flush()
+    for number, tier in enumerate(document.get("tiers", []), start=1):
+        label = tier.get("label") or {}
+        session.add(
+            AlertTier(
+                alert_id=alert.id,
+                tier=number,
+                label=(label.get("en") if isinstance(label, dict) else str(label)) or "",
+            )
+        )
+    leverage = leverage_for_incident(session, org_id=org_id, incident_id=incident.id)
+    proposals = propose(
+        session,
+        org_id=org_id,
+        incident=incident,
+        leverage=leverage,
+        tiers=document.get("tiers", []),
+    )
+    for item in proposals:
+        session.add(
+            AlertRecipient(
+                alert_id=alert.id,
+                contact_id=item.contact.id,
+                tier=item.tier,
+                role=item.role,
+                reason=item.reason,
+            )
+        )
+    session.flush()
+    record_event(
+        session,
+        action="alert.drafted",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={
+            "incident": incident.id,
+            "playbook": playbook.code,
+            "version": playbook.version,
+            "proposed": len(proposals),
+        },
+    )
+    return alert
+
+
+def _editable(alert: Alert) -> None:
+    if alert.status != AlertStatus.draft:
+        raise Conflict("This alert was already sent; its recipients can no longer change.")
+
+
+def set_recipients(
+    session: Session,
+    *,
+    org_id: int,
+    alert_id: int,
+    included_ids: set[int],
+    actor_user_id: int | None,
+) -> Alert:
+    """Keep only the recipients the analyst ticked (by AlertRecipient id)."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    _editable(alert)
+    session.execute(
+        update(AlertRecipient)
+        .where(AlertRecipient.alert_id == alert.id)
+        .values(included=AlertRecipient.id.in_(included_ids) if included_ids else False)
+    )
+    record_event(
+        session,
+        action="alert.recipients_changed",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={"included": len(included_ids)},
+    )
+    return alert
+
+
+def add_recipient(
+    session: Session,
+    *,
+    org_id: int,
+    alert_id: int,
+    contact_id: int,
+    tier: int,
+    actor_user_id: int | None,
+) -> AlertRecipient:
+    """Add a contact by hand (a directory contact of the same organisation)."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    _editable(alert)
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != org_id:
+        raise NotFound("No such contact.")
+    tiers = session.scalar(select(func.max(AlertTier.tier)).where(AlertTier.alert_id == alert.id))
+    if not 1 <= tier <= (tiers or 1):
+        raise Invalid(f"Choose a tier between 1 and {tiers or 1}.")
+    existing = session.scalar(
+        select(AlertRecipient).where(
+            AlertRecipient.alert_id == alert.id, AlertRecipient.contact_id == contact.id
+        )
+    )
+    if existing is not None:
+        existing.included, existing.tier = True, tier
+        recipient = existing
+    else:
+        recipient = AlertRecipient(
+            alert_id=alert.id,
+            contact_id=contact.id,
+            tier=tier,
+            role=contact.role,
+            reason="added by hand",
+            added_by_hand=True,
+        )
+        session.add(recipient)
+    session.flush()
+    record_event(
+        session,
+        action="alert.recipient_added",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={"contact": contact.id, "tier": tier},
+    )
+    return recipient
+
+
+def write_message(
+    session: Session,
+    vault: Vault,
+    *,
+    org_id: int,
+    alert_id: int,
+    note: str,
+    share_level: str,
+    actor_user_id: int | None,
+) -> Alert:
+    """The analyst's note for recipients and how much may be said about the defender."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    _editable(alert)
+    alert.strategy = consent_check(session, incident_id=alert.incident_id, share_level=share_level)
+    incident = session.get(Incident, alert.incident_id)
+    assert incident is not None
+    alert.share_level = share_level
+    alert.message_sealed = vault.seal(incident.data_key_id, note.strip()[:5000])
+    session.flush()
+    record_event(
+        session,
+        action="alert.message_written",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={"share_level": share_level},
+    )
+    return alert
+
+
+def preview(
+    session: Session, vault: Vault, *, org_id: int, alert_id: int, tier: int = 1
+) -> list[Message]:
+    """The first message of ``tier`` in every language the playbook has (placeholder links)."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    document = _document(session, alert)
+    facts = facts_for(session, vault, alert)
+    return [
+        compose(
+            document,
+            facts,
+            language=language,
+            recipient_name="(recipient's name)",
+            tier=tier,
+            purpose="alert",
+            links=PREVIEW_LINKS,
+            alert_id=alert.id,
+        )
+        for language in document["messages"]
+    ]
+
+
+def launch_alert(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    *,
+    org_id: int,
+    alert_id: int,
+    actor_user_id: int | None,
+    now: datetime,
+) -> Alert:
+    """Send: consent re-checked, the case becomes active, the chain's first steps queue
+    their deliveries in this same transaction."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    _editable(alert)
+    incident = session.get(Incident, alert.incident_id)
+    assert incident is not None
+    if incident.status not in LAUNCHABLE:
+        raise Conflict("Only a verified case can be alerted on.")
+    alert.strategy = consent_check(session, incident_id=incident.id, share_level=alert.share_level)
+    included = session.scalar(
+        select(func.count())
+        .select_from(AlertRecipient)
+        .where(AlertRecipient.alert_id == alert.id, AlertRecipient.included.is_(True))
+    )
+    if not included:
+        raise Invalid("Choose at least one recipient.")
+    if incident.status != IncidentStatus.active:
+        change_status(
+            session,
+            org_id=org_id,
+            incident_id=incident.id,
+            status=IncidentStatus.active,
+            actor_user_id=actor_user_id,
+        )
+    alert.status = AlertStatus.active
+    alert.launched_at = now
+    alert.verified_at = incident.verified_at
+    session.add(AlertEvent(alert_id=alert.id, at=now, kind="launched", detail=""))
+    plan = run_chain(
+        session,
+        vault,
+        settings,
+        alert=alert,
+        facts=facts_for(session, vault, alert),
+        data_key_id=incident.data_key_id,
+        now=now,
+    )
+    record_event(
+        session,
+        action="alert.launched",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={"incident": incident.id, "recipients": included, "steps": len(plan.actions)},
+    )
+    return alert
+
+
+def stop_alert(
+    session: Session,
+    *,
+    alert: Alert,
+    status: str,
+    reason: str,
+    actor_user_id: int | None,
+    now: datetime,
+) -> Alert:
+    """Resolve or cancel: the chain stops, queued deliveries are cancelled, links of the
+    alert stay usable (a late acknowledgement is still welcome)."""
+    if alert.status in (AlertStatus.resolved, AlertStatus.cancelled):
+        return alert
+    alert.status = status
+    alert.chain_due_at = None
+    alert.stop_reason = reason[:200]
+    if status == AlertStatus.resolved:
+        alert.resolved_at = now
+    cancelled = session.execute(
+        update(Delivery)
+        .where(Delivery.alert_id == alert.id, Delivery.state == DeliveryState.queued)
+        .values(state=DeliveryState.cancelled, last_error=f"alert {status}")
+    ).rowcount
+    session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            at=now,
+            kind=status,
+            detail=f"{reason[:160]}; {cancelled or 0} queued deliveries cancelled",
+        )
+    )
+    session.flush()
+    record_event(
+        session,
+        action=f"alert.{status}",
+        organisation_id=alert.organisation_id,
+        actor_user_id=actor_user_id,
+        object_type="alert",
+        object_id=alert.id,
+        detail={"cancelled_deliveries": cancelled or 0},
+    )
+    return alert
+
+
+def alerts_for_incident(session: Session, *, org_id: int, incident_id: int) -> list[Alert]:
+    load_case(session, org_id=org_id, incident_id=incident_id)
+    return list(
+        session.scalars(
+            select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id.desc())
+        )
+    )

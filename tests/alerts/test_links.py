@@ -1,0 +1,321 @@
+"""Signed links as a service: tokens stored only as keyed digests, bound to their purpose,
+expiring and revocable; acknowledgements, messages and unsubscribes with their side effects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.factories import make_incident, make_org, make_staff
+from vigil.alerts.links import (
+    acknowledge,
+    issue_link,
+    link_url,
+    record_response,
+    resolve_link,
+    revoke_alert_links,
+    revoke_links,
+    unsubscribe,
+)
+from vigil.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    AlertResponse,
+    AlertTier,
+    Contact,
+    Delivery,
+    SignedLink,
+)
+from vigil.core.audit import AuditEvent
+from vigil.core.db import utcnow
+from vigil.core.errors import Invalid, NotFound
+from vigil.incidents.models import Incident
+from vigil.notifications.models import OutboundEmail
+from vigil.organisations.models import Organisation
+
+
+@dataclass
+class AlertWorld:
+    org: Organisation
+    incident: Incident
+    alert: Alert
+    contact: Contact
+    other: Contact  # a second recipient, in the same tier
+
+
+def make_alert_world(session, vault, *, language: str = "en") -> AlertWorld:  # type: ignore[no-untyped-def]
+    """An active alert with one tier and two recipients, rows inserted directly."""
+    org = make_org(session)
+    incident = make_incident(session, org, vault=vault)
+    contact = Contact(
+        organisation_id=org.id,
+        name="Ana Planted-Contact",
+        role="security_lead",
+        language=language,
+        email="ana@operator.example",
+    )
+    other = Contact(organisation_id=org.id, name="Ben", email="ben@parent.example")
+    alert = Alert(organisation_id=org.id, incident_id=incident.id, status="active")
+    session.add_all([contact, other, alert])
+    session.flush()
+    session.add(AlertTier(alert_id=alert.id, tier=1, label="Operator"))
+    session.add(AlertRecipient(alert_id=alert.id, contact_id=contact.id, tier=1))
+    session.add(AlertRecipient(alert_id=alert.id, contact_id=other.id, tier=1))
+    session.flush()
+    return AlertWorld(org=org, incident=incident, alert=alert, contact=contact, other=other)
+
+
+def make_delivery(session, world: AlertWorld, contact: Contact, state: str = "queued") -> Delivery:  # type: ignore[no-untyped-def]
+    delivery = Delivery(
+        organisation_id=world.org.id,
+        alert_id=world.alert.id,
+        contact_id=contact.id,
+        tier=1,
+        channel="email",
+        address=contact.email or "x@example.org",
+        idempotency_key=secrets.token_hex(16),
+        data_key_id=world.incident.data_key_id,
+        content_sealed=b"sealed",
+        state=state,
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def link_for(session, settings, world: AlertWorld, purpose: str, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    return issue_link(
+        session,
+        settings,
+        organisation_id=world.org.id,
+        purpose=purpose,
+        alert_id=world.alert.id,
+        contact_id=kwargs.pop("contact_id", world.contact.id),
+        now=kwargs.pop("now", utcnow()),
+        **kwargs,
+    )
+
+
+def audit_rows(session, action: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_only_a_keyed_digest_of_the_token_is_stored(session, vault, settings):
+    world = make_alert_world(session, vault)
+    token = link_for(session, settings, world, "acknowledge")
+    assert len(token) >= 43  # 32 random bytes, base64url
+    assert link_url(settings, token) == f"https://vigil.test/l/{token}"
+    row = session.scalar(select(SignedLink).where(SignedLink.alert_id == world.alert.id))
+    assert row is not None and row.purpose == "acknowledge"
+    assert token not in row.token_hash
+    assert row.token_hash != hashlib.sha256(token.encode()).hexdigest()  # keyed, not plain
+    assert row.expires_at - row.created_at == timedelta(days=30)
+    assert resolve_link(session, settings, token, now=utcnow()).id == row.id
+
+
+def test_tampered_expired_and_revoked_tokens_fail_alike(session, vault, settings):
+    world = make_alert_world(session, vault)
+    now = utcnow()
+    token = link_for(session, settings, world, "acknowledge", now=now)
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    messages = set()
+    for bad, at in (
+        (flipped, now),
+        (token + "x", now),
+        ("", now),
+        ("../../etc/passwd", now),
+        (token, now + timedelta(days=30, seconds=1)),
+    ):
+        with pytest.raises(NotFound) as failure:
+            resolve_link(session, settings, bad, now=at)
+        messages.add(str(failure.value))
+    assert resolve_link(session, settings, token, now=now + timedelta(days=29)) is not None
+    assert revoke_links(session, alert_id=world.alert.id, contact_id=world.contact.id, now=now) == 1
+    with pytest.raises(NotFound) as revoked:
+        resolve_link(session, settings, token, now=now)
+    messages.add(str(revoked.value))
+    assert len(messages) == 1  # no oracle: one answer whatever the reason
+
+
+def test_the_purpose_is_bound_to_the_token(session, vault, settings):
+    world = make_alert_world(session, vault)
+    token = link_for(session, settings, world, "acknowledge")
+    link = resolve_link(session, settings, token, now=utcnow())
+    with pytest.raises(Invalid):
+        unsubscribe(session, link=link, now=utcnow(), one_click=False)
+    with pytest.raises(Invalid):
+        record_response(session, settings, vault, link=link, body="hello", now=utcnow())
+    assert world.contact.opted_out_at is None
+    assert session.scalar(select(AlertResponse.id)) is None
+    # Someone with write access to the database turns it into an unsubscribe link: dead.
+    session.execute(
+        update(SignedLink).where(SignedLink.id == link.id).values(purpose="unsubscribe")
+    )
+    session.expire_all()
+    with pytest.raises(NotFound):
+        resolve_link(session, settings, token, now=utcnow())
+
+
+def test_links_point_only_at_their_organisations_rows(session, vault, settings):
+    world = make_alert_world(session, vault)
+    stranger = make_org(session)
+    with pytest.raises(NotFound):
+        issue_link(
+            session,
+            settings,
+            organisation_id=stranger.id,
+            purpose="acknowledge",
+            alert_id=world.alert.id,
+            contact_id=world.contact.id,
+            now=utcnow(),
+        )
+    with pytest.raises(Invalid):
+        issue_link(session, settings, organisation_id=world.org.id, purpose="ack", now=utcnow())
+    with pytest.raises(Invalid):  # an acknowledgement must say whose
+        issue_link(
+            session,
+            settings,
+            organisation_id=world.org.id,
+            purpose="acknowledge",
+            alert_id=world.alert.id,
+            now=utcnow(),
+        )
+    with pytest.raises(Invalid):
+        revoke_links(session, now=utcnow())  # never "every link there is"
+
+
+def test_acknowledgement_sets_recipient_and_tier_once_and_every_use_is_audited(
+    session, vault, settings
+):
+    world = make_alert_world(session, vault)
+    token = link_for(session, settings, world, "acknowledge")
+    other_token = link_for(session, settings, world, "acknowledge", contact_id=world.other.id)
+    first_at = utcnow()
+    link = resolve_link(session, settings, token, now=first_at)
+    assert acknowledge(session, link=link, now=first_at) is True
+    recipient = session.scalar(
+        select(AlertRecipient).where(AlertRecipient.contact_id == world.contact.id)
+    )
+    tier = session.scalar(select(AlertTier).where(AlertTier.alert_id == world.alert.id))
+    assert recipient.acknowledged_at == first_at and tier.acknowledged_at == first_at
+
+    later = first_at + timedelta(hours=1)
+    assert acknowledge(session, link=link, now=later) is False
+    other_link = resolve_link(session, settings, other_token, now=later)
+    assert acknowledge(session, link=other_link, now=later) is True
+    session.refresh(tier)
+    assert tier.acknowledged_at == first_at  # the tier's first acknowledgement counts
+
+    events = session.scalars(
+        select(AlertEvent.contact_id).where(
+            AlertEvent.alert_id == world.alert.id, AlertEvent.kind == "acknowledged"
+        )
+    ).all()
+    assert sorted(events) == sorted([world.contact.id, world.other.id])
+    used = audit_rows(session, "link.used")
+    assert [json.loads(row.detail)["action"] for row in used] == [
+        "acknowledged",
+        "already_acknowledged",
+        "acknowledged",
+    ]
+    assert all(json.loads(row.detail)["purpose"] == "acknowledge" for row in used)
+    everything = " ".join(
+        row.detail + (row.object_id or "") for row in session.scalars(select(AuditEvent))
+    )
+    assert token not in everything and other_token not in everything
+    assert "Ana" not in everything
+    assert link.uses == 2 and link.last_used_at == later
+
+
+def test_a_request_for_information_is_kept_and_the_assignee_told_without_content(
+    session, vault, settings
+):
+    world = make_alert_world(session, vault)
+    analyst = make_staff(session, world.org)
+    world.incident.assignee_id = analyst.user.id
+    session.flush()
+    token = link_for(session, settings, world, "request_info")
+    link = resolve_link(session, settings, token, now=utcnow())
+    with pytest.raises(Invalid):
+        record_response(session, settings, vault, link=link, body="   ", now=utcnow())
+    secret_text = "Which checkpoint near Vereda Planted was it?"
+    record_response(session, settings, vault, link=link, body=secret_text, now=utcnow())
+
+    response = session.scalar(select(AlertResponse).where(AlertResponse.alert_id == world.alert.id))
+    assert response.kind == "info_request"
+    assert vault.open(response.data_key_id, response.body_sealed) == secret_text
+    assert secret_text.encode() not in response.body_sealed
+    assert response.contact_id == world.contact.id
+    assert (
+        session.scalar(select(AlertEvent).where(AlertEvent.kind == "info_requested")).contact_id
+        == world.contact.id
+    )
+    emails = list(session.scalars(select(OutboundEmail)))
+    assert [e.to_address for e in emails] == [analyst.user.email]
+    assert f"case #{world.incident.id}" in emails[0].body
+    assert f"/staff/incidents/{world.incident.id}/alerts" in emails[0].body
+    assert "Vereda" not in emails[0].body + emails[0].subject and "Ana" not in emails[0].body
+
+
+def test_unsubscribing_opts_out_and_cancels_only_that_contacts_queued_deliveries(
+    session, vault, settings
+):
+    world = make_alert_world(session, vault)
+    queued = make_delivery(session, world, world.contact)
+    sent = make_delivery(session, world, world.contact, state="sent")
+    someone_else = make_delivery(session, world, world.other)
+    token = link_for(session, settings, world, "unsubscribe")
+    link = resolve_link(session, settings, token, now=utcnow())
+    assert link.expires_at - link.created_at == timedelta(days=365)
+
+    assert unsubscribe(session, link=link, now=utcnow(), one_click=True) is True
+    session.refresh(world.contact)
+    assert world.contact.opted_out_at is not None
+    assert world.contact.opt_out_reason == "one-click unsubscribe"
+    for delivery, state in ((queued, "cancelled"), (sent, "sent"), (someone_else, "queued")):
+        session.refresh(delivery)
+        assert delivery.state == state
+    assert session.scalar(select(AlertEvent).where(AlertEvent.kind == "unsubscribed")) is not None
+    assert unsubscribe(session, link=link, now=utcnow(), one_click=False) is False
+    assert len(audit_rows(session, "link.used")) == 2
+
+
+def test_staff_revocation_is_tenancy_checked_and_audited(session, vault, settings):
+    world = make_alert_world(session, vault)
+    analyst = make_staff(session, world.org)
+    ack = link_for(session, settings, world, "acknowledge")
+    other = link_for(session, settings, world, "acknowledge", contact_id=world.other.id)
+    stranger = make_org(session)
+    with pytest.raises(NotFound):
+        revoke_alert_links(
+            session,
+            org_id=stranger.id,
+            alert_id=world.alert.id,
+            contact_id=None,
+            actor_user_id=analyst.user.id,
+            now=utcnow(),
+        )
+    _alert, count = revoke_alert_links(
+        session,
+        org_id=world.org.id,
+        alert_id=world.alert.id,
+        contact_id=world.contact.id,
+        actor_user_id=analyst.user.id,
+        now=utcnow(),
+    )
+    assert count == 1
+    with pytest.raises(NotFound):
+        resolve_link(session, settings, ack, now=utcnow())
+    assert resolve_link(session, settings, other, now=utcnow()) is not None
+    revoked = audit_rows(session, "link.revoked")
+    assert len(revoked) == 1 and json.loads(revoked[0].detail) == {
+        "contact": world.contact.id,
+        "links": 1,
+    }
