@@ -384,3 +384,32 @@ def test_unverified_case_cannot_be_alerted(session, vault):
         draft_alert(session, org_id=org.id, incident_id=incident.id, actor_user_id=None)
     assert session.scalar(select(func.count()).select_from(Alert)) == 0
     assert session.get(Incident, incident.id).verified_at is None
+
+
+def test_messages_follow_the_defenders_strategy(session, vault, story):
+    org, incident, _playbook = story
+    alert = draft_alert(session, org_id=org.id, incident_id=incident.id, actor_user_id=None)
+    quiet = {m.language: m.text for m in preview(session, vault, org_id=org.id, alert_id=alert.id)}
+    assert alert.strategy == "quiet" and "handled discreetly" in quiet["en"]
+    victim_id = session.scalar(select(Act.victim_id).where(Act.incident_id == incident.id))
+    record_consent(
+        session,
+        org_id=org.id,
+        defender_id=victim_id,
+        scope="strategy",
+        decision=Strategy.public,
+        method="phone",
+        actor_user_id=None,
+    )
+    write_message(
+        session,
+        vault,
+        org_id=org.id,
+        alert_id=alert.id,
+        note="",
+        share_level="alias",
+        actor_user_id=None,
+    )
+    public = {m.language: m.text for m in preview(session, vault, org_id=org.id, alert_id=alert.id)}
+    assert alert.strategy == "public" and "handled discreetly" not in public["en"]
+    assert set(public) == {"en", "es", "fr", "pt"}

@@ -21,6 +21,7 @@ from tests.alerts.delivery_support import (
     new_secret,
     queue,
 )
+from vigil.alerts.channels.webhook import private_address
 from vigil.alerts.models import AlertEvent, Delivery
 from vigil.alerts.sender import send_due_deliveries
 from vigil.core.config import Environment
@@ -168,3 +169,27 @@ def test_the_readme_verification_snippet_accepts_vigil_webhooks_and_drops_replay
     assert handle(hook.body.replace(b"Amenaza", b"Nada"), hook.headers) == 400
     old = dict(hook.headers, **{"webhook-timestamp": str(int(utcnow().timestamp()) - 600)})
     assert handle(hook.body, old) == 400  # outside the replay window
+
+
+def test_in_production_a_webhook_into_a_private_network_is_refused(
+    session, session_factory, settings, vault, receiver
+):
+    world = make_world(session, vault)
+    inside = receiver.url.replace("http://", "https://")
+    contact = add_contact(session, world, webhook_url=inside, webhook_secret=new_secret())
+    delivery = queue(session, vault, world, channel="webhook", address=inside, contact=contact)
+    session.commit()
+    send_due_deliveries(session_factory, fast(settings, env=Environment.production))
+    assert receiver.received == []
+    session.expire_all()
+    stored = session.get(Delivery, delivery.id)
+    assert stored.state == "failed"
+    assert (
+        stored.last_error == "the webhook address is on a private network (refused in production)"
+    )
+
+
+def test_private_addresses_are_recognised() -> None:
+    assert private_address("127.0.0.1") and private_address("10.1.2.3")
+    assert private_address("localhost") and private_address("169.254.169.254")
+    assert not private_address("93.184.216.34")

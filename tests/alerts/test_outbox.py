@@ -312,6 +312,10 @@ def test_the_deliveries_page_shows_failures_without_content_and_lets_writers_ret
     page = client.get(response.headers["location"]).text
     assert "The delivery is queued again." in page and "Ana Recipient" not in page
     assert "Ana Recipient" in client.get("/staff/deliveries?state=queued").text
+    of_alert = client.get(f"/staff/deliveries?state=queued&alert={world.alert.id}").text
+    assert "Ana Recipient" in of_alert and f'name="alert" value="{world.alert.id}"' in of_alert
+    other = client.get(f"/staff/deliveries?state=queued&alert={world.alert.id + 1000}").text
+    assert "Ana Recipient" not in other
     session.expire_all()
     assert session.get(Delivery, failed.id).state == "queued"
 

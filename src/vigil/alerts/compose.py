@@ -60,6 +60,7 @@ class Facts:
     analyst_note: str
     organisation: str
     urgency: int
+    strategy: str = "quiet"  # the defender's choice: quiet diplomacy or public action
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def context_for(
         "request_info_url": links.request_info_url,
         "respond_url": links.respond_url,
         "unsubscribe_url": links.unsubscribe_url,
+        "strategy": facts.strategy,
     }
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -58,7 +58,12 @@ class DeliveryRow:
 
 
 def list_deliveries(
-    session: Session, *, org_id: int, states: tuple[str, ...], page: int
+    session: Session,
+    *,
+    org_id: int,
+    states: tuple[str, ...],
+    page: int,
+    alert_id: int | None = None,
 ) -> tuple[list[DeliveryRow], bool]:
     """One page of the organisation's deliveries in ``states``, most urgent and newest first
     (no content: it stays sealed)."""
@@ -83,6 +88,7 @@ def list_deliveries(
         .outerjoin(Alert, Alert.id == Delivery.alert_id)
         .outerjoin(Contact, Contact.id == Delivery.contact_id)
         .where(Delivery.organisation_id == org_id, Delivery.state.in_(states))
+        .where(Delivery.alert_id == alert_id if alert_id is not None else true())
         .order_by(Delivery.urgency, Delivery.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
@@ -109,16 +115,18 @@ def deliveries_page(
     state: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     done: Annotated[str, Query(max_length=20)] = "",
+    alert: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     if state not in FILTERS:
         state = ""
     rows, has_next = list_deliveries(
-        session, org_id=staff.organisation_id, states=FILTERS[state], page=page
+        session, org_id=staff.organisation_id, states=FILTERS[state], page=page, alert_id=alert
     )
     context = {
         "staff": staff,
         "rows": rows,
         "state": state,
+        "alert": alert,
         "page": page,
         "has_next": has_next,
         "counts": state_counts(session, org_id=staff.organisation_id),

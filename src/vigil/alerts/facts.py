@@ -102,4 +102,5 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         analyst_note=vault.open(incident.data_key_id, alert.message_sealed) or "",
         organisation=organisation.name if organisation else "",
         urgency=alert.urgency,
+        strategy=alert.strategy,
     )

@@ -65,6 +65,7 @@ TEMPLATE_VARIABLES: tuple[str, ...] = (
     "request_info_url",
     "respond_url",
     "unsubscribe_url",
+    "strategy",  # the defender's choice: "quiet" (quiet diplomacy) or "public" (public action)
 )
 #: Every body must let the recipient acknowledge (the chain waits for it) and unsubscribe.
 REQUIRED_IN_BODY = ("acknowledge_url", "unsubscribe_url")
@@ -87,6 +88,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "request_info_url": "https://vigil.example.org/l/request-info-sample",
     "respond_url": "https://vigil.example.org/l/respond-sample",
     "unsubscribe_url": "https://vigil.example.org/l/unsubscribe-sample",
+    "strategy": "quiet",
 }
 
 #: A message needs variables, filters and {% if %}; loops and repetition could make one

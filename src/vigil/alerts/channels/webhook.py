@@ -16,7 +16,9 @@ other answer (a 404, a 410, a redirect) is a permanent failure that someone must
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -27,6 +29,20 @@ from vigil.alerts.channels import DeliveryFailed, Outgoing
 from vigil.core.config import Environment, Settings
 
 RETRYABLE_STATUS = {408, 425, 429}
+
+
+def private_address(host: str) -> bool:
+    """True when ``host`` is, or resolves to, an address that is not on the public internet
+    (loopback, private, link-local, reserved): in production a contact's webhook must not
+    make the worker call into the deployment's own network. (A name that resolves
+    differently later is not covered: a firewall rule for the worker is the real guard.)"""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False  # unresolvable: the request itself fails and is retried
+    return any(not ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
 USER_AGENT = "Vigil-Webhooks/1"
 
 
@@ -74,6 +90,11 @@ class WebhookChannel:
             raise DeliveryFailed("the webhook URL is not an http(s) URL", permanent=True)
         if url.scheme == "http" and self.production:
             raise DeliveryFailed("webhooks must use https in production", permanent=True)
+        if self.production and private_address(url.hostname):
+            raise DeliveryFailed(
+                "the webhook address is on a private network (refused in production)",
+                permanent=True,
+            )
         if not outgoing.webhook_secret:
             raise DeliveryFailed("the contact has no webhook secret", permanent=True)
         body = payload_body(outgoing)
