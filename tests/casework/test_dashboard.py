@@ -115,3 +115,27 @@ def test_monitoring_raises_review_and_stale_tasks_once_and_escalates(session, va
     assert origins == ["risk_review", "stale_case", "stale_case"]
     mails = [e.to_address for e in session.scalars(select(OutboundEmail))]
     assert analyst.user.email in mails and coordinator.user.email in mails
+    # Still nothing done a stale period later: everyone is reminded again, until resolution.
+    next_period = run_case_monitoring(
+        session,
+        now=later + timedelta(days=14),
+        stale_after=timedelta(days=14),
+        base_url="https://vigil.test",
+    )
+    assert (next_period.stale_tasks, next_period.coordinator_alerts) == (1, 1)
+    change_status(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        status="resolved",
+        actor_user_id=analyst.user.id,
+    )
+    incident.last_action_at = utcnow() - timedelta(days=60)
+    session.flush()
+    resolved = run_case_monitoring(
+        session,
+        now=later + timedelta(days=28),
+        stale_after=timedelta(days=14),
+        base_url="https://vigil.test",
+    )
+    assert (resolved.stale_tasks, resolved.coordinator_alerts) == (0, 0)

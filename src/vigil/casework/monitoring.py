@@ -3,7 +3,8 @@
 - a risk assessment whose review date has come raises a task "review the risk";
 - an active or monitored case without any action for ``stale_case_days`` raises a task for
   its assignee and e-mails them; after twice as long, its organisation's coordinators are
-  e-mailed too.
+  e-mailed too; and this repeats every ``stale_case_days`` for as long as nothing is done, so
+  a case keeps reminding people until someone acts or records a resolution.
 
 Each rule keys its task by the thing that triggered it, so running daily raises it once.
 """
@@ -106,7 +107,9 @@ def run_case_monitoring(
         )
     ).all()
     for incident in stale_cases:
-        stamp = incident.last_action_at.date().isoformat()
+        # One reminder per stale period since the last action: 1, 2, 3 … periods.
+        periods = int((now - incident.last_action_at) / stale_after)
+        stamp = f"{incident.last_action_at.date().isoformat()}:{periods}"
         if _new_task(
             session,
             incident,
