@@ -36,7 +36,7 @@ from vigil.alerts.service import (
 from vigil.casework.service import change_status
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
-from vigil.core.errors import Conflict, NotFound
+from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders.consent import ConsentScope, Strategy, record_consent
 from vigil.defenders.models import Defender
 from vigil.defenders.service import reveal_name
@@ -413,3 +413,27 @@ def test_messages_follow_the_defenders_strategy(session, vault, story):
     public = {m.language: m.text for m in preview(session, vault, org_id=org.id, alert_id=alert.id)}
     assert alert.strategy == "public" and "handled discreetly" not in public["en"]
     assert set(public) == {"en", "es", "fr", "pt"}
+
+
+def test_an_invalid_address_stops_the_launch_before_anything_is_queued(
+    session, vault, settings, story
+):
+    org, incident, playbook = story
+    alert = draft_alert(
+        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
+    )
+    harriet = session.scalar(select(Contact).where(Contact.name.startswith("Harriet")))
+    harriet.email = "harriet at northbridge"  # edited outside Vigil's forms
+    session.flush()
+    with pytest.raises(Invalid, match="Harriet Cole"):
+        launch_alert(
+            session,
+            vault,
+            settings,
+            org_id=org.id,
+            alert_id=alert.id,
+            actor_user_id=None,
+            now=utcnow(),
+        )
+    assert _deliveries(session, alert) == []
+    assert alert.status == "draft" and alert.launched_at is None

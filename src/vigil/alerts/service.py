@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.chain import run_chain
 from vigil.alerts.compose import Links, Message, compose
+from vigil.alerts.directory_rules import clean_email, clean_webhook_url
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.models import (
     Alert,
@@ -278,6 +279,29 @@ def preview(
     ]
 
 
+def _unreachable_recipients(session: Session, alert_id: int) -> list[str]:
+    """Included recipients whose stored address would not pass the directory's checks
+    (imported or edited elsewhere), or who have no channel at all. Checked before anything
+    is queued, so an alert never goes out to half of its recipients."""
+    problems = []
+    contacts = session.scalars(
+        select(Contact)
+        .join(AlertRecipient, AlertRecipient.contact_id == Contact.id)
+        .where(AlertRecipient.alert_id == alert_id, AlertRecipient.included.is_(True))
+        .order_by(Contact.name)
+    )
+    for contact in contacts:
+        if not contact.email and not contact.webhook_url:
+            problems.append(f"{contact.name}: no e-mail address or webhook")
+            continue
+        try:
+            clean_email(contact.email or "")
+            clean_webhook_url(contact.webhook_url or "")
+        except Invalid as error:
+            problems.append(f"{contact.name}: {error}")
+    return problems
+
+
 def launch_alert(
     session: Session,
     vault: Vault,
@@ -304,6 +328,11 @@ def launch_alert(
     )
     if not included:
         raise Invalid("Choose at least one recipient.")
+    unreachable = _unreachable_recipients(session, alert.id)
+    if unreachable:
+        raise Invalid(
+            "Nothing was sent: fix or leave out these recipients first: " + "; ".join(unreachable)
+        )
     if incident.status != IncidentStatus.active:
         change_status(
             session,
