@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.accounts.models import Membership, Role, User
 from vigil.alerts.directory import opt_out
 from vigil.alerts.models import (
     Alert,
@@ -43,6 +42,7 @@ from vigil.core.crypto import Vault
 from vigil.core.errors import Invalid, NotFound
 from vigil.core.security import keyed_digest, new_token
 from vigil.incidents.models import Incident
+from vigil.notifications.duty import on_duty_or_everyone, responders
 from vigil.notifications.service import queue_email
 
 #: How long a link lives unless the caller says otherwise. A check-in link lives as long as a
@@ -371,19 +371,8 @@ def case_team_addresses(
     (notifications/duty.py): the analysts and coordinators on duty, or every one of them if
     nobody is on duty. The case's assignee comes first; for an ``urgent`` event the people on
     duty are told as well, otherwise the assignee alone is enough."""
-    rows = session.execute(
-        select(User.id, User.email, Membership.on_duty)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == org_id,
-            Membership.role.in_([Role.analyst, Role.coordinator]),
-            User.is_active.is_(True),
-            User.password_hash.is_not(None),
-        )
-        .order_by(User.id)
-    ).all()
+    rows = responders(session, org_id=org_id)
     assignee = [email for user_id, email, _duty in rows if user_id == assignee_id]
     on_duty = [email for _id, email, duty in rows if duty]
     chosen = assignee + on_duty if urgent else assignee or on_duty
-    unique = list(dict.fromkeys(chosen))
-    return unique or [email for _id, email, _duty in rows]
+    return list(dict.fromkeys(chosen)) or on_duty_or_everyone(rows)

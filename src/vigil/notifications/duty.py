@@ -11,12 +11,11 @@ from vigil.accounts.models import Membership, Role, User
 from vigil.notifications.service import queue_email
 
 
-def notify_urgent_report(
-    session: Session, *, org_id: int, report_id: int, received_at: str, staff_url: str
-) -> int:
-    """Queue one e-mail per responder; the message carries no content of the report."""
-    responders = (
-        select(User.email, Membership.on_duty)
+def responders(session: Session, *, org_id: int) -> list[tuple[int, str, bool]]:
+    """(user id, e-mail, on duty) of the organisation's active analysts and coordinators who
+    can sign in, oldest account first: who may be told about something urgent."""
+    query = (
+        select(User.id, User.email, Membership.on_duty)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == org_id,
@@ -26,9 +25,20 @@ def notify_urgent_report(
         )
         .order_by(User.id)
     )
-    rows = session.execute(responders).all()
-    on_duty = [email for email, duty in rows if duty]
-    addresses = on_duty or [email for email, _duty in rows]
+    return [(user_id, email, bool(duty)) for user_id, email, duty in session.execute(query)]
+
+
+def on_duty_or_everyone(rows: list[tuple[int, str, bool]]) -> list[str]:
+    """The addresses of those on duty, or of everyone when nobody is."""
+    on_duty = [email for _id, email, duty in rows if duty]
+    return on_duty or [email for _id, email, _duty in rows]
+
+
+def notify_urgent_report(
+    session: Session, *, org_id: int, report_id: int, received_at: str, staff_url: str
+) -> int:
+    """Queue one e-mail per responder; the message carries no content of the report."""
+    addresses = on_duty_or_everyone(responders(session, org_id=org_id))
     for address in addresses:
         queue_email(
             session,
