@@ -376,6 +376,11 @@ class CheckInSchedule(Base):
     than ``grace_minutes`` raises an urgent alert to the case team."""
 
     __tablename__ = "check_in_schedules"
+    #: The worker's question every poll: active, not yet raised, due before now. Stopped and
+    #: already-raised schedules sort apart, so they never lengthen that range scan.
+    __table_args__ = (
+        Index("ix_check_in_schedules_watch", "active", "missed_since", "next_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(

@@ -654,6 +654,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_check_in_schedules_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_in_schedules_next_due_at'), ['next_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_in_schedules_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_check_in_schedules_watch', ['active', 'missed_since', 'next_due_at'], unique=False)
 
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1095,6 +1096,7 @@ def downgrade() -> None:
 
     op.drop_table('referrals')
     with op.batch_alter_table('check_in_schedules', schema=None) as batch_op:
+        batch_op.drop_index('ix_check_in_schedules_watch')
         batch_op.drop_index(batch_op.f('ix_check_in_schedules_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_check_in_schedules_next_due_at'))
         batch_op.drop_index(batch_op.f('ix_check_in_schedules_incident_id'))
