@@ -109,6 +109,37 @@ def story(session, settings, vault):  # type: ignore[no-untyped-def]
     return org, incident, playbook
 
 
+def _draft(session, story):  # type: ignore[no-untyped-def]
+    org, incident, playbook = story
+    return draft_alert(
+        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
+    )
+
+
+def _launch(session, vault, settings, alert, *, now):  # type: ignore[no-untyped-def]
+    return launch_alert(
+        session,
+        vault,
+        settings,
+        org_id=alert.organisation_id,
+        alert_id=alert.id,
+        actor_user_id=None,
+        now=now,
+    )
+
+
+def _share(session, vault, alert, share_level: str):  # type: ignore[no-untyped-def]
+    return write_message(
+        session,
+        vault,
+        org_id=alert.organisation_id,
+        alert_id=alert.id,
+        note="",
+        share_level=share_level,
+        actor_user_id=None,
+    )
+
+
 def _recipients(session, alert):  # type: ignore[no-untyped-def]
     rows = session.execute(
         select(AlertRecipient.tier, Contact.name, AlertRecipient.reason)
@@ -127,10 +158,7 @@ def _deliveries(session, alert, **where):  # type: ignore[no-untyped-def]
 
 
 def test_playbook_proposes_recipients_from_the_leverage_map(session, story):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    alert = _draft(session, story)
     assert alert.status == "draft" and alert.urgency == 0
     proposed, reasons = _recipients(session, alert)
     assert proposed == [
@@ -149,10 +177,8 @@ def test_playbook_proposes_recipients_from_the_leverage_map(session, story):
 
 
 def test_launch_queues_tier_one_in_the_same_transaction(session, vault, settings, story):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    org, incident, _playbook = story
+    alert = _draft(session, story)
     write_message(
         session,
         vault,
@@ -167,9 +193,7 @@ def test_launch_queues_tier_one_in_the_same_transaction(session, vault, settings
     assert "Armed men came to her house" in previews["en"].text
     assert "Colombia" in previews["en"].subject
     now = utcnow()
-    launch_alert(
-        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None, now=now
-    )
+    _launch(session, vault, settings, alert, now=now)
     session.refresh(incident)
     assert alert.status == "active" and incident.status == "active"
     assert alert.verified_at == incident.verified_at
@@ -208,14 +232,9 @@ def test_launch_queues_tier_one_in_the_same_transaction(session, vault, settings
 def test_silent_tiers_are_reminded_and_escalated_acknowledged_ones_are_not(
     session, vault, settings, story
 ):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    alert = _draft(session, story)
     start = utcnow()
-    launch_alert(
-        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None, now=start
-    )
+    _launch(session, vault, settings, alert, now=start)
     assert advance_alerts(session, vault, settings, now=start + timedelta(hours=1)) == 0
     assert advance_alerts(session, vault, settings, now=start + timedelta(hours=9)) == 1
     reminders = _deliveries(session, alert, purpose="reminder")
@@ -247,14 +266,9 @@ def test_silent_tiers_are_reminded_and_escalated_acknowledged_ones_are_not(
 
 
 def test_a_silent_first_tier_escalates_to_the_second(session, vault, settings, story):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    alert = _draft(session, story)
     start = utcnow()
-    launch_alert(
-        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None, now=start
-    )
+    _launch(session, vault, settings, alert, now=start)
     advance_alerts(session, vault, settings, now=start + timedelta(hours=9))
     advance_alerts(session, vault, settings, now=start + timedelta(hours=25))
     escalated = _deliveries(session, alert, purpose="escalation")
@@ -270,14 +284,10 @@ def test_a_silent_first_tier_escalates_to_the_second(session, vault, settings, s
 def test_resolving_the_case_stops_the_alert_and_cancels_what_is_queued(
     session, vault, settings, story
 ):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    org, incident, _playbook = story
+    alert = _draft(session, story)
     start = utcnow()
-    launch_alert(
-        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None, now=start
-    )
+    _launch(session, vault, settings, alert, now=start)
     change_status(
         session, org_id=org.id, incident_id=incident.id, status="resolved", actor_user_id=None
     )
@@ -291,9 +301,7 @@ def test_resolving_the_case_stops_the_alert_and_cancels_what_is_queued(
 def test_consent_blocks_record_only_and_naming_without_consent(session, vault, story):
     org, incident, playbook = story
     victim_id = session.scalar(select(Act.victim_id).where(Act.incident_id == incident.id))
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    alert = _draft(session, story)
     with pytest.raises(Conflict, match="named"):
         write_message(
             session,
@@ -313,15 +321,7 @@ def test_consent_blocks_record_only_and_naming_without_consent(session, vault, s
         method="in_person",
         actor_user_id=None,
     )
-    write_message(
-        session,
-        vault,
-        org_id=org.id,
-        alert_id=alert.id,
-        note="",
-        share_level="name",
-        actor_user_id=None,
-    )
+    _share(session, vault, alert, "name")
     record_consent(
         session,
         org_id=org.id,
@@ -342,10 +342,8 @@ def test_consent_blocks_record_only_and_naming_without_consent(session, vault, s
 
 
 def test_editing_recipients_and_tenancy(session, vault, settings, story):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    org, incident, _playbook = story
+    alert = _draft(session, story)
     tier1 = session.scalars(
         select(AlertRecipient).where(AlertRecipient.alert_id == alert.id, AlertRecipient.tier == 1)
     ).all()
@@ -367,9 +365,7 @@ def test_editing_recipients_and_tenancy(session, vault, settings, story):
         )
     with pytest.raises(NotFound):
         draft_alert(session, org_id=other.id, incident_id=incident.id, actor_user_id=None)
-    launch_alert(
-        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None, now=utcnow()
-    )
+    _launch(session, vault, settings, alert, now=utcnow())
     assert len(_deliveries(session, alert)) == 1
     with pytest.raises(Conflict):
         set_recipients(
@@ -401,15 +397,7 @@ def test_messages_follow_the_defenders_strategy(session, vault, story):
         method="phone",
         actor_user_id=None,
     )
-    write_message(
-        session,
-        vault,
-        org_id=org.id,
-        alert_id=alert.id,
-        note="",
-        share_level="alias",
-        actor_user_id=None,
-    )
+    _share(session, vault, alert, "alias")
     public = {m.language: m.text for m in preview(session, vault, org_id=org.id, alert_id=alert.id)}
     assert alert.strategy == "public" and "handled discreetly" not in public["en"]
     assert set(public) == {"en", "es", "fr", "pt"}
@@ -418,10 +406,8 @@ def test_messages_follow_the_defenders_strategy(session, vault, story):
 def test_an_invalid_address_stops_the_launch_before_anything_is_queued(
     session, vault, settings, story
 ):
-    org, incident, playbook = story
-    alert = draft_alert(
-        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
-    )
+    org, _incident, _playbook = story
+    alert = _draft(session, story)
     harriet = session.scalar(select(Contact).where(Contact.name.startswith("Harriet")))
     harriet.email = "harriet at northbridge"  # edited outside Vigil's forms
     session.flush()

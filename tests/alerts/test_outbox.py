@@ -324,6 +324,7 @@ def test_two_postgresql_workers_claim_disjoint_deliveries(engine, settings):
     """SKIP LOCKED: needs committed rows and two connections, so this test commits its own
     organisation and removes it afterwards."""
     if engine.dialect.name != "postgresql":
+        # SQLite has no row locks to skip: one worker is the supported setup there.
         pytest.skip("SKIP LOCKED is a PostgreSQL feature; SQLite runs a single worker")
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory.begin() as setup:
