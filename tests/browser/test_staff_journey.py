@@ -40,6 +40,9 @@ def test_language_switch_sign_in_and_incidents(page: Page, live_server, analyst,
 
 def test_htmx_filter_updates_table_in_place(page: Page, live_server, analyst, seen_hosts):
     sign_in(page, live_server, analyst)
+    # htmx binds its change trigger once it has loaded and processed the page: selecting
+    # before that reloads nothing and the test would flake.
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
     page.select_option("#status", "rejected")
     expect(page).to_have_url(re.compile(r"status=rejected"))
     rows = page.locator("table.incidents tbody tr")

@@ -459,3 +459,53 @@ def test_a_new_incident_prompts_re_assessment_of_the_defenders_other_cases(sessi
     tasks = session.scalars(select(CaseTask).where(CaseTask.incident_id == first.id)).all()
     assert [t.origin for t in tasks] == ["risk_review"]
     assert "Re-assess the risk" in tasks[0].title
+
+
+@pytest.mark.parametrize(
+    ("level", "needs_second_analyst"),
+    [("ordinary", False), ("extraordinary", True), ("extreme", True)],
+)
+def test_closure_needs_a_second_analyst_exactly_for_high_risk_levels(
+    session, vault, level, needs_second_analyst
+):
+    """Every level of the scale: a wrongly drawn line (e.g. only "extreme") fails here."""
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    incident = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org).id,
+        inclusion=YES,
+        title="t",
+        actor_user_id=analyst.user.id,
+    )
+    assess_risk(
+        session,
+        vault=vault,
+        org_id=org.id,
+        incident_id=incident.id,
+        level=level,
+        factors={},
+        reasons="",
+        review_on=NEXT_WEEK,
+        actor_user_id=analyst.user.id,
+    )
+    for status in ("active", "resolved"):
+        change_status(
+            session,
+            org_id=org.id,
+            incident_id=incident.id,
+            status=status,
+            actor_user_id=analyst.user.id,
+        )
+    outcome = request_closure(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        reason="threat_stopped",
+        note="",
+        actor_user_id=analyst.user.id,
+    )
+    assert outcome.closed is not needs_second_analyst
+    assert incident.status == ("resolved" if needs_second_analyst else "closed")

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.casework.test_casework import _report
 from tests.factories import csrf_from, make_org, make_staff, sign_in
+from vigil.incidents.models import Incident
 
 
 def _post(client, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -235,3 +236,35 @@ def test_company_found_by_matching_is_linked_to_the_case(session, vault, client)
     assert done.status_code == 303
     page = client.get(f"/staff/incidents/{incident_id}").text
     assert "Minera Andina del Cauca S.A.S." in page
+
+
+def test_status_form_cannot_close_a_case_directly(session, vault, client):
+    """Closing goes through the closure form (reason, second review): posting "closed" to the
+    status form is a conflict from every status, and the case stays where it was."""
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    report = _report(session, vault, org)
+    session.commit()
+    sign_in(client, analyst)
+    done = _post(
+        client,
+        f"/staff/reports/{report.id}/convert",
+        {
+            "is_defender": "yes",
+            "business_link": "yes",
+            "has_source": "yes",
+            "reasons": "Land defender; mine nearby; direct report.",
+            "title": "Threat",
+            "degree": "direct",
+            "reliability": "high",
+        },
+    )
+    incident_id = int(done.headers["location"].split("?")[0].split("/")[3])
+    case = f"/staff/incidents/{incident_id}"
+    for status in ("active", "monitoring", "resolved"):
+        refused = _post(client, f"{case}/status", {"status": "closed"})
+        assert refused.status_code == 409
+        assert _post(client, f"{case}/status", {"status": status}).status_code == 303
+    assert _post(client, f"{case}/status", {"status": "closed"}).status_code == 409
+    session.expire_all()
+    assert session.get(Incident, incident_id).status == "resolved"

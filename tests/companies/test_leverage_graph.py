@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -220,8 +219,10 @@ def test_queries_the_source_once_per_level():
     assert calls[0] == (1, 1)
 
 
-def test_large_registry_stays_fast():
-    """A chain of 2,000 owners, each with 50 investors and 50 suppliers that do not matter."""
+def test_large_registry_keeps_depth_limit_and_ignores_what_does_not_matter():
+    """A chain of 2,000 owners, each with 50 investors and 50 suppliers that do not matter:
+    only six levels of parents and their investors are kept. (Speed is measured by
+    `make bench`, never by a timed test.)"""
     actors = [ActorInfo(i, f"Company {i}") for i in range(1, 200_001)]
     edges: list[Edge] = []
     for i in range(1, 2_001):
@@ -230,8 +231,6 @@ def test_large_registry_stays_fast():
             investor = 10_000 + i * 50 + j
             edges.append(edge(len(edges) + 1, "investor", investor, i, percentage=1))
             edges.append(edge(len(edges) + 1, "supplier_buyer", investor + 50_000, i))
-    started = time.perf_counter()
     lmap = build_leverage(edges, actors, [Root(1)], host_country="CO", today=TODAY, max_depth=6)
-    assert time.perf_counter() - started < 5
     assert len([e for e in lmap.entries if e.role == Role.parent]) == 6
     assert len([e for e in lmap.entries if e.role == Role.investor]) == 6 * 50
