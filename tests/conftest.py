@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.app import create_app
+from vigil.core.audit import AuditSeal, configure_audit
 from vigil.core.config import Environment, Settings
-from vigil.core.crypto import Vault, keystore_for
+from vigil.core.crypto import AuditKeys, Vault, keystore_for
 from vigil.core.db import make_engine, session_scope
 from vigil.core.migrations import upgrade
 from vigil.vocabularies.service import seed_vocabularies
@@ -42,6 +43,22 @@ def create_pg_database(name: str) -> str:
 def drop_pg_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+#: Entries recorded outside an app (services called with the ``session`` fixture, fixtures
+#: that fill a database) are signed with this key, one per test process, and not anchored to a
+#: head file. Set at import, so session-scoped fixtures have it too.
+TEST_AUDIT_KEYS = AuditKeys(keys={"test": secrets.token_bytes(32)}, active_id="test")
+TEST_AUDIT_SEAL = AuditSeal(keys=lambda: TEST_AUDIT_KEYS)
+configure_audit(TEST_AUDIT_SEAL)
+
+
+@pytest.fixture(autouse=True)
+def audit_keys() -> Iterator[AuditKeys]:
+    """Whatever a test configures for the process (an in-process `vigil` command) is undone
+    after it."""
+    yield TEST_AUDIT_KEYS
+    configure_audit(TEST_AUDIT_SEAL)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -89,8 +106,10 @@ def session_factory(connection) -> sessionmaker[Session]:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+def session(session_factory: sessionmaker[Session], settings: Settings) -> Iterator[Session]:
     with session_factory() as session:
+        # The app's key ring, so factories can seal what the app will open (TOTP seeds).
+        session.info["keyring"] = keystore_for(settings).current()
         yield session
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, User
+from vigil.accounts.service import seal_totp_seed
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password
@@ -38,18 +39,23 @@ def make_org(session: Session, slug: str | None = None) -> Organisation:
     return ensure_organisation(session, slug=slug, name=f"Organisation {slug}")
 
 
-def make_staff(session: Session, org: Organisation, role: str = "analyst") -> StaffAccount:
+def make_staff(
+    session: Session, org: Organisation, role: str = "analyst", *, vault: Vault | None = None
+) -> StaffAccount:
+    """An enrolled staff member; the TOTP seed is sealed with ``vault`` or, by default, the
+    key ring the ``session`` fixture carries (the test app's)."""
+    vault = vault or Vault(session=session, ring=session.info["keyring"])
     password = secrets.token_urlsafe(16)
     totp_secret = pyotp.random_base32()
     user = User(
         email=f"{role}-{secrets.token_hex(4)}@{org.slug}.example",
         display_name=role,
         password_hash=hash_password(password),
-        totp_secret=totp_secret,
         enrolled_at=utcnow(),
     )
     session.add(user)
     session.flush()
+    user.totp_secret_sealed = seal_totp_seed(vault, user, totp_secret)
     session.add(Membership(user_id=user.id, organisation_id=org.id, role=role))
     session.flush()
     return StaffAccount(user=user, password=password, totp_secret=totp_secret)
@@ -102,7 +108,7 @@ def make_incident(
             summary="What happened.",
             occurred_on=date(2026, 3, 14),
             country=country,
-            region="Cauca",
+            region="CO-CAU" if country == "CO" else None,  # ISO 3166-2
             status=status,
             acts=[
                 ActCreate(

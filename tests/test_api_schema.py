@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.factories import make_incident, make_org, make_staff, sign_in
+from vigil.web.cookies import SESSION_COOKIE
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def staff_cookie(session, vault, client) -> str:  # type: ignore[no-untyped-def]
     account = make_staff(session, org)
     session.commit()
     sign_in(client, account)
-    return f"vigil_session={client.cookies['vigil_session']}"
+    return f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"
 
 
 def test_api_conforms_to_its_schema(api_schema, staff_cookie):  # type: ignore[no-untyped-def]

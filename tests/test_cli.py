@@ -97,6 +97,12 @@ def lifecycle(vigil: Vigil) -> dict[str, Any]:
     seen["status"] = vigil("keys", "status")
     seen["retention"] = vigil("retention", "run")
     seen["worker"] = vigil("worker", "--once")
+    seen["publish"] = vigil("public", "publish")
+    seen["published"] = vigil.query(
+        "SELECT total FROM public_snapshots",
+        "SELECT count(*) FROM public_snapshot_counts WHERE count IS NULL",
+        "SELECT coalesce(sum(count), 0) FROM public_snapshot_counts WHERE dimension = 'country'",
+    )
     seen["forget"] = vigil("people", "forget", "1")
     seen["forget_missing"] = vigil("people", "forget", "999999")
     seen["forgotten"] = vigil.query(
@@ -113,6 +119,7 @@ def lifecycle(vigil: Vigil) -> dict[str, Any]:
     seen["create"] = vigil(*user)
     seen["duplicate"] = vigil(*user[:3], "X@Y.org", *user[4:])
     seen["users_after"] = vigil.counts()["users"]
+    seen["audit"] = vigil("audit", "verify")
     return seen
 
 
@@ -221,6 +228,8 @@ def test_keys_init_rotate_status_and_forget(runs, kind):
     status = seen["status"].stdout.splitlines()
     assert any("(active)" in line and f": {rewrapped} data keys" in line for line in status)
     assert any(line.endswith(": 0 data keys") for line in status), status
+    audit_keys = [line for line in status if line.startswith("audit key ")]
+    assert len(audit_keys) == 1 and audit_keys[0].endswith("(active)"), status
     assert seen["retention"].returncode == 0, seen["retention"].stderr
     assert seen["worker"].returncode == 0, seen["worker"].stderr
     assert seen["retention"].stdout.startswith("Retention applied: 0 rejected reports purged")
@@ -228,6 +237,18 @@ def test_keys_init_rotate_status_and_forget(runs, kind):
     assert seen["forgotten"] == [1, 1]
     assert seen["forget_missing"].returncode == 2
     assert seen["forget_missing"].stderr.startswith("Error:")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_public_publish_counts_the_demo_world_and_withholds_small_cells(runs, kind):
+    published = runs[kind]["publish"]
+    assert published.returncode == 0, published.stderr
+    total, withheld, shown_countries = runs[kind]["published"]
+    assert published.stdout.startswith(f"Public counts published: {total} incidents counted")
+    assert "counts below 5 withheld" in published.stdout
+    # The demo world has at most 5 verified incidents a country, of varied types: no
+    # country or type reaches 5 once the smaller cells are left out, so all are withheld.
+    assert withheld >= 15 and total == shown_countries
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -257,11 +278,19 @@ def test_duplicate_email_is_a_user_mistake(runs, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_every_command_leaves_a_verifiable_audit_chain(runs, kind):
+    """Entries of every command above are signed and anchored in the head file."""
+    seen = runs[kind]
+    assert seen["audit"].returncode == 0, seen["audit"].stdout + seen["audit"].stderr
+    assert re.fullmatch(r"Audit chain intact: \d+ entries checked\.", seen["audit"].stdout.strip())
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_generated_files_are_private(runs, kind):
     data_dir = runs[kind]["vigil"].data_dir
     keys = sorted(p.relative_to(data_dir).as_posix() for p in (data_dir / "keys").glob("*.key"))
-    assert len(keys) == 3, keys  # first KEK, rotated KEK, blind-index key
-    for name in ("secret_key", "demo-credentials.txt", *keys):
+    assert len(keys) == 4, keys  # first KEK, rotated KEK, blind-index key, audit key
+    for name in ("secret_key", "demo-credentials.txt", "audit-head.json", *keys):
         mode = stat.S_IMODE((data_dir / name).stat().st_mode)
         assert mode == 0o600, f"{name}: {oct(mode)}"
 

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from vigil import __version__
 from vigil.accounts import views as account_views
-from vigil.accounts.deps import SignInRequired
+from vigil.accounts.deps import SignInRequired, is_signed_in
 from vigil.alerts import checkin_views as alert_checkin_views
 from vigil.alerts import dashboard_views
 from vigil.alerts import delivery_views as alert_delivery_views
@@ -41,6 +41,7 @@ from vigil.companies import leverage_api, leverage_views
 from vigil.companies import match_views as company_match_views
 from vigil.companies import project_views as company_project_views
 from vigil.companies import views as company_views
+from vigil.core.audit import audit_seal, bind_audit_sessions
 from vigil.core.config import Settings, load_settings
 from vigil.core.crypto import keystore_for
 from vigil.core.db import make_engine, make_sessionmaker
@@ -112,7 +113,10 @@ def create_app(
     settings = settings or load_settings()
     engine = None
     if session_factory is None:
-        engine = make_engine(settings.effective_database_url)
+        engine = make_engine(
+            settings.effective_database_url,
+            busy_timeout_seconds=settings.database_busy_timeout_seconds,
+        )
         session_factory = make_sessionmaker(engine)
 
     @asynccontextmanager
@@ -134,9 +138,14 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore_for(settings)
     app.state.keystore.current()  # fail at start-up, not on the first report, if keys are missing
+    # Every audit entry the app records is signed with the installation's audit key.
+    app.state.audit_seal = audit_seal(settings)
+    app.state.audit_seal.keys()  # likewise: fail at start-up if the audit key is missing
+    bind_audit_sessions(session_factory, app.state.audit_seal)
     app.state.sessionmaker = session_factory
     # /healthz reports what the web layer cannot import: the alert outbox's failures.
     app.state.health_checks = {"deliveries": delivery_health}
+    app.state.health_viewer = is_signed_in  # who may read those details
     # Refuse oversized bodies before anything reads them (uploads included); inside the
     # HTTP middleware so the refusal carries the security headers too.
     app.add_middleware(

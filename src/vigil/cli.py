@@ -18,12 +18,14 @@ from vigil.audit.cli import audit_app
 from vigil.backup.cli import backup_command, restore_command
 from vigil.companies.cli import companies_app
 from vigil.companies.import_cli import export_app, import_app
+from vigil.core.audit import audit_seal, configure_audit
 from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
-from vigil.defenders.cli import people_app
+from vigil.forgetting.cli import people_app
 from vigil.intake.cli import retention_app
 from vigil.keys.cli import keys_app
+from vigil.public.cli import public_app
 
 app = typer.Typer(
     help="Vigil: protect human rights defenders threatened because of business activity.",
@@ -48,6 +50,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(companies_app, name="companies")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(playbooks_app, name="playbooks")
+app.add_typer(public_app, name="public")
 
 
 class UserError(Exception):
@@ -67,6 +70,9 @@ def root(
     ] = False,
 ) -> None:
     """Vigil command line."""
+    # Entries recorded by any command are signed with this installation's audit key, read
+    # only when the first one is recorded (`vigil keys init` itself needs no key).
+    configure_audit(lambda: audit_seal(load_settings()))
 
 
 def _settings() -> Settings:
@@ -194,6 +200,32 @@ def users_create(
     typer.echo(f"Created {email} ({role}, {org}).")
     typer.echo(f"One-time enrolment link (valid {settings.enrolment_valid_hours} h):")
     typer.echo(f"{settings.base_url.rstrip('/')}/enrol/{token}")
+
+
+def _set_user_active(email: str, *, active: bool) -> str:
+    from vigil.accounts.service import set_user_active
+
+    settings = _settings()
+    with database_session(settings.effective_database_url) as session:
+        return set_user_active(session, email=email, active=active).email
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    email: Annotated[str, typer.Option(help="E-mail address of the staff member.")],
+) -> None:
+    """Lock a staff member out: end every session at once and refuse sign-in (audited)."""
+    email = _set_user_active(email, active=False)
+    typer.echo(f"Deactivated {email}: every session ended; sign-in is refused.")
+
+
+@users_app.command("reactivate")
+def users_reactivate(
+    email: Annotated[str, typer.Option(help="E-mail address of the staff member.")],
+) -> None:
+    """Let a deactivated staff member sign in again (audited)."""
+    email = _set_user_active(email, active=True)
+    typer.echo(f"Reactivated {email}: they can sign in again.")
 
 
 @demo_app.command("load")

@@ -13,6 +13,7 @@ from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401
 from vigil.notifications import models as notifications  # noqa: F401
 from vigil.organisations import models as organisations  # noqa: F401
+from vigil.public import models as public  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401
 
 metadata = Base.metadata

@@ -1,6 +1,7 @@
 """``vigil worker``: moves alerts along their escalation chains, sends alert deliveries and
-queued staff e-mail, and runs periodic jobs (retention and case monitoring, daily); missed
-safety check-ins are raised every round.
+queued staff e-mail, and runs periodic jobs (retention, case monitoring, the publication of the
+public counts and, if configured, an audit checkpoint, daily); missed safety check-ins are
+raised every round.
 SIGTERM or SIGINT stops it cleanly.
 
 Several workers on several hosts may run at once: e-mails are claimed row by row (SKIP LOCKED
@@ -25,6 +26,9 @@ from vigil.alerts.jobs import advance_alerts
 from vigil.alerts.sender import default_worker_id, send_due_deliveries
 from vigil.casework.monitoring import run_case_monitoring
 from vigil.casework.referrals import raise_missed_referral_tasks
+from vigil.core.audit import audit_seal, bind_audit_sessions
+from vigil.core.audit_head import write_checkpoint
+from vigil.core.audit_verify import tail_head
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
@@ -32,6 +36,7 @@ from vigil.intake.retention import RetentionPolicy, apply_retention
 from vigil.notifications.mailer import send_email
 from vigil.notifications.models import JobRun
 from vigil.notifications.service import claim_due_emails, record_outcome
+from vigil.public.publication import publish_snapshot
 
 log = logging.getLogger("vigil.worker")
 DAILY = timedelta(days=1)
@@ -106,6 +111,24 @@ def run_case_monitoring_if_due(
     return True
 
 
+def run_publication_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Daily: recompute the public counts (the public site reads only this snapshot)."""
+    if not _start_if_due(factory, "public_publication", DAILY, now):
+        return False
+    with session_scope(factory) as session:
+        snapshot = publish_snapshot(
+            session,
+            now=now,
+            min_cell=settings.public_min_cell,
+            delay_days=settings.publication_delay_days,
+        )
+        session.get(JobRun, "public_publication").last_finished_at = utcnow()  # type: ignore[union-attr]
+    log.info("public counts published: %s incidents counted", snapshot.total)
+    return True
+
+
 def raise_missed_check_ins_now(
     factory: sessionmaker[Session], settings: Settings, now: datetime
 ) -> int:
@@ -129,6 +152,26 @@ def advance_alerts_now(factory: sessionmaker[Session], settings: Settings, now: 
     return moved
 
 
+def run_audit_checkpoint_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Daily when ``VIGIL_AUDIT_CHECKPOINT_DIR`` is set: the audit log's newest entry, signed
+    with the audit key, written there (what `vigil audit checkpoint` does by hand)."""
+    if settings.audit_checkpoint_dir is None:
+        return False
+    if not _start_if_due(factory, "audit_checkpoint", DAILY, now):
+        return False
+    with session_scope(factory) as session:
+        head = tail_head(session)
+        session.get(JobRun, "audit_checkpoint").last_finished_at = utcnow()  # type: ignore[union-attr]
+    if head is None:
+        return False
+    path = settings.audit_checkpoint_dir / f"audit-checkpoint-{now:%Y%m%dT%H%M%SZ}.json"
+    write_checkpoint(path, head, audit_seal(settings).keys(), created_at=now)
+    log.info("audit checkpoint written (%s entries)", head.seq)
+    return True
+
+
 def _stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM / SIGINT: finish the message in hand, record it, then exit (only the main
     thread may install handlers; elsewhere the caller sets ``stop`` itself)."""
@@ -144,8 +187,12 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def run(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> None:
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(
+        settings.effective_database_url,
+        busy_timeout_seconds=settings.database_busy_timeout_seconds,
+    )
     factory = make_sessionmaker(engine)
+    bind_audit_sessions(factory, audit_seal(settings))
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     worker_id = default_worker_id(settings)
@@ -169,6 +216,8 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                     busy = send_due_emails(factory, settings, now) > 0 or busy
                     run_retention_if_due(factory, settings, now)
                     run_case_monitoring_if_due(factory, settings, now)
+                    run_publication_if_due(factory, settings, now)
+                    run_audit_checkpoint_if_due(factory, settings, now)
             except Exception:  # a database or network blip must not end the worker
                 if once:
                     raise

@@ -16,6 +16,7 @@ from vigil.accounts.models import UserSession
 from vigil.app import create_app
 from vigil.core.db import utcnow
 from vigil.core.throttle import Throttle
+from vigil.web.cookies import SESSION_COOKIE
 
 WRONG_CREDENTIALS = "Wrong e-mail address or password."
 PAUSED = "Too many failed attempts"
@@ -89,14 +90,19 @@ def test_a_code_cannot_be_replayed(app, client, account):
         assert eavesdropper.get("/staff/incidents").status_code == 303
 
 
-def test_account_pauses_after_too_many_failures(settings, session, client, account, frozen_clock):
-    for _ in range(settings.login_max_failures_per_account):
+def test_account_pauses_for_this_client_after_too_many_failures(
+    settings, session, client, account, frozen_clock
+):
+    for _ in range(settings.login_max_failures_per_account_and_client):
         assert enter_password(client, account.user.email, "guess").status_code == 400
     response = enter_password(client, account.user.email, account.password)
     assert response.status_code == 400
     assert PAUSED in response.text
-    # Only the account is paused (the per-client limit is higher): others still sign in.
-    assert settings.login_max_failures_per_client > settings.login_max_failures_per_account
+    # Only this account from this client is paused (the other limits are higher).
+    assert (
+        settings.login_max_failures_per_client > settings.login_max_failures_per_account_and_client
+    )
+    assert settings.login_max_failures_per_account > settings.login_max_failures_per_client
     other = make_staff(session, make_org(session))
     session.commit()
     assert enter_password(client, other.user.email, other.password).status_code == 303
@@ -142,7 +148,7 @@ def test_session_cookie_is_httponly_secure_and_lax(client, account):
     response = enter_code(client, account.code())
     assert response.status_code == 303
     cookies = response.headers.get_list("set-cookie")
-    session_cookie = next(c for c in cookies if c.startswith("vigil_session="))
+    session_cookie = next(c for c in cookies if c.startswith(f"{SESSION_COOKIE}="))
     flags = [part.strip().lower() for part in session_cookie.split(";")]
     assert "httponly" in flags
     assert "secure" in flags
@@ -153,10 +159,10 @@ def test_logout_ends_the_session(app, session, client, account):
     sign_in(client, account)
     page = client.get("/staff/incidents")
     assert page.status_code == 200
-    old_cookie = client.cookies.get("vigil_session")
+    old_cookie = client.cookies.get(SESSION_COOKIE)
     assert old_cookie
     with browser(app) as copy:  # someone holding a copy of the cookie
-        copy.cookies.set("vigil_session", old_cookie)
+        copy.cookies.set(SESSION_COOKIE, old_cookie)
         assert copy.get("/staff/incidents").status_code == 200
 
         response = client.post("/logout", data={"csrf_token": csrf_from(page.text)})

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from tests.factories import make_incident, make_org
+from vigil.alerts.directory import webhook_secret
 from vigil.alerts.models import Alert, Contact, Delivery
 from vigil.alerts.outbox import queue_delivery
 from vigil.core.config import Settings
@@ -111,17 +112,20 @@ class Hook:
 
 class WebhookReceiver:
     """``mode``: "ok" (204), "500", "404", "429", "slow" (sleeps past the client's timeout),
-    "close" (hangs up without answering)."""
+    "close" (hangs up without answering), "302" / "307" (redirects to ``/hooks/elsewhere`` on
+    the same receiver, which records any request that follows the redirect)."""
 
     def __init__(self) -> None:
         self.mode = "ok"
         self.received: list[Hook] = []
+        self.paths: list[str] = []  # the path of every request, in order
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 receiver.received.append(Hook(dict(self.headers.items()), body))
+                receiver.paths.append(self.path)
                 mode = receiver.mode
                 if mode == "close":
                     self.close_connection = True
@@ -129,9 +133,19 @@ class WebhookReceiver:
                     return
                 if mode == "slow":
                     time.sleep(0.6)
-                status = {"ok": 204, "slow": 204, "500": 500, "404": 404, "429": 429}[mode]
-                self.send_response(status)
+                if self.path != "/hooks/vigil":  # a followed redirect: always "answer" 204
+                    mode = "ok"
+                status = {"ok": 204, "slow": 204, "500": 500, "404": 404, "429": 429}
+                self.send_response(status.get(mode) or int(mode))
+                if mode in ("302", "307"):
+                    self.send_header("location", "/hooks/elsewhere")
                 self.send_header("content-length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:  # a 302 followed as a GET
+                receiver.received.append(Hook(dict(self.headers.items()), b""))
+                receiver.paths.append(self.path)
+                self.send_response(204)
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:  # keep the test output quiet
@@ -181,9 +195,25 @@ def content(**changes: Any) -> dict[str, Any]:
     return base
 
 
+def vault_of(session: Session) -> Vault:
+    """A vault on the test app's key ring (the ``session`` fixture carries it)."""
+    return Vault(session=session, ring=session.info["keyring"])
+
+
+def secret_of(session: Session, contact: Contact) -> str | None:
+    """The contact's webhook secret, opened as the worker opens it."""
+    return webhook_secret(vault_of(session), contact)
+
+
 def add_contact(session: Session, world: World, **fields: Any) -> Contact:
+    """A contact row; ``webhook_secret`` is sealed as the directory seals it."""
+    secret = fields.pop("webhook_secret", None)
     contact = Contact(organisation_id=world.org_id, name=fields.pop("name", "Ana"), **fields)
     session.add(contact)
+    if secret is not None:
+        vault = vault_of(session)
+        contact.data_key_id = vault.new_key().id
+        contact.webhook_secret_sealed = vault.seal(contact.data_key_id, secret)
     session.flush()
     return contact
 

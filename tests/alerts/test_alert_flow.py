@@ -33,7 +33,7 @@ from vigil.alerts.service import (
     set_recipients,
     write_message,
 )
-from vigil.casework.service import change_status
+from vigil.casework.service import change_status, request_closure
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
@@ -296,6 +296,66 @@ def test_resolving_the_case_stops_the_alert_and_cancels_what_is_queued(
     assert {d.state for d in _deliveries(session, alert)} == {"cancelled"}
     advance_alerts(session, vault, settings, now=start + timedelta(hours=30))
     assert _deliveries(session, alert, purpose="escalation") == []
+
+
+def test_closing_the_case_ends_its_alerts_like_resolving(session, vault, settings, story):
+    """Resolved and closed before the worker's next poll: the closed case still ends the
+    alert (not only a case left "resolved")."""
+    org, incident, _playbook = story
+    alert = _draft(session, story)
+    start = utcnow()
+    _launch(session, vault, settings, alert, now=start)
+    queued = len(_deliveries(session, alert, state="queued"))
+    change_status(
+        session, org_id=org.id, incident_id=incident.id, status="resolved", actor_user_id=None
+    )
+    outcome = request_closure(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        reason="threat_stopped",
+        note="",
+        actor_user_id=None,
+    )
+    assert outcome.closed and incident.status == "closed"
+    advance_alerts(session, vault, settings, now=start + timedelta(minutes=1))
+    assert alert.status == "resolved" and alert.chain_due_at is None
+    assert queued > 0 and {d.state for d in _deliveries(session, alert)} == {"cancelled"}
+    stopped = session.scalars(
+        select(AlertEvent.detail).where(
+            AlertEvent.alert_id == alert.id, AlertEvent.kind == "resolved"
+        )
+    ).all()
+    assert stopped == [f"case closed; {queued} queued deliveries cancelled"]
+    advance_alerts(session, vault, settings, now=start + timedelta(hours=30))
+    assert _deliveries(session, alert, state="queued") == []
+
+
+def test_record_only_after_drafting_refuses_the_launch_and_queues_nothing(
+    session, vault, settings, story
+):
+    """Consent is read again at launch: a defender who asked, after the draft was written,
+    that the attack only be recorded stops the alert before anything is queued."""
+    org, incident, _playbook = story
+    victim_id = session.scalar(select(Act.victim_id).where(Act.incident_id == incident.id))
+    alert = _draft(session, story)
+    _share(session, vault, alert, "alias")
+    status_before = incident.status
+    record_consent(
+        session,
+        org_id=org.id,
+        defender_id=victim_id,
+        scope="strategy",
+        decision=Strategy.record_only,
+        method="phone",
+        actor_user_id=None,
+    )
+    with pytest.raises(Conflict, match="only be recorded"):
+        _launch(session, vault, settings, alert, now=utcnow())
+    assert alert.status == "draft" and alert.launched_at is None
+    assert _deliveries(session, alert) == []
+    assert session.scalar(select(func.count()).select_from(SignedLink)) == 0
+    assert incident.status == status_before
 
 
 def test_consent_blocks_record_only_and_naming_without_consent(session, vault, story):

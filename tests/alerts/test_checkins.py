@@ -260,16 +260,18 @@ def test_checking_in_with_a_receipt(session, vault, settings, client):
 
 
 def test_receipt_guesses_are_throttled_with_the_report_status_page(settings, session_factory):
-    strict = settings.model_copy(update={"receipt_max_failures_per_client": 2})
+    strict = settings.model_copy(update={"receipt_max_failures_per_prefix": 2})
     app = create_app(strict, session_factory=session_factory)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
         csrf = csrf_from(client.get("/check-in").text)
-        data = {"csrf_token": csrf, "receipt": "2" * 16, "answer": "help"}
+        data = {"csrf_token": csrf, "receipt": "2" * 16, "answer": "safe"}
         codes = [client.post("/check-in", data=data).status_code for _ in range(3)]
         assert codes == [404, 404, 429]
-        # One budget for every receipt guess, whichever page it is made on.
-        status = client.post("/report/status", data={"csrf_token": csrf, "receipt": "3" * 16})
+        # One budget per receipt prefix, whichever page the guess is made on.
+        status = client.post("/report/status", data={"csrf_token": csrf, "receipt": "2" * 15 + "3"})
         assert status.status_code == 429
+        other = client.post("/report/status", data={"csrf_token": csrf, "receipt": "3" * 16})
+        assert other.status_code == 404
 
 
 def _staff(account, org, role: str) -> Staff:  # type: ignore[no-untyped-def]

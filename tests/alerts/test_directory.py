@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from tests.alerts.delivery_support import secret_of, vault_of
 from tests.factories import make_org
 from vigil.alerts import directory_groups as groups
 from vigil.alerts.directory import (
@@ -46,7 +47,9 @@ def person(**changes: object) -> ContactInput:
 
 
 def add(session, org, **changes):  # type: ignore[no-untyped-def]
-    return create_contact(session, org_id=org.id, data=person(**changes), actor_user_id=None)
+    return create_contact(
+        session, vault_of(session), org_id=org.id, data=person(**changes), actor_user_id=None
+    )
 
 
 def test_a_contact_is_stored_normalised_and_audited_without_names(session):
@@ -55,8 +58,10 @@ def test_a_contact_is_stored_normalised_and_audited_without_names(session):
 
     assert contact.email == "Ana.Ejemplo@minera-ficticia.example"
     assert contact.country == "CO" and contact.language == "es"
-    assert contact.webhook_secret is not None and contact.webhook_secret.startswith("whsec_")
-    assert len(base64.b64decode(contact.webhook_secret.removeprefix("whsec_"))) == 24
+    assert secret_of(session, contact) is not None and secret_of(session, contact).startswith(
+        "whsec_"
+    )
+    assert len(base64.b64decode(secret_of(session, contact).removeprefix("whsec_"))) == 24
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "contact.created"))
     assert event is not None and event.object_id == str(contact.id)
     assert json.loads(event.detail) == {
@@ -114,28 +119,66 @@ def test_update_reports_changed_fields_and_handles_the_webhook_secret(session):
     contact = add(session, org)
     edit = person(title="Directora de derechos humanos", email="ana@minera-ficticia.example")
     changed = update_contact(
-        session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None
+        session,
+        vault_of(session),
+        org_id=org.id,
+        contact_id=contact.id,
+        data=edit,
+        actor_user_id=None,
     )
     assert changed == ["email", "title"]
     assert (
-        update_contact(session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None)
+        update_contact(
+            session,
+            vault_of(session),
+            org_id=org.id,
+            contact_id=contact.id,
+            data=edit,
+            actor_user_id=None,
+        )
         == []
     )
 
     edit.webhook_url = "https://hooks.example.org/a"
-    update_contact(session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None)
-    first = contact.webhook_secret
+    update_contact(
+        session,
+        vault_of(session),
+        org_id=org.id,
+        contact_id=contact.id,
+        data=edit,
+        actor_user_id=None,
+    )
+    first = secret_of(session, contact)
     assert first and first.startswith("whsec_")
-    update_contact(session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None)
-    assert contact.webhook_secret == first  # kept when the form leaves it empty
+    update_contact(
+        session,
+        vault_of(session),
+        org_id=org.id,
+        contact_id=contact.id,
+        data=edit,
+        actor_user_id=None,
+    )
+    assert secret_of(session, contact) == first  # kept when the form leaves it empty
     edit.new_webhook_secret = True
     assert update_contact(
-        session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None
+        session,
+        vault_of(session),
+        org_id=org.id,
+        contact_id=contact.id,
+        data=edit,
+        actor_user_id=None,
     ) == ["webhook_secret"]
-    assert contact.webhook_secret not in (None, first)
+    assert secret_of(session, contact) not in (None, first)
     edit.new_webhook_secret, edit.webhook_url = False, ""
-    update_contact(session, org_id=org.id, contact_id=contact.id, data=edit, actor_user_id=None)
-    assert contact.webhook_url is None and contact.webhook_secret is None
+    update_contact(
+        session,
+        vault_of(session),
+        org_id=org.id,
+        contact_id=contact.id,
+        data=edit,
+        actor_user_id=None,
+    )
+    assert contact.webhook_url is None and secret_of(session, contact) is None
 
     audits = session.scalars(
         select(AuditEvent.detail).where(
@@ -259,7 +302,12 @@ def test_another_organisations_contacts_and_groups_are_not_found(session):
         get_contact(session, org_id=other.id, contact_id=contact.id)
     with pytest.raises(NotFound):
         update_contact(
-            session, org_id=other.id, contact_id=contact.id, data=person(), actor_user_id=None
+            session,
+            vault_of(session),
+            org_id=other.id,
+            contact_id=contact.id,
+            data=person(),
+            actor_user_id=None,
         )
     with pytest.raises(NotFound):
         groups.get_group(session, org_id=other.id, group_id=group.id)

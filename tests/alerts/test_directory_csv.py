@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.alerts.delivery_support import secret_of, vault_of
 from tests.factories import make_org
 from vigil import cli
 from vigil.alerts import directory_cli
@@ -37,7 +38,7 @@ def count(session, org) -> int:  # type: ignore[no-untyped-def]
 
 
 def run_import(session, org, text: str, **options):  # type: ignore[no-untyped-def]
-    return import_contacts_csv(session, org_id=org.id, text=text, **options)
+    return import_contacts_csv(session, vault_of(session), org_id=org.id, text=text, **options)
 
 
 def test_the_fixture_imports_contacts_groups_and_channels(session):
@@ -48,7 +49,7 @@ def test_the_fixture_imports_contacts_groups_and_channels(session):
     claire = find_by_email(session, org_id=org.id, email="claire.exemple@ambassade.example")
     assert claire is not None and claire.language == "fr" and claire.country == "FR"
     assert claire.notes == "Two lines\nof notes"
-    assert claire.webhook_secret and claire.webhook_secret.startswith("whsec_")
+    assert secret_of(session, claire) and secret_of(session, claire).startswith("whsec_")
     mining = groups.find_group(session, org_id=org.id, name="Empresas mineras")
     assert mining is not None
     members = groups.group_members(session, org_id=org.id, group_id=mining.id)
@@ -115,7 +116,7 @@ def test_importing_again_updates_instead_of_doubling(session):
 
     ana = find_by_email(session, org_id=org.id, email="ana.ejemplo@minera-ficticia.example")
     assert ana is not None
-    ana_id, secret = ana.id, ana.webhook_secret
+    ana_id, secret = ana.id, secret_of(session, ana)
     changed = (
         "name,role,email,title,groups\n"  # columns not in the file keep their values
         "Ana Ejemplo,human_rights_lead,ANA.EJEMPLO@minera-ficticia.example,Vicepresidenta,"
@@ -125,7 +126,7 @@ def test_importing_again_updates_instead_of_doubling(session):
     assert (update.created, update.updated) == (0, 1), update.errors
     ana = get_contact(session, org_id=org.id, contact_id=ana_id)
     assert ana.title == "Vicepresidenta" and ana.organisation_name == "Minera Ficticia S.A."
-    assert ana.language == "es" and ana.webhook_secret == secret
+    assert ana.language == "es" and secret_of(session, ana) == secret
     names = [g.name for g in groups.contact_groups(session, org_id=org.id, contact_id=ana_id)]
     assert names == ["Empresas mineras", "Nueva lista"]  # groups are only added
     assert count(session, org) == 4
@@ -195,6 +196,7 @@ def vigil(session, settings, monkeypatch, capsys):  # type: ignore[no-untyped-de
         session.flush()
 
     monkeypatch.setattr(directory_cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(cli, "load_settings", lambda: settings)  # the audit key's settings
     monkeypatch.setattr(directory_cli, "database_session", test_session)
 
     def run(*args: str) -> tuple[int, str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.alerts.delivery_support import secret_of, vault_of
 from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.alerts import directory_groups as groups
 from vigil.alerts.directory import ContactInput, contacts_for, create_contact
@@ -37,7 +38,7 @@ def post(client, page: str, path: str, data: dict[str, str], **kwargs):  # type:
 
 def seed(session, org, name="Bruno Modelo", email="bruno@example.org", **extra):  # type: ignore[no-untyped-def]
     data = ContactInput(name=name, role="stewardship", kind="investor", email=email, **extra)
-    return create_contact(session, org_id=org.id, data=data, actor_user_id=None)
+    return create_contact(session, vault_of(session), org_id=org.id, data=data, actor_user_id=None)
 
 
 def test_an_analyst_adds_edits_opts_out_and_groups_a_contact(session, client):
@@ -65,7 +66,7 @@ def test_an_analyst_adds_edits_opts_out_and_groups_a_contact(session, client):
     hook = {**FORM, "webhook_url": "https://hooks.minera-ficticia.example/v"}
     assert post(client, base, base, hook).headers["location"] == f"{base}?done=updated"
     session.refresh(contact)
-    assert contact.webhook_secret and contact.webhook_secret in client.get(base).text
+    assert secret_of(session, contact) and secret_of(session, contact) in client.get(base).text
     assert post(client, base, base, hook).headers["location"] == f"{base}?done=unchanged"
     bad = post(client, base, base, {**FORM, "webhook_url": "http://hooks.example.org/x"})
     assert bad.status_code == 422 and "must use https://" in bad.text

@@ -225,3 +225,46 @@ def test_a_contact_of_another_organisation_cannot_be_named(session, vault, setti
     assert answer.status_code == 404
     assert client.post(path, data={"csrf_token": csrf, "contact": "abc"}).status_code == 422
     assert client.get(f"/l/{token}").status_code == 200
+
+
+def test_a_used_response_link_and_a_fourth_request_in_a_day_are_refused(
+    session, vault, settings, client
+):
+    world = make_alert_world(session, vault)
+    respond = link_for(session, settings, world, "respond")
+    ask = link_for(session, settings, world, "request_info")
+    session.commit()
+    csrf = csrf_from(client.get(f"/l/{respond}").text)
+    sent = client.post(f"/l/{respond}", data={"csrf_token": csrf, "message": "Our answer."})
+    assert sent.status_code == 200 and "your message was sent" in sent.text
+    again = client.post(f"/l/{respond}", data={"csrf_token": csrf, "message": "More."})
+    assert again.status_code == 404 and client.get(f"/l/{respond}").status_code == 404
+    for _ in range(settings.link_info_requests_per_day):
+        assert (
+            client.post(f"/l/{ask}", data={"csrf_token": csrf, "message": "Q"}).status_code == 200
+        )
+    text = "One more question about the Planted road"
+    refused = client.post(f"/l/{ask}", data={"csrf_token": csrf, "message": text})
+    assert refused.status_code == 429 and "as many requests as a day allows" in refused.text
+    assert text in refused.text  # what they typed comes back
+    session.expire_all()
+    kinds = session.scalars(select(AlertResponse.kind).order_by(AlertResponse.id)).all()
+    assert kinds == ["response"] + ["info_request"] * settings.link_info_requests_per_day
+
+
+def test_staff_revoking_an_alerts_links_leaves_unsubscribe_working(
+    session, vault, settings, client
+):
+    world = make_alert_world(session, vault)
+    analyst = make_staff(session, world.org)
+    unsubscribe = link_for(session, settings, world, "unsubscribe")
+    session.commit()
+    sign_in(client, analyst)
+    csrf = csrf_from(client.get("/staff/reports").text)
+    client.post(f"/staff/alerts/{world.alert.id}/links/revoke", data={"csrf_token": csrf})
+    client.cookies.clear()  # the recipient, not the analyst
+    assert client.get(f"/l/{unsubscribe}").status_code == 200
+    done = client.post(f"/l/{unsubscribe}", data=ONE_CLICK)
+    assert done.status_code == 200
+    session.expire_all()
+    assert session.get(Contact, world.contact.id).opted_out_at is not None

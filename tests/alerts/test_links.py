@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.factories import make_incident, make_org, make_staff
+from vigil.alerts.link_limits import LinkLimitReached
 from vigil.alerts.links import (
     acknowledge,
     issue_link,
@@ -319,3 +320,80 @@ def test_staff_revocation_is_tenancy_checked_and_audited(session, vault, setting
         "contact": world.contact.id,
         "links": 1,
     }
+
+
+def test_revoking_an_alerts_links_keeps_its_unsubscribe_links(session, vault, settings):
+    """A recipient must always be able to opt out, whatever links staff withdraw."""
+    world = make_alert_world(session, vault)
+    analyst = make_staff(session, world.org)
+    tokens = {
+        purpose: link_for(session, settings, world, purpose)
+        for purpose in ("acknowledge", "request_info", "respond", "unsubscribe")
+    }
+    others_unsubscribe = link_for(
+        session, settings, world, "unsubscribe", contact_id=world.other.id
+    )
+    for contact_id in (world.contact.id, None):  # one contact's links, then the whole alert's
+        revoke_alert_links(
+            session,
+            org_id=world.org.id,
+            alert_id=world.alert.id,
+            contact_id=contact_id,
+            actor_user_id=analyst.user.id,
+            now=utcnow(),
+        )
+    for purpose in ("acknowledge", "request_info", "respond"):
+        with pytest.raises(NotFound):
+            resolve_link(session, settings, tokens[purpose], now=utcnow())
+    for token in (tokens["unsubscribe"], others_unsubscribe):
+        link = resolve_link(session, settings, token, now=utcnow())
+        assert unsubscribe(session, link=link, now=utcnow(), one_click=False) is True
+    assert [json.loads(r.detail)["links"] for r in audit_rows(session, "link.revoked")] == [3, 0]
+
+
+def test_a_response_link_works_once(session, vault, settings):
+    world = make_alert_world(session, vault)
+    token = link_for(session, settings, world, "respond")
+    link = resolve_link(session, settings, token, now=utcnow())
+    with pytest.raises(Invalid):  # a refused message does not use the link up
+        record_response(session, settings, vault, link=link, body=" ", now=utcnow())
+    record_response(session, settings, vault, link=link, body="Our answer.", now=utcnow())
+    assert (link.uses, link.last_used_at is not None) == (1, True)
+    with pytest.raises(NotFound):  # the same link object, still in hand: refused
+        record_response(session, settings, vault, link=link, body="Again.", now=utcnow())
+    with pytest.raises(NotFound):
+        resolve_link(session, settings, token, now=utcnow())
+    kinds = session.scalars(select(AlertResponse.kind)).all()
+    assert kinds == ["response"]
+    assert len(audit_rows(session, "link.used")) == 1
+    # Another recipient's response link is its own.
+    other = link_for(session, settings, world, "respond", contact_id=world.other.id)
+    link = resolve_link(session, settings, other, now=utcnow())
+    record_response(session, settings, vault, link=link, body="Ours too.", now=utcnow())
+
+
+def test_requests_for_information_are_limited_per_recipient_and_day(session, vault, settings):
+    world = make_alert_world(session, vault)
+    assert settings.link_info_requests_per_day == 3
+    first = link_for(session, settings, world, "request_info")
+    second = link_for(session, settings, world, "request_info")  # e.g. from a reminder
+    start = utcnow()
+
+    def ask(token: str, at) -> None:  # type: ignore[no-untyped-def]
+        link = resolve_link(session, settings, token, now=at)
+        record_response(session, settings, vault, link=link, body="What happened?", now=at)
+
+    for minutes in range(3):  # the limit, through either link
+        ask(first if minutes % 2 else second, start + timedelta(minutes=minutes))
+    for token in (first, second):  # limit + 1
+        with pytest.raises(LinkLimitReached):
+            ask(token, start + timedelta(hours=24) - timedelta(seconds=1))
+    ask(first, start + timedelta(hours=24))  # the first request left the 24-hour window
+    with pytest.raises(LinkLimitReached):
+        ask(first, start + timedelta(hours=24, seconds=30))
+    other = link_for(session, settings, world, "request_info", contact_id=world.other.id)
+    ask(other, start + timedelta(minutes=5))  # another recipient has their own count
+    counts = session.scalars(
+        select(AlertResponse.contact_id).where(AlertResponse.kind == "info_request")
+    ).all()
+    assert sorted(counts) == sorted([world.contact.id] * 4 + [world.other.id])

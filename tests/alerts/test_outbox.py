@@ -8,6 +8,8 @@ import random
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
@@ -24,6 +26,7 @@ from vigil.alerts.outbox import (
     retry_failed,
 )
 from vigil.alerts.retry import RetryPolicy
+from vigil.app import create_app
 from vigil.core.audit import AuditEvent
 from vigil.core.crypto import DataKey, Vault, keystore_for
 from vigil.core.db import utcnow
@@ -246,8 +249,11 @@ def test_staff_retry_a_failed_delivery_within_their_organisation(session, vault,
 
 
 def test_health_counts_failures_and_the_oldest_queued_delivery(session, vault, client):
-    assert client.get("/healthz").json()["deliveries"]["status"] == "ok"
     world = make_world(session, vault)
+    analyst = make_staff(session, session.get(Organisation, world.org_id))
+    session.commit()
+    sign_in(client, analyst)
+    assert client.get("/healthz").json()["deliveries"]["status"] == "ok"
     old = queue(session, vault, world, address="a@x.org")
     old.created_at = utcnow() - timedelta(hours=1)
     failed = queue(session, vault, world, address="b@x.org")
@@ -263,6 +269,41 @@ def test_health_counts_failures_and_the_oldest_queued_delivery(session, vault, c
     body = response.json()
     assert body["status"] == "degraded" and body["database"] == "ok"
     assert body["deliveries"]["failed"] == 1 and body["deliveries"]["status"] == "degraded"
+
+
+def test_health_shows_delivery_failures_only_to_staff_and_monitoring(
+    session, vault, settings, session_factory
+):
+    """Whether alerts fail, and how many wait, tells an adversary whether silencing them
+    works: anonymous visitors get the liveness answer only."""
+    world = make_world(session, vault)
+    auditor = make_staff(session, session.get(Organisation, world.org_id), role="auditor")
+    failed = queue(session, vault, world, address="b@x.org")
+    record_failure(
+        session, delivery_id=failed.id, now=utcnow(), error="x", permanent=True, policy=POLICY
+    )
+    session.commit()
+    token = "monitoring-" + "x" * 32
+    app = create_app(
+        settings.model_copy(update={"health_token": SecretStr(token)}),
+        session_factory=session_factory,
+    )
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        anonymous = client.get("/healthz")
+        assert (anonymous.status_code, anonymous.json()) == (
+            200,
+            {"status": "ok", "database": "ok"},
+        )
+        for wrong in (f"Bearer {token}x", f"Bearer {token[:-1]}", f"Basic {token}", token):
+            assert client.get("/healthz", headers={"authorization": wrong}).json() == {
+                "status": "ok",
+                "database": "ok",
+            }
+        monitored = client.get("/healthz", headers={"authorization": f"Bearer {token}"}).json()
+        assert monitored["status"] == "degraded" and monitored["deliveries"]["failed"] == 1
+        sign_in(client, auditor)  # any role, even read-only
+        staff = client.get("/healthz").json()
+        assert staff["status"] == "degraded" and staff["deliveries"]["failed"] == 1
 
 
 def test_the_deliveries_page_shows_failures_without_content_and_lets_writers_retry(

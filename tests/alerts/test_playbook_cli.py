@@ -50,6 +50,9 @@ def vigil(database, tmp_path):
     def run(*args: str):
         return runner.invoke(cli.app, list(args), env=env, catch_exceptions=True)
 
+    # An installation has its keys (the audit log signs every entry) before anything else.
+    assert run("keys", "init").exit_code == 0
+
     run.url = database  # type: ignore[attr-defined]
     return run
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.factories import make_org, make_staff, sign_in
 from vigil.core.audit import AuditEvent, record_event
+from vigil.core.audit_head import read_head
 from vigil.core.db import utcnow
 
 
@@ -99,7 +100,7 @@ def test_pages_keep_the_filters(session, client):
     assert 'rel="next"' not in second
 
 
-def test_viewing_the_log_is_itself_audited(session, client):
+def test_viewing_the_log_is_itself_audited(session, client, settings):
     org = make_org(session)
     auditor = make_staff(session, org, "auditor")
     session.commit()
@@ -114,6 +115,11 @@ def test_viewing_the_log_is_itself_audited(session, client):
     assert len(viewed) == 1
     assert viewed[0].organisation_id == org.id
     assert '"action": "signin"' in viewed[0].detail
+    # Signed with the installation's audit key (derived from VIGIL_MASTER_KEY here, id "env")
+    # and anchored in its data directory's head file once the request committed.
+    assert viewed[0].key_id == "env"
+    head = read_head(settings.data_dir / "audit-head.json")
+    assert (head.entry_id, head.mac) == (viewed[0].id, viewed[0].entry_mac)
 
 
 def test_analyst_gets_not_found(session, client):

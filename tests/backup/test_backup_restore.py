@@ -30,10 +30,12 @@ from sqlalchemy import func, select, text
 from tests.conftest import create_pg_database, drop_pg_database, pg_database_name
 from vigil.backup.archive import write_archive
 from vigil.backup.service import _libpq, _pg_dump_output, backup_database, restore_database
-from vigil.core.audit import AuditEvent, verify_chain
+from vigil.core.audit import AuditEvent, audit_seal, bind_audit
+from vigil.core.audit_head import Head, write_head
+from vigil.core.audit_verify import verify_chain
 from vigil.core.config import Environment, Settings
 from vigil.core.crypto import KeyRing, Vault, init_key_files, keystore_for, load_keyring
-from vigil.core.db import database_session, make_engine
+from vigil.core.db import READ_ONLY, database_session, make_engine
 from vigil.core.errors import Invalid
 from vigil.core.migrations import upgrade
 from vigil.defenders.models import Defender
@@ -117,6 +119,7 @@ def populate(install: Install) -> dict[str, int]:
         upgrade(install.url)
     init_key_files(settings.keys_dir)
     with database_session(install.url) as session:
+        bind_audit(session, audit_seal(settings))  # the installation's audit key and head file
         vault = Vault(session=session, ring=keystore_for(settings).current())
         load_demo(session, settings=settings, vault=vault)
         org_id = session.scalar(select(Organisation.id).order_by(Organisation.id).limit(1))
@@ -136,7 +139,7 @@ def populate(install: Install) -> dict[str, int]:
             ReportAttachment(
                 media_type="application/pdf",
                 size=len(ATTACHMENT),
-                original_sha256=hashlib.sha256(ATTACHMENT).hexdigest(),
+                sha256_sealed=vault.seal(key.id, hashlib.sha256(ATTACHMENT).hexdigest()),
                 content_sealed=vault.seal(key.id, ATTACHMENT),
             )
         )
@@ -149,6 +152,7 @@ def inspect(install: Install, ids: dict[str, int]) -> dict[str, Any]:
     """What a restored installation holds, read through Vigil's own code."""
     settings = install.settings
     with database_session(install.url) as session:
+        bind_audit(session, audit_seal(settings))
         vault = Vault(session=session, ring=keystore_for(settings).current())
         defender = session.get(Defender, ids["defender"])
         report = session.get(Report, ids["report"])
@@ -189,8 +193,8 @@ def scenario(kind: str, tmp: Path) -> dict[str, Any]:
     # Online: another client keeps a read transaction open during the whole backup.
     engine = make_engine(src.url)
     try:
-        with engine.connect() as reader:
-            reader.begin()
+        with engine.connect().execution_options(**{READ_ONLY: True}) as reader:
+            reader.begin()  # a reader: on SQLite a plain BEGIN, which holds no write lock
             seen["read_during"] = reader.scalar(text("SELECT count(*) FROM incidents"))
             seen["backup"] = src.vigil("backup", str(seen["archive"]))
             seen["reader_still_open"] = reader.in_transaction()
@@ -217,6 +221,8 @@ def scenario(kind: str, tmp: Path) -> dict[str, Any]:
     write_archive(wrong_kind, ring, database=other, revision="0001", payload=[b"x"])
     seen["restore_wrong_kind"] = refusal(restore_database, dst.settings, wrong_kind)
 
+    # A head file left by the lost installation (its log was longer than the archive's).
+    write_head(dst.data_dir / "audit-head.json", Head(10_000, 10_000, "f" * 64, "lost"))
     seen["restore"] = dst.vigil("restore", str(seen["archive"]))
     seen["after"] = dst.counts()
     seen["restored"] = inspect(dst, seen["ids"])
@@ -285,6 +291,11 @@ def test_backup_and_restore_are_audited_and_the_chains_hold(runs, kind):
     assert seen["source_after"]["chain"].intact
     assert seen["restored"]["last_action"] == "backup.restored"
     assert seen["restored"]["chain"].intact
+    # Each data directory's head file names its own newest entry: the restore replaced the
+    # head file the lost installation left behind.
+    assert seen["source_after"]["chain"].behind == seen["restored"]["chain"].behind == 0
+    # The archive holds the entries before `backup.created`; the restore adds `backup.restored`.
+    assert seen["restored"]["chain"].checked == seen["source_after"]["chain"].checked
 
 
 @pytest.mark.parametrize("kind", KINDS)

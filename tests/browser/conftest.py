@@ -19,10 +19,11 @@ from vigil.alerts.demo import load_alert_demo
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
 from vigil.core.crypto import Vault, init_key_files, keystore_for
-from vigil.core.db import make_engine, make_sessionmaker, session_scope
+from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
 from vigil.core.migrations import upgrade
 from vigil.demo.loader import load_demo
 from vigil.organisations.service import get_organisation_by_slug
+from vigil.public.publication import publish_snapshot
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -61,6 +62,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         vault = Vault(session=session, ring=keystore_for(settings).current())
         load_demo(session, settings=settings, vault=vault)
         load_alert_demo(session)
+        publish_snapshot(  # what the worker does daily: the home page shows these counts
+            session,
+            now=utcnow(),
+            min_cell=settings.public_min_cell,
+            delay_days=settings.publication_delay_days,
+        )
     engine.dispose()
 
     probe = socket.socket()
@@ -111,7 +118,8 @@ def analyst(live_server: LiveServer) -> StaffAccount:
     engine = make_engine(live_server.database_url)
     with session_scope(make_sessionmaker(engine)) as session:
         org = get_organisation_by_slug(session, slug="red-andina")
-        account = make_staff(session, org, role="analyst")
+        vault = Vault(session=session, ring=keystore_for(live_server.settings).current())
+        account = make_staff(session, org, role="analyst", vault=vault)
     engine.dispose()
     return account
 
@@ -122,6 +130,7 @@ def second_analyst(live_server: LiveServer) -> StaffAccount:
     engine = make_engine(live_server.database_url)
     with session_scope(make_sessionmaker(engine)) as session:
         org = get_organisation_by_slug(session, slug="red-andina")
-        account = make_staff(session, org, role="analyst")
+        vault = Vault(session=session, ring=keystore_for(live_server.settings).current())
+        account = make_staff(session, org, role="analyst", vault=vault)
     engine.dispose()
     return account

@@ -92,7 +92,7 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         ReportAttachment(
             media_type=clean.media_type,
             size=len(clean.content),
-            original_sha256=clean.original_sha256,
+            sha256_sealed=vault.seal(report.data_key_id, clean.sha256),
             stripped="",
             content_sealed=vault.seal(report.data_key_id, clean.content),
         )

@@ -14,6 +14,7 @@ from vigil.core.audit import AuditEvent
 from vigil.demo.loader import load_demo
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
+from vigil.web.cookies import SESSION_COOKIE
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_page_has_a_picture_and_a_table_without_inline_style(session, client, st
 def test_story_responses_match_the_documented_schema(session, app, client, story):
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
     company = get_company_by_key(session, key="demo:minera-andina")
-    cookie = f"vigil_session={client.cookies['vigil_session']}"
+    cookie = f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"
     for path, params in (
         ("/api/v1/incidents/{incident_id}/leverage", {"incident_id": story.id}),
         ("/api/v1/companies/{company_id}/leverage", {"company_id": company.id}),

@@ -196,10 +196,12 @@ def test_choosing_a_candidate_without_javascript(session, client):
 
 
 @pytest.fixture
-def cli_database(tmp_path, monkeypatch) -> str:
+def cli_database(tmp_path, monkeypatch, capsys) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("VIGIL_DATABASE_URL", url)
+    # An installation has its keys (the audit log signs every entry) before anything else.
+    assert vigil(monkeypatch, capsys, "keys", "init")[0] == 0
     upgrade(url)
     engine = make_engine(url)
     try:

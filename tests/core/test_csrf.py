@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.factories import csrf_from, make_org, make_staff, sign_in
+from vigil.web.cookies import BROWSER_COOKIE
 
 REFUSED = "This form has expired or was not sent from Vigil"
 
@@ -35,8 +36,8 @@ def test_token_from_another_browser_is_refused(app, session, client):
     account = staff_account(session)
     with other_browser(app) as attacker:
         foreign_token = csrf_from(attacker.get("/login").text)
-        assert attacker.cookies.get("vigil_browser") != client.get("/login").cookies.get(
-            "vigil_browser"
+        assert attacker.cookies.get(BROWSER_COOKIE) != client.get("/login").cookies.get(
+            BROWSER_COOKIE
         )
         response = client.post(
             "/login",

@@ -37,6 +37,7 @@ PLANTED_NAME = "Xochiquetzal Planted-Surname"
 PLANTED_PHONE = "+57 311 555 0199"
 PLANTED_SENTENCE = "the red pickup waited by the schoolhouse at midnight"
 PLANTED_PLACE = "Vereda La Quiebra-Planted"
+PLANTED_REGION = "Alto Planted-Region"  # free text in the report's region field
 
 
 def _store_planted(url: str, keys_dir: Path) -> Engine:
@@ -75,6 +76,7 @@ def _store_planted(url: str, keys_dir: Path) -> Engine:
                 "defender_contact": PLANTED_PHONE,
                 "narrative": PLANTED_SENTENCE,
                 "place": PLANTED_PLACE,
+                "region": PLANTED_REGION,
             },
             codes=vocabulary_codes(session),
             organisations={"planted"},
@@ -99,7 +101,7 @@ def _store_planted(url: str, keys_dir: Path) -> Engine:
 
 
 def _assert_no_plaintext(blob: bytes) -> None:
-    for planted in (PLANTED_NAME, PLANTED_PHONE, PLANTED_SENTENCE, PLANTED_PLACE):
+    for planted in (PLANTED_NAME, PLANTED_PHONE, PLANTED_SENTENCE, PLANTED_PLACE, PLANTED_REGION):
         assert planted.encode() not in blob, f"{planted!r} found in clear"
         assert planted.encode("utf-16-le") not in blob
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from hashlib import sha256
 
 from sqlalchemy import func, select
 
 from tests.factories import csrf_from, make_org
 from tests.intake.helpers import gps_jpeg, report_fields
 from vigil.core.audit import AuditEvent
+from vigil.core.throttle import Throttle
 from vigil.intake.models import Report, ReportAttachment
+from vigil.models import metadata
 
 
 def _receipt(html: str) -> str:
@@ -84,9 +87,18 @@ def test_a_form_sent_twice_is_stored_once(session, client):
     assert _count(session, Report) == 1
 
 
-def test_attachment_is_stripped_of_gps_and_keeps_chain_of_custody(session, client):
-    import hashlib
+def _whole_database(session) -> bytes:  # type: ignore[no-untyped-def]
+    """Every value of every row of every table, as bytes."""
+    parts = []
+    for table in metadata.sorted_tables:
+        for row in session.execute(select(table)):
+            parts += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+    return b"\n".join(parts)
 
+
+def test_attachment_is_stripped_of_gps_and_only_the_cleaned_hash_is_kept_sealed(
+    session, client, vault
+):
     make_org(session)
     session.commit()
     photo = gps_jpeg()
@@ -97,8 +109,18 @@ def test_attachment_is_stripped_of_gps_and_keeps_chain_of_custody(session, clien
     )
     assert response.status_code == 201, response.text
     attachment = session.scalars(select(ReportAttachment)).one()
+    report = session.get(Report, attachment.report_id)
     assert attachment.media_type == "image/jpeg"
-    assert attachment.original_sha256 == hashlib.sha256(photo).hexdigest()
+    stored = vault.open_bytes(report.data_key_id, attachment.content_sealed)
+    assert stored != photo
+    assert vault.open(report.data_key_id, attachment.sha256_sealed) == sha256(stored).hexdigest()
+    # Whoever holds the original photo cannot find it in the database: not in hex, not raw,
+    # not upper-case, and the cleaned file's hash is not in clear either.
+    everything = _whole_database(session)
+    for digest in (sha256(photo), sha256(stored)):
+        for form in (digest.hexdigest(), digest.hexdigest().upper()):
+            assert form.encode() not in everything
+        assert digest.digest() not in everything
     assert b"PlantedCamMaker" not in attachment.content_sealed
     assert "IMG_2041" not in " ".join(
         str(v) for v in session.execute(select(ReportAttachment.__table__)).one()
@@ -141,16 +163,19 @@ def test_wrong_receipts_are_refused_and_throttled_without_storing_the_client(
     make_org(session)
     session.commit()
     receipt = _receipt(client.post("/report", data=report_fields(client)).text)
+    digits = receipt.replace(" ", "")
+    guess = digits[:6] + ("1" if digits[6:] != "1" * 10 else "2") * 10
     token = csrf_from(client.get("/report/status").text)
-    for _attempt in range(settings.receipt_max_failures_per_client):
-        wrong = client.post(
-            "/report/status", data={"csrf_token": token, "receipt": "0000 0000 0000 0000"}
-        )
+    for _attempt in range(settings.receipt_max_failures_per_prefix):
+        wrong = client.post("/report/status", data={"csrf_token": token, "receipt": guess})
         assert wrong.status_code == 404
         assert "No report matches this receipt" in wrong.text
     blocked = client.post("/report/status", data={"csrf_token": token, "receipt": receipt})
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.text
+    stored = " ".join(str(v) for row in session.execute(select(Throttle.__table__)) for v in row)
+    for secret in (digits, digits[:6], guess, "testclient"):
+        assert secret not in stored
 
 
 def test_forged_form_is_refused(session, client):
@@ -198,3 +223,39 @@ def test_no_organisation_means_a_clear_503(client):
     response = client.post("/report", data=report_fields(client))
     assert response.status_code == 503
     assert "no organisation is set up" in response.text
+
+
+def test_large_upload_is_never_written_to_disk_and_every_file_is_closed(
+    session, client, tmp_path, monkeypatch
+):
+    """Starlette spools parts over 1 MB to /tmp in clear; ours stay in memory, and the files
+    of a refused submission are closed all the same."""
+    import tempfile
+
+    import starlette.formparsers
+
+    make_org(session)
+    session.commit()
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    opened = []
+
+    class Tracked(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Tracked)
+    big = b"\x89PNG\r\n\x1a\n" + bytes(1_500_000)  # over 1 MB, and refused as damaged
+    response = client.post(
+        "/report",
+        data=report_fields(client),
+        files=[("attachments", ("big.png", big, "image/png"))],
+    )
+    assert response.status_code == 400
+    assert len(opened) == 1
+    assert not opened[0]._rolled  # never rolled over from memory to a file
+    assert opened[0].closed
+    assert list(spool.iterdir()) == []
+    assert _count(session, Report) == 0

@@ -63,7 +63,8 @@ def test_retention_purges_and_empties_only_what_is_due(session, vault):
     emptied = session.scalars(
         select(ReportAttachment).where(ReportAttachment.report_id == old_closed.id)
     ).one()
-    assert emptied.content_sealed is None and len(emptied.original_sha256) == 64
+    assert emptied.content_sealed is None
+    assert len(vault.open(old_closed.data_key_id, emptied.sha256_sealed)) == 64  # the hash stays
     kept = session.scalars(
         select(ReportAttachment).where(ReportAttachment.report_id == open_report.id)
     ).one()

@@ -298,7 +298,7 @@ def test_report_page_opens_answers_files_and_is_audited(session, vault, client):
     assert NARRATIVE in html
     assert "Hidden Defender Name" in html
     assert "Death threat" in html and "Colombia" in html and "Urgent" in html
-    assert clean.original_sha256 in html
+    assert clean.sha256 in html
     assert "image/png" in html and "PNG text chunks" in html
     attachment = report.attachments[0]
     assert f"/staff/reports/{report.id}/attachments/{attachment.id}" in html

@@ -7,16 +7,16 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Role
 from vigil.accounts.service import get_membership
 from vigil.accounts.signin import SignInPolicy, load_session
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden
+from vigil.core.errors import Forbidden, VigilError
+from vigil.web.cookies import SESSION_COOKIE, read_cookie
 from vigil.web.deps import DbSession
-
-SESSION_COOKIE = "vigil_session"
 
 
 class SignInRequired(Exception):
@@ -42,6 +42,7 @@ def signin_policy(settings: Settings) -> SignInPolicy:
     return SignInPolicy(
         secret=settings.secret,
         window=timedelta(minutes=settings.login_window_minutes),
+        max_pair_failures=settings.login_max_failures_per_account_and_client,
         max_account_failures=settings.login_max_failures_per_account,
         max_client_failures=settings.login_max_failures_per_client,
         idle=timedelta(minutes=settings.session_idle_minutes),
@@ -52,7 +53,7 @@ def signin_policy(settings: Settings) -> SignInPolicy:
 def current_staff(request: Request, session: DbSession) -> Staff:
     policy = signin_policy(request.app.state.settings)
     user_session = load_session(
-        session, policy=policy, token=request.cookies.get(SESSION_COOKIE), now=utcnow()
+        session, policy=policy, token=read_cookie(request, SESSION_COOKIE), now=utcnow()
     )
     if user_session is None:
         raise SignInRequired()
@@ -71,6 +72,16 @@ def current_staff(request: Request, session: DbSession) -> Staff:
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+def is_signed_in(request: Request, session: Session) -> bool:
+    """Whether the request comes from a signed-in staff member, without redirecting anyone
+    (``/healthz`` shows its details to staff only)."""
+    try:
+        current_staff(request, session)
+    except (SignInRequired, VigilError):  # e.g. a membership that no longer exists
+        return False
+    return True
 
 
 def require_writer(staff: CurrentStaff) -> Staff:

@@ -1,7 +1,9 @@
 """Staff accounts: users, their role in each organisation, enrolment links, sessions, throttles.
 
 Secrets are never stored in the clear: passwords as argon2id hashes, enrolment and session
-tokens as SHA-256 of a random value (the cookie or link holds the value).
+tokens as SHA-256 of a random value (the cookie or link holds the value), TOTP seeds (active
+and pending) sealed under the user's own data key (``core.crypto``), since a seed is a second
+factor that a stolen database must not hand over.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -29,8 +31,10 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    # TOTP seed: moved under envelope encryption by the intake/data-protection issue.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Seals this user's TOTP seeds (``totp_secret_sealed`` and a pending enrolment's seed).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
+    totp_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The last time step accepted: a code is single-use (moved forward by an atomic UPDATE).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -40,7 +44,7 @@ class User(Base):
 
     @property
     def is_enrolled(self) -> bool:
-        return self.password_hash is not None and self.totp_secret is not None
+        return self.password_hash is not None and self.totp_secret_sealed is not None
 
 
 class Membership(Base):
@@ -72,8 +76,9 @@ class EnrolmentToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    #: Seed offered on the enrolment page, kept until the user confirms a code from it.
-    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Seed offered on the enrolment page (sealed under the user's data key), kept until the
+    #: user confirms a code from it.
+    pending_totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
 

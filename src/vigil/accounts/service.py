@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.accounts.models import EnrolmentToken, Membership, Role, User
+from vigil.accounts.models import EnrolmentToken, Membership, Role, User, UserSession
 from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.security import (
@@ -75,45 +76,69 @@ def issue_enrolment_token(session: Session, *, user: User, valid_hours: int) -> 
     return token
 
 
-def get_open_enrolment(session: Session, *, token: str, now: datetime) -> EnrolmentToken:
-    """The enrolment behind a link, with a TOTP seed to offer; expired or used links are
+def seal_totp_seed(vault: Vault, user: User, seed: str) -> bytes:
+    """Seal a TOTP seed under the user's own data key (made on first use), so a stolen
+    database or dump holds no second factor; `vigil keys rotate` re-wraps the key like any
+    other."""
+    if user.data_key_id is None:
+        user.data_key_id = vault.new_key().id
+    sealed = vault.seal(user.data_key_id, seed)
+    assert sealed is not None
+    return sealed
+
+
+def open_totp_seed(vault: Vault, user: User, sealed: bytes | None) -> str | None:
+    return vault.open(user.data_key_id, sealed)
+
+
+def get_open_enrolment(
+    session: Session, *, vault: Vault, token: str, now: datetime
+) -> tuple[EnrolmentToken, str]:
+    """The enrolment behind a link and the TOTP seed it offers; expired or used links are
     indistinguishable from unknown ones."""
     enrolment = session.scalar(
         select(EnrolmentToken).where(EnrolmentToken.token_hash == token_digest(token))
     )
-    if enrolment is None or enrolment.used_at is not None or enrolment.expires_at <= now:
+    if (
+        enrolment is None
+        or enrolment.used_at is not None
+        or enrolment.expires_at <= now
+        or not enrolment.user.is_active
+    ):
         raise NotFound("This enrolment link is unknown, already used or expired.")
-    if enrolment.pending_totp_secret is None:
-        enrolment.pending_totp_secret = new_totp_secret()
+    seed = open_totp_seed(vault, enrolment.user, enrolment.pending_totp_sealed)
+    if seed is None:
+        seed = new_totp_secret()
+        enrolment.pending_totp_sealed = seal_totp_seed(vault, enrolment.user, seed)
         session.flush()
-    return enrolment
+    return enrolment, seed
 
 
 def complete_enrolment(
     session: Session,
     *,
+    vault: Vault,
     token: str,
     password: str,
     password_confirmation: str,
     code: str,
     now: datetime,
 ) -> User:
-    enrolment = get_open_enrolment(session, token=token, now=now)
+    enrolment, seed = get_open_enrolment(session, vault=vault, token=token, now=now)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
     if password != password_confirmation:
         raise Invalid("The two passwords differ.")
-    secret = enrolment.pending_totp_secret
-    assert secret is not None
-    step = verify_totp(secret, code, last_step=None, at=now.timestamp())
+    step = verify_totp(seed, code, last_step=None, at=now.timestamp())
     if step is None:
         raise Invalid("That code does not match. Check the time on your phone and try again.")
     user = enrolment.user
     user.password_hash = hash_password(password)
-    user.totp_secret = secret
+    user.totp_secret_sealed = enrolment.pending_totp_sealed
     user.totp_last_step = step
     user.enrolled_at = now
     enrolment.used_at = now
+    enrolment.pending_totp_sealed = None
     session.flush()
     record_event(
         session,
@@ -160,3 +185,36 @@ def set_on_duty(session: Session, *, user_id: int, organisation_id: int, on_duty
         object_id=user_id,
         detail={"on_duty": on_duty},
     )
+
+
+def set_user_active(session: Session, *, email: str, active: bool) -> User:
+    """Deactivate (or reactivate) a staff account. Deactivating ends every session of the
+    user at once, half-open sign-ins included, so someone who leaves or loses a device is out
+    on their next request, not when a session expires; sign-in and enrolment are refused."""
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise NotFound(f"No user with e-mail {email}.")
+    ended = 0
+    if not active:
+        ended = len(
+            session.execute(
+                delete(UserSession).where(UserSession.user_id == user.id).returning(UserSession.id)
+            ).all()
+        )
+    changed = user.is_active != active
+    user.is_active = active
+    session.flush()
+    if changed or ended:
+        membership = session.scalar(
+            select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
+        )
+        record_event(
+            session,
+            action="user.reactivated" if active else "user.deactivated",
+            organisation_id=membership.organisation_id if membership else None,
+            object_type="user",
+            object_id=user.id,
+            detail={"sessions_ended": ended} if not active else None,
+        )
+    return user

@@ -1,7 +1,12 @@
 """Signing in: password, then TOTP, then a server-side session; with failure throttling.
 
-Rate limits count failures per account and per client within a fixed window
-(``core.throttle``: keyed hashes only, never an e-mail or an IP address).
+Rate limits count failures within a fixed window (``core.throttle``: keyed hashes only, never
+an e-mail or an IP address) per account *and client* pair, per account and per client. The
+pair limit is the tight one; the account limit is higher, so an attacker on one client (or a
+few) cannot pause an account for its owner elsewhere; the client limit pauses only that
+client (behind a reverse proxy, set ``VIGIL_TRUSTED_PROXIES`` so that clients are told apart).
+Each attempt is counted before it is judged and given back if it was right
+(``core.throttle.take_attempt``), so concurrent guesses cannot slip past a limit.
 """
 
 from __future__ import annotations
@@ -9,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, SessionStage, User, UserSession
-from vigil.accounts.service import normalise_email, primary_membership
+from vigil.accounts.service import normalise_email, open_totp_seed, primary_membership
 from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
 from vigil.core.errors import Forbidden, Invalid
 from vigil.core.security import (
     hash_password,
@@ -24,7 +30,9 @@ from vigil.core.security import (
     verify_password,
     verify_totp,
 )
-from vigil.core.throttle import count_failure, over_limit, throttle_key, window_start
+from vigil.core.throttle import Budget, give_back, take_attempt, throttle_key, window_start
+
+CODE_REFUSED = "That code is not valid. Enter the current code from your app."
 
 
 class TooManyAttempts(Forbidden):
@@ -35,17 +43,35 @@ class TooManyAttempts(Forbidden):
 class SignInPolicy:
     secret: bytes
     window: timedelta
+    max_pair_failures: int
     max_account_failures: int
     max_client_failures: int
     idle: timedelta
     max_age: timedelta
 
 
-def _throttle_keys(policy: SignInPolicy, start: datetime, email: str, client: str) -> list[str]:
-    return [
-        throttle_key(policy.secret, start, "login-account", email),
-        throttle_key(policy.secret, start, "login-client", client),
+def _budgets(
+    policy: SignInPolicy, start: datetime, email: str, client: str, *, per_client: bool = True
+) -> list[Budget]:
+    """The pair, the account and (for passwords) the client budgets of one attempt."""
+    budgets = [
+        Budget(
+            throttle_key(policy.secret, start, "login-pair", f"{email}\x1f{client}"),
+            policy.max_pair_failures,
+        ),
+        Budget(
+            throttle_key(policy.secret, start, "login-account", email),
+            policy.max_account_failures,
+        ),
     ]
+    if per_client:
+        budgets.append(
+            Budget(
+                throttle_key(policy.secret, start, "login-client", client),
+                policy.max_client_failures,
+            )
+        )
+    return budgets
 
 
 def check_password(
@@ -65,18 +91,17 @@ def check_password(
         email = normalise_email(email)
     except Invalid:
         email = email.strip().lower()
-    keys = _throttle_keys(policy, start, email, client)
-    limits = {keys[0]: policy.max_account_failures, keys[1]: policy.max_client_failures}
-    if over_limit(session, limits=limits, start=start):
+    budgets = _budgets(policy, start, email, client)
+    if not take_attempt(session, budgets=budgets, start=start):
         raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
     user = session.scalar(select(User).where(User.email == email))
     password_hash = user.password_hash if user is not None else None
     if not verify_password(password_hash, password) or user is None or not user.is_active:
-        count_failure(session, keys=keys, start=start)
         record_event(
             session, action="signin.failed", actor_user_id=user.id if user is not None else None
         )
         raise Invalid("Wrong e-mail address or password.")
+    give_back(session, keys=[budget.key for budget in budgets], start=start)
     if password_needs_rehash(password_hash or ""):
         user.password_hash = hash_password(password)
     membership = primary_membership(session, user=user)
@@ -102,8 +127,31 @@ def _open_session(
     return user_session
 
 
+def _claim_totp_step(session: Session, *, user_id: int, step: int) -> bool:
+    """Spend a TOTP time step in one conditional UPDATE: of concurrent sign-ins with the same
+    code exactly one moves ``totp_last_step`` forward (the row lock, or SQLite's single
+    writer, makes the others see the new value and match no row)."""
+    claimed = session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .returning(User.id)
+    )
+    return claimed.scalar_one_or_none() is not None
+
+
 def check_code(
-    session: Session, *, policy: SignInPolicy, token: str, code: str, client: str, now: datetime
+    session: Session,
+    *,
+    policy: SignInPolicy,
+    vault: Vault,
+    token: str,
+    code: str,
+    client: str,
+    now: datetime,
 ) -> UserSession:
     """Second factor: turns the half-open session into a full one with a new token (so a
     token seen before sign-in completes is worthless afterwards)."""
@@ -114,18 +162,20 @@ def check_code(
         raise Forbidden("Your sign-in has expired. Start again.")
     user = half.user
     start = window_start(now, policy.window)
-    keys = _throttle_keys(policy, start, user.email, client)
-    if over_limit(session, limits={keys[0]: policy.max_account_failures}, start=start):
+    budgets = _budgets(policy, start, user.email, client, per_client=False)
+    if not take_attempt(session, budgets=budgets, start=start):
         session.delete(half)
         raise TooManyAttempts("Too many failed attempts. Wait a few minutes and try again.")
-    step = verify_totp(
-        user.totp_secret or "", code, last_step=user.totp_last_step, at=now.timestamp()
-    )
+    seed = open_totp_seed(vault, user, user.totp_secret_sealed) or ""
+    step = verify_totp(seed, code, last_step=user.totp_last_step, at=now.timestamp())
     if step is None:
-        count_failure(session, keys=keys, start=start)
         record_event(session, action="signin.code_failed", actor_user_id=user.id)
-        raise Invalid("That code is not valid. Enter the current code from your app.")
-    user.totp_last_step = step
+        raise Invalid(CODE_REFUSED)
+    if not _claim_totp_step(session, user_id=user.id, step=step):
+        # A right code, but spent meanwhile by a concurrent sign-in: a replay.
+        record_event(session, action="signin.code_replayed", actor_user_id=user.id)
+        raise Invalid(CODE_REFUSED)
+    give_back(session, keys=[budget.key for budget in budgets], start=start)
     new = new_token()
     half.token_hash = token_digest(new)
     half.stage = SessionStage.active

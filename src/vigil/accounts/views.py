@@ -11,35 +11,24 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 from starlette.responses import Response
 
-from vigil.accounts.deps import SESSION_COOKIE, CurrentStaff, signin_policy
+from vigil.accounts.deps import CurrentStaff, signin_policy
 from vigil.accounts.service import complete_enrolment, get_open_enrolment, set_on_duty
 from vigil.accounts.signin import check_code, check_password, end_session
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.security import keyed_digest, totp_uri
-from vigil.web.deps import AppSettings, DbSession, safe_next
+from vigil.core.security import totp_uri
+from vigil.web.clients import client_key
+from vigil.web.cookies import (
+    PENDING_SIGNIN_COOKIE,
+    SESSION_COOKIE,
+    clear_private_cookie,
+    read_cookie,
+    set_private_cookie,
+)
+from vigil.web.deps import AppSettings, DbSession, RequestVault, safe_next
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-PENDING_COOKIE = "vigil_signin"
-
-
-def _client_key(request: Request) -> str:
-    """An opaque per-client value for throttling: the address is hashed at once, never kept."""
-    host = request.client.host if request.client else "unknown"
-    return keyed_digest(request.app.state.settings.secret, "client", host)
-
-
-def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        secure=request.app.state.settings.cookie_secure,
-        samesite="lax",
-    )
 
 
 @router.get("/staff", name="accounts.staff_home")
@@ -86,7 +75,7 @@ def login_submit(
             policy=policy,
             email=email,
             password=password,
-            client=_client_key(request),
+            client=client_key(request),
             now=utcnow(),
         )
     except (Invalid, Forbidden) as error:
@@ -99,13 +88,14 @@ def login_submit(
     response = RedirectResponse(
         "/login/code?" + urlencode({"next": safe_next(next)}), status_code=303
     )
-    _set_cookie(response, request, PENDING_COOKIE, half.token, 600)  # type: ignore[attr-defined]
+    settings = request.app.state.settings
+    set_private_cookie(response, settings, PENDING_SIGNIN_COOKIE, half.token, 600)  # type: ignore[attr-defined]
     return response
 
 
 @router.get("/login/code", name="accounts.code")
 def code_form(request: Request, next: str | None = None) -> Response:
-    if not request.cookies.get(PENDING_COOKIE):
+    if not read_cookie(request, PENDING_SIGNIN_COOKIE):
         return RedirectResponse("/login", status_code=303)
     return render(request, "accounts/code.html", {"next": safe_next(next, "/staff/incidents")})
 
@@ -114,6 +104,7 @@ def code_form(request: Request, next: str | None = None) -> Response:
 def code_submit(
     request: Request,
     session: DbSession,
+    vault: RequestVault,
     settings: AppSettings,
     code: Annotated[str, Form(max_length=20)],
     next: Annotated[str, Form()] = "/staff/incidents",
@@ -122,9 +113,10 @@ def code_submit(
         full = check_code(
             session,
             policy=signin_policy(settings),
-            token=request.cookies.get(PENDING_COOKIE, ""),
+            vault=vault,
+            token=read_cookie(request, PENDING_SIGNIN_COOKIE) or "",
             code=code,
-            client=_client_key(request),
+            client=client_key(request),
             now=utcnow(),
         )
     except Invalid as error:
@@ -133,13 +125,13 @@ def code_submit(
         response = render(
             request, "accounts/login.html", {"error": str(error), "next": safe_next(next)}, 400
         )
-        response.delete_cookie(PENDING_COOKIE)
+        clear_private_cookie(response, settings, PENDING_SIGNIN_COOKIE)
         return response
     response = RedirectResponse(safe_next(next, "/staff/incidents"), status_code=303)
-    response.delete_cookie(PENDING_COOKIE)
-    _set_cookie(
+    clear_private_cookie(response, settings, PENDING_SIGNIN_COOKIE)
+    set_private_cookie(
         response,
-        request,
+        settings,
         SESSION_COOKIE,
         full.token,  # type: ignore[attr-defined]
         settings.session_max_hours * 3600,
@@ -149,20 +141,24 @@ def code_submit(
 
 @router.post("/logout", name="accounts.logout")
 def logout(request: Request, session: DbSession) -> Response:
-    end_session(session, token=request.cookies.get(SESSION_COOKIE))
+    end_session(session, token=read_cookie(request, SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    clear_private_cookie(response, request.app.state.settings, SESSION_COOKIE)
     return response
 
 
 def _enrolment_page(
-    request: Request, session: DbSession, token: str, error: str | None = None, status: int = 200
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    token: str,
+    error: str | None = None,
+    status: int = 200,
 ) -> Response:
     try:
-        enrolment = get_open_enrolment(session, token=token, now=utcnow())
+        enrolment, secret = get_open_enrolment(session, vault=vault, token=token, now=utcnow())
     except NotFound as missing:
         return render(request, "accounts/enrol_invalid.html", {"error": str(missing)}, 404)
-    secret = enrolment.pending_totp_secret or ""
     qr = segno.make(totp_uri(secret, enrolment.user.email), error="m")
     return render(
         request,
@@ -178,14 +174,15 @@ def _enrolment_page(
 
 
 @router.get("/enrol/{token}", name="accounts.enrol")
-def enrol_form(request: Request, session: DbSession, token: str) -> Response:
-    return _enrolment_page(request, session, token)
+def enrol_form(request: Request, session: DbSession, vault: RequestVault, token: str) -> Response:
+    return _enrolment_page(request, session, vault, token)
 
 
 @router.post("/enrol/{token}", name="accounts.enrol_submit")
 def enrol_submit(
     request: Request,
     session: DbSession,
+    vault: RequestVault,
     token: str,
     password: Annotated[str, Form(max_length=1024)],
     password_confirmation: Annotated[str, Form(max_length=1024)],
@@ -194,6 +191,7 @@ def enrol_submit(
     try:
         complete_enrolment(
             session,
+            vault=vault,
             token=token,
             password=password,
             password_confirmation=password_confirmation,
@@ -201,7 +199,7 @@ def enrol_submit(
             now=utcnow(),
         )
     except Invalid as error:
-        return _enrolment_page(request, session, token, str(error), 400)
+        return _enrolment_page(request, session, vault, token, str(error), 400)
     except NotFound as missing:
         return render(request, "accounts/enrol_invalid.html", {"error": str(missing)}, 404)
     return render(request, "accounts/enrolled.html")

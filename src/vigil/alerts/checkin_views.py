@@ -4,8 +4,9 @@ Defender side (no account, no script, nothing on the page names anyone or the or
 - the check-in link ``/l/{token}`` (dispatched here by ``link_views``): two buttons, "I am
   safe" and "I need help now";
 - ``/check-in``: the same two answers with the 16-digit receipt of their report. A wrong
-  receipt and a receipt without a schedule get the same answer, and failures count against
-  the same throttle as the report-status page (one budget for every receipt guess).
+  receipt and a receipt without a schedule get the same answer, and wrong receipts count
+  against the same per-prefix budget as the report-status page (``intake.receipt_guard``);
+  a right receipt's "I need help now" is never refused.
 
 Staff side (writers only, tenancy-checked): start a schedule (the check-in link is shown once,
 right after), stop it, renew its link, record a check-in made by phone. The case's alerts
@@ -37,11 +38,8 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import gettext as _
-from vigil.core.security import keyed_digest
-from vigil.core.throttle import count_failure, over_limit, throttle_key, window_start
-from vigil.intake.receipts import normalise_receipt
-from vigil.intake.service import find_report_by_receipt
-from vigil.intake.views import RECEIPT_WINDOW
+from vigil.intake.models import Report
+from vigil.intake.receipt_guard import check_receipt
 from vigil.web.deps import AppSettings, DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -99,40 +97,36 @@ def receipt_check_in(
     receipt: Annotated[str, Form(max_length=64)] = "",
     answer: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Throttled exactly like ``/report/status`` (same keys: per client, hashed, and in total)."""
+    """Guarded like ``/report/status`` (``intake.receipt_guard``: same prefix budget), with
+    one difference: "I need help now" with the right receipt is raised even when the prefix
+    is over its limit; the page then answers the same, right receipt or not, so a guesser
+    learns nothing from it. "I am safe" is refused there instead: a guessed "safe" would
+    silence an overdue check-in."""
     now = utcnow()
-    start = window_start(now, RECEIPT_WINDOW)
-    host = request.client.host if request.client else "unknown"
-    client = throttle_key(
-        settings.secret, start, "receipt-client", keyed_digest(settings.secret, "client", host)
-    )
-    total = throttle_key(settings.secret, start, "receipt-total", "all")
-    limits = {
-        client: settings.receipt_max_failures_per_client,
-        total: settings.receipt_max_failures_total,
-    }
-    if over_limit(session, limits=limits, start=start):
-        return _receipt_form(
-            request, _("Too many attempts. Please wait 15 minutes and try again."), 429
-        )
     safe = _answer(answer)
     if safe is None:
         return _receipt_form(request, _("Choose one of the two answers."), 422)
-    normalised = normalise_receipt(receipt)
+    checked = check_receipt(
+        session,
+        vault=vault,
+        secret=settings.secret,
+        limit=settings.receipt_max_failures_per_prefix,
+        typed=receipt,
+        now=now,
+    )
+    if not checked.within_limit:
+        if safe:
+            return _receipt_form(
+                request, _("Too many attempts. Please wait 15 minutes and try again."), 429
+            )
+        _raise_help_quietly(session, settings, report=checked.report, now=now)
+        context = {"safe": False, "unconfirmed": True}
+        return render(request, "alerts/checkin_done.html", context, 202)
     try:
-        if normalised is None:
-            raise NotFound("bad receipt")
-        report = find_report_by_receipt(session, vault=vault, receipt=normalised)
-        check_in_with_receipt(
-            session,
-            settings,
-            org_id=report.organisation_id,
-            incident_id=report.incident_id,
-            safe=safe,
-            now=now,
-        )
+        if checked.report is None:
+            raise NotFound("No report matches this receipt.")
+        _check_in(session, settings, report=checked.report, safe=safe, now=now)
     except NotFound:
-        count_failure(session, keys=list(limits), start=start)
         return _receipt_form(
             request, _("No check-in matches this receipt. Check the 16 digits."), 404
         )
@@ -141,6 +135,32 @@ def receipt_check_in(
             request, _("Please check in with your own check-in link, or call us."), 409
         )
     return render(request, "alerts/checkin_done.html", {"safe": safe})
+
+
+def _check_in(
+    session: Session, settings: Settings, *, report: Report, safe: bool, now: datetime
+) -> None:
+    check_in_with_receipt(
+        session,
+        settings,
+        org_id=report.organisation_id,
+        incident_id=report.incident_id,
+        safe=safe,
+        now=now,
+    )
+
+
+def _raise_help_quietly(
+    session: Session, settings: Settings, *, report: Report | None, now: datetime
+) -> None:
+    """Over the prefix limit: a right receipt still raises the alarm, and nothing about the
+    outcome reaches the page (no schedule, or several, looks like a wrong receipt)."""
+    if report is None:
+        return
+    try:
+        _check_in(session, settings, report=report, safe=False, now=now)
+    except (NotFound, Conflict):
+        return
 
 
 # --- Staff side -------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The playbook holds Jinja2 templates per language; they are rendered in a sandbox with strict
 undefined variables (a playbook is data written by coordinators, not code). The context says
 only what consent allows about the defender (alias by default; a name only with recorded
-consent to share it with stakeholders) and never a place more precise than the region.
+consent to share it with stakeholders) and never a place more precise than the region (an
+ISO 3166-2 subdivision, said by its name: never what a reporter typed).
 The same text goes out as plain text, as simple HTML, and inside the webhook payload.
 """
 
@@ -24,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from vigil.core.i18n import LOCALES, N_, current_locale, gettext
+from vigil.core.places import region_name
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
@@ -53,7 +55,7 @@ class Facts:
     defender: str | None  # alias or consented name; None → "a human rights defender"
     attack_type_labels: Mapping[str, str]  # language → label
     country: str
-    region: str | None
+    region: str | None  # ISO 3166-2 code (never free text); messages say its name
     occurred_on: date | None
     company: str
     project: str
@@ -132,7 +134,7 @@ def context_for(
         "attack_type": facts.attack_type_labels.get(language)
         or facts.attack_type_labels.get("en", ""),
         "country": country_name(facts.country, language),
-        "region": facts.region or "",
+        "region": region_name(facts.region, language),
         "occurred_on": format_date(facts.occurred_on, format="long", locale=language)
         if facts.occurred_on
         else "",

@@ -11,6 +11,8 @@ out is left out of :func:`contacts_for` (what the alert engine asks) until a wri
 that they opted in again. Groups are in ``directory_groups``.
 
 Every change is audited with ids, codes and field names only: never a name or an address.
+A webhook's signing secret is sealed with the contact's own data key (``core.crypto``): it is
+opened only to sign a delivery and to show it to writers (:func:`webhook_secret`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from vigil.alerts.directory_rules import (
 )
 from vigil.alerts.models import Contact, ContactGroup, ContactGroupMember
 from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, NotFound
 from vigil.core.i18n import gettext
 
@@ -60,6 +63,7 @@ __all__ = [
     "search_contacts",
     "text_block",
     "update_contact",
+    "webhook_secret",
 ]
 
 MAX_PAGE_SIZE = 100
@@ -114,17 +118,46 @@ def _channels(contact: Contact) -> list[str]:
 # --- Contacts ---------------------------------------------------------------------------------
 
 
+def webhook_secret(vault: Vault, contact: Contact) -> str | None:
+    """The contact's Standard Webhooks secret in clear (None: the contact has no webhook)."""
+    return vault.open(contact.data_key_id, contact.webhook_secret_sealed)
+
+
+def _store_webhook_secret(vault: Vault, contact: Contact, secret: str | None) -> None:
+    """Seal ``secret`` with the contact's data key (made on first use). Removing the secret
+    destroys the key, so the old secret cannot be read back even from older backups once
+    their KEK is retired."""
+    if secret is None:
+        if contact.data_key_id is not None:
+            vault.destroy(contact.data_key_id)
+        contact.data_key_id = contact.webhook_secret_sealed = None
+        return
+    if contact.data_key_id is None:
+        contact.data_key_id = vault.new_key().id
+    contact.webhook_secret_sealed = vault.seal(contact.data_key_id, secret)
+
+
+def _wanted_secret(data: ContactInput, webhook_url: str | None, current: str | None) -> str | None:
+    """The secret the contact should have after this change: none without a webhook, a new
+    one when asked or when there was none, the one typed in, else the current one."""
+    if not webhook_url:
+        return None
+    if data.new_webhook_secret or not (data.webhook_secret.strip() or current):
+        return new_webhook_secret()
+    if data.webhook_secret.strip():
+        return clean_webhook_secret(data.webhook_secret)
+    return current
+
+
 def create_contact(
-    session: Session, *, org_id: int, data: ContactInput, actor_user_id: int | None
+    session: Session, vault: Vault, *, org_id: int, data: ContactInput, actor_user_id: int | None
 ) -> Contact:
     values = clean_contact(session, data)
     _email_taken(session, org_id, values["email"], None)
-    secret = None
-    if values["webhook_url"]:
-        has_secret = data.webhook_secret.strip() and not data.new_webhook_secret
-        secret = clean_webhook_secret(data.webhook_secret) if has_secret else new_webhook_secret()
-    contact = Contact(organisation_id=org_id, webhook_secret=secret, **values)
+    secret = _wanted_secret(data, values["webhook_url"], None)
+    contact = Contact(organisation_id=org_id, **values)
     session.add(contact)
+    _store_webhook_secret(vault, contact, secret)
     session.flush()
     record_event(
         session,
@@ -139,26 +172,31 @@ def create_contact(
 
 
 def update_contact(
-    session: Session, *, org_id: int, contact_id: int, data: ContactInput, actor_user_id: int | None
+    session: Session,
+    vault: Vault,
+    *,
+    org_id: int,
+    contact_id: int,
+    data: ContactInput,
+    actor_user_id: int | None,
 ) -> list[str]:
     """Apply ``data`` to the contact; returns the names of the fields that changed (empty:
     nothing changed, nothing audited)."""
     contact = get_contact(session, org_id=org_id, contact_id=contact_id)
     values = clean_contact(session, data)
     _email_taken(session, org_id, values["email"], contact.id)
-    if not values["webhook_url"]:
-        values["webhook_secret"] = None
-    elif data.new_webhook_secret:
-        values["webhook_secret"] = new_webhook_secret()
-    elif data.webhook_secret.strip():
-        values["webhook_secret"] = clean_webhook_secret(data.webhook_secret)
-    elif not contact.webhook_secret:
-        values["webhook_secret"] = new_webhook_secret()
-    changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
+    current = webhook_secret(vault, contact)
+    secret = _wanted_secret(data, values["webhook_url"], current)
+    changed = [k for k, v in values.items() if getattr(contact, k) != v]
+    if secret != current:
+        changed.append("webhook_secret")
+        _store_webhook_secret(vault, contact, secret)
     if not changed:
         return []
+    changed.sort()
     for key in changed:
-        setattr(contact, key, values[key])
+        if key in values:
+            setattr(contact, key, values[key])
     session.flush()
     record_event(
         session,

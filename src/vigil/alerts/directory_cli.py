@@ -18,6 +18,7 @@ from vigil.alerts.directory_csv import decode_csv, import_contacts_csv
 from vigil.alerts.models import Contact
 from vigil.alerts.roles import CONTACT_ROLES
 from vigil.core.config import load_settings
+from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import database_session
 from vigil.core.errors import Invalid
 from vigil.organisations.service import get_organisation_by_slug
@@ -45,7 +46,10 @@ def contacts_import(
     settings = load_settings()
     with database_session(settings.effective_database_url) as session:
         organisation = get_organisation_by_slug(session, slug=org)
-        result = import_contacts_csv(session, org_id=organisation.id, text=text, strict=strict)
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        result = import_contacts_csv(
+            session, vault, org_id=organisation.id, text=text, strict=strict
+        )
     for problem in result.errors:
         typer.echo(str(problem), err=True)
     if not result.imported:

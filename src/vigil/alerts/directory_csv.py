@@ -35,6 +35,7 @@ from vigil.alerts.directory import (
 )
 from vigil.alerts.directory_groups import add_member, create_group, find_group
 from vigil.core.audit import record_event
+from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import gettext
 
@@ -133,6 +134,7 @@ def _groups(cell: str) -> list[str]:
 
 def import_contacts_csv(
     session: Session,
+    vault: Vault,
     *,
     org_id: int,
     text: str,
@@ -163,7 +165,7 @@ def import_contacts_csv(
                 if rows > MAX_ROWS:
                     message = gettext("The file has more than %(rows)d rows: split it.")
                     raise Invalid(message % {"rows": MAX_ROWS})
-                _import_row(session, org_id, columns, cells, line, seen, result, actor_user_id)
+                _import_row(vault, org_id, columns, cells, line, seen, result, actor_user_id)
             line = reader.line_num + 1
     except csv.Error as error:
         outer.rollback()
@@ -192,7 +194,7 @@ def import_contacts_csv(
 
 
 def _import_row(
-    session: Session,
+    vault: Vault,
     org_id: int,
     columns: list[str],
     cells: list[str],
@@ -215,8 +217,8 @@ def _import_row(
         result.errors.append(RowError(line, message % {"line": seen[email]}))
         return
     try:
-        with session.begin_nested():
-            outcome = _write_row(session, org_id, row, actor_user_id)
+        with vault.session.begin_nested():
+            outcome = _write_row(vault, org_id, row, actor_user_id)
     except (Invalid, Conflict, NotFound) as error:
         result.errors.append(RowError(line, str(error)))
         return
@@ -225,9 +227,10 @@ def _import_row(
     setattr(result, outcome, getattr(result, outcome) + 1)
 
 
-def _write_row(session: Session, org_id: int, row: dict[str, str], actor: int | None) -> str:
-    """Create or update one contact and its groups; returns "created", "updated" or
-    "unchanged"."""
+def _write_row(vault: Vault, org_id: int, row: dict[str, str], actor: int | None) -> str:
+    """Create or update one contact and its groups (in ``vault``'s session, which seals the
+    webhook secrets); returns "created", "updated" or "unchanged"."""
+    session = vault.session
     existing = None
     if row.get("email", "").strip():
         existing = find_by_email(session, org_id=org_id, email=row["email"].strip())
@@ -245,12 +248,12 @@ def _write_row(session: Session, org_id: int, row: dict[str, str], actor: int | 
         elif target in names:
             setattr(data, target, row[column])
     if existing is None:
-        contact = create_contact(session, org_id=org_id, data=data, actor_user_id=actor)
+        contact = create_contact(session, vault, org_id=org_id, data=data, actor_user_id=actor)
         outcome = "created"
     else:
         contact = existing
         changed = update_contact(
-            session, org_id=org_id, contact_id=existing.id, data=data, actor_user_id=actor
+            session, vault, org_id=org_id, contact_id=existing.id, data=data, actor_user_id=actor
         )
         outcome = "updated" if changed else "unchanged"
     for name in _groups(row.get("groups", "")):

@@ -34,15 +34,17 @@ from vigil.alerts.directory import (
     search_contacts,
     update_contact,
 )
+from vigil.alerts.directory import webhook_secret as opened_webhook_secret
 from vigil.alerts.directory_csv import MAX_BYTES, decode_csv, import_contacts_csv
 from vigil.alerts.directory_group_views import router as group_router
 from vigil.alerts.roles import CONTACT_ROLES
 from vigil.casework.support import country_codes
 from vigil.companies.models import Company
+from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import LOCALE_NAMES, LOCALES, N_, current_locale, gettext
-from vigil.web.deps import DbSession, ObjectId
+from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -136,6 +138,7 @@ def _form_page(
     request: Request,
     session: Session,
     staff: Staff,
+    vault: Vault,
     *,
     form: ContactInput,
     company: str,
@@ -146,13 +149,14 @@ def _form_page(
     context = {"staff": staff, "form": form, "company": company, "error": error, **_choices()}
     if contact_id is None:
         return render(request, "alerts/contacts_new.html", context, status_code)
-    return _contact_page(request, session, staff, contact_id, context, status_code)
+    return _contact_page(request, session, staff, vault, contact_id, context, status_code)
 
 
 def _contact_page(
     request: Request,
     session: Session,
     staff: Staff,
+    vault: Vault,
     contact_id: int,
     extra: dict[str, Any],
     status_code: int = 200,
@@ -166,6 +170,8 @@ def _contact_page(
         "contact": contact,
         "linked_company": session.get(Company, contact.company_id) if contact.company_id else None,
         "member_of": member_of,
+        # Opened for writers only: the page never holds it for a read-only role.
+        "webhook_secret": opened_webhook_secret(vault, contact) if staff.can_write else None,
         "other_groups": [
             g for g, _count in groups.list_groups(session, org_id=org_id) if g.id not in inside
         ],
@@ -215,24 +221,27 @@ Submitted = Annotated[ContactForm, Depends()]
 
 
 @router.get("/staff/contacts/new", name="contacts.new_form")
-def new_form(request: Request, session: DbSession, staff: Writer) -> Response:
-    return _form_page(request, session, staff, form=ContactInput(), company="")
+def new_form(request: Request, session: DbSession, staff: Writer, vault: RequestVault) -> Response:
+    return _form_page(request, session, staff, vault, form=ContactInput(), company="")
 
 
 @router.post("/staff/contacts/new", name="contacts.create")
-def create(request: Request, session: DbSession, staff: Writer, submitted: Submitted) -> Response:
+def create(
+    request: Request, session: DbSession, staff: Writer, vault: RequestVault, submitted: Submitted
+) -> Response:
     form = submitted.data
     try:
         with session.begin_nested():  # a refused contact leaves nothing behind
             form.company_id = resolve_company(session, submitted.company)
             contact = create_contact(
-                session, org_id=staff.organisation_id, data=form, actor_user_id=staff.user_id
+                session, vault, org_id=staff.organisation_id, data=form, actor_user_id=staff.user_id
             )
     except (Invalid, Conflict) as problem:
         return _form_page(
             request,
             session,
             staff,
+            vault,
             form=form,
             company=submitted.company,
             error=str(problem),
@@ -265,6 +274,7 @@ def import_file(
     session: DbSession,
     staff: Writer,
     file: Annotated[UploadFile, File()],
+    vault: RequestVault,
     strict: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     context = _import_context(staff, strict=strict == "yes")
@@ -273,6 +283,7 @@ def import_file(
         with session.begin_nested():
             context["result"] = import_contacts_csv(
                 session,
+                vault,
                 org_id=staff.organisation_id,
                 text=text,
                 strict=strict == "yes",
@@ -293,6 +304,7 @@ def contact_page(
     request: Request,
     session: DbSession,
     staff: CurrentStaff,
+    vault: RequestVault,
     contact_id: ObjectId,
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
@@ -302,7 +314,7 @@ def contact_page(
         "company": str(contact.company_id or ""),
         "notice": _notice(done),
     }
-    return _contact_page(request, session, staff, contact.id, extra)
+    return _contact_page(request, session, staff, vault, contact.id, extra)
 
 
 @router.post("/staff/contacts/{contact_id}", name="contacts.update")
@@ -310,6 +322,7 @@ def update(
     request: Request,
     session: DbSession,
     staff: Writer,
+    vault: RequestVault,
     contact_id: ObjectId,
     submitted: Submitted,
 ) -> Response:
@@ -320,6 +333,7 @@ def update(
             form.company_id = resolve_company(session, submitted.company)
             changed = update_contact(
                 session,
+                vault,
                 org_id=staff.organisation_id,
                 contact_id=contact_id,
                 data=form,
@@ -331,6 +345,7 @@ def update(
             request,
             session,
             staff,
+            vault,
             form=form,
             company=submitted.company,
             contact_id=contact_id,

@@ -70,7 +70,8 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
     assert incident is not None
     victims = _victims(session, incident.id)
     if alert.share_level == ShareLevel.name:
-        names = [reveal_name(vault, d) or d.alias for d in victims]
+        # A person forgotten after the alert was written is never named again (nor "withheld").
+        names = [d.alias if d.forgotten_at else reveal_name(vault, d) or d.alias for d in victims]
         defender = ", ".join(names) or None
     elif alert.share_level == ShareLevel.alias:
         defender = ", ".join(d.alias for d in victims) or None

@@ -13,6 +13,8 @@
 - RFC 8058 one-click unsubscribe: a mail provider's POST ``List-Unsubscribe=One-Click`` comes
   without a CSRF token. ``web/csrf.py`` lets exactly that request through, marked; here it is
   refused (403) unless the link is an unsubscribe link.
+- A used response link gets the invalid-link page (single use); a request for information
+  beyond the day's number comes back with what was typed and HTTP 429 (``link_limits``).
 
 Staff side: ``POST /staff/alerts/{id}/links/revoke`` withdraws an alert's links.
 """
@@ -29,6 +31,7 @@ from starlette.responses import Response
 
 from vigil.accounts.deps import Staff, require_writer
 from vigil.alerts import checkin_views
+from vigil.alerts.link_limits import LinkLimitReached
 from vigil.alerts.links import (
     MAX_RESPONSE,
     acknowledge,
@@ -172,6 +175,10 @@ def use_link(
         record_response(session, settings, vault, link=link, body=message, now=now)
     except NotFound:
         return invalid_link_page(request)
+    except LinkLimitReached:
+        error = _("You have sent as many requests as a day allows. Please try again tomorrow.")
+        context = {"max_length": MAX_RESPONSE, "text": message, "error": error}
+        return _page(request, session, link, "link_message.html", context, 429)
     except Invalid:  # the service speaks English; the recipient's page does not
         error = (
             _("Please keep your message under %(n)s characters.") % {"n": MAX_RESPONSE}

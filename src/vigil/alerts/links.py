@@ -10,6 +10,12 @@ Why it is built this way:
   is not an oracle for which tokens once existed.
 - Every use (never a mere view: mail scanners prefetch links) is audited with the purpose and
   the link id, never the token or anything about the visitor.
+- Links that put words in front of the case team cannot be used to flood it: a response link
+  is single-use (once used it answers like an unknown link), and a recipient may ask for more
+  information ``VIGIL_LINK_INFO_REQUESTS_PER_DAY`` times per alert in any 24 hours (the
+  request-information links of the alert's reminders share that count).
+- Withdrawing an alert's links never withdraws its unsubscribe links: a recipient must always
+  be able to opt out.
 - A recipient's actions tell the case team *that* something happened, never *what*: e-mail
   leaves the deployment in clear, so it carries a case number and a staff URL only.
 """
@@ -17,12 +23,14 @@ Why it is built this way:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.directory import opt_out
+from vigil.alerts.link_limits import SINGLE_USE, take_single_use, within_daily_limit
 from vigil.alerts.models import (
     Alert,
     AlertEvent,
@@ -135,6 +143,7 @@ def resolve_link(session: Session, settings: Settings, token: str, *, now: datet
         or digests[link.token_hash] != link.purpose
         or link.revoked_at is not None
         or link.expires_at <= now
+        or (link.purpose in SINGLE_USE and link.uses > 0)
     ):
         raise NotFound(INVALID_LINK)
     return link
@@ -147,10 +156,12 @@ def revoke_links(
     contact_id: int | None = None,
     link_id: int | None = None,
     check_in_schedule_id: int | None = None,
+    purposes: Collection[str] | None = None,
     now: datetime,
 ) -> int:
-    """Revoke the live links matching every given filter; returns how many. At least one
-    filter is required (revoking every link of every organisation is never meant)."""
+    """Revoke the live links matching every given filter (``purposes``: only links for
+    these); returns how many. At least one filter besides ``purposes`` is required (revoking
+    every link of every organisation is never meant)."""
     filters = [
         column == value
         for column, value in (
@@ -163,6 +174,8 @@ def revoke_links(
     ]
     if not filters:
         raise Invalid("Say which links to revoke.")
+    if purposes is not None:
+        filters.append(SignedLink.purpose.in_([str(p) for p in purposes]))
     links = session.scalars(select(SignedLink).where(*filters, SignedLink.revoked_at.is_(None)))
     count = 0
     for link in links:  # through the ORM, so links already loaded in this session see it too
@@ -181,13 +194,17 @@ def revoke_alert_links(
     actor_user_id: int,
     now: datetime,
 ) -> tuple[Alert, int]:
-    """Staff action: withdraw every link of an alert, or those of one of its contacts."""
+    """Staff action: withdraw the links of an alert, or those of one of its contacts, that
+    act on the alert (acknowledge, request information, respond). Unsubscribe links stay: a
+    recipient must always be able to opt out."""
     alert = session.get(Alert, alert_id)
     _same_org(alert, org_id, "alert")
     assert alert is not None
     if contact_id is not None:
         _same_org(session.get(Contact, contact_id), org_id, "contact")
-    count = revoke_links(session, alert_id=alert.id, contact_id=contact_id, now=now)
+    count = revoke_links(
+        session, alert_id=alert.id, contact_id=contact_id, purposes=ALERT_PURPOSES, now=now
+    )
     record_event(
         session,
         action="link.revoked",
@@ -200,10 +217,14 @@ def revoke_alert_links(
     return alert, count
 
 
-def record_use(session: Session, link: SignedLink, *, now: datetime, action: str) -> None:
-    """Count and audit one use (never the token, never anything about the visitor)."""
-    link.uses += 1
-    link.last_used_at = now
+def record_use(
+    session: Session, link: SignedLink, *, now: datetime, action: str, counted: bool = False
+) -> None:
+    """Count and audit one use (never the token, never anything about the visitor);
+    ``counted``: ``take_single_use`` already counted it."""
+    if not counted:
+        link.uses += 1
+        link.last_used_at = now
     session.flush()
     record_event(
         session,
@@ -219,12 +240,13 @@ def link_contact(session: Session, link: SignedLink) -> Contact | None:
     return session.get(Contact, link.contact_id) if link.contact_id is not None else None
 
 
-def _recipient(session: Session, link: SignedLink) -> AlertRecipient:
-    recipient = session.scalar(
-        select(AlertRecipient).where(
-            AlertRecipient.alert_id == link.alert_id, AlertRecipient.contact_id == link.contact_id
-        )
+def _recipient(session: Session, link: SignedLink, *, lock: bool = False) -> AlertRecipient:
+    """``lock``: hold the recipient's row (PostgreSQL) so that two requests at once cannot
+    both pass the daily count of ``within_daily_limit``."""
+    query = select(AlertRecipient).where(
+        AlertRecipient.alert_id == link.alert_id, AlertRecipient.contact_id == link.contact_id
     )
+    recipient = session.scalar(query.with_for_update() if lock else query)
     if recipient is None:
         raise NotFound(INVALID_LINK)
     return recipient
@@ -288,8 +310,12 @@ def record_response(
         raise Invalid("Write your message.")
     if len(text) > MAX_RESPONSE:
         raise Invalid(f"Please keep the message under {MAX_RESPONSE} characters.")
-    recipient = _recipient(session, link)
     asked = link.purpose == LinkPurpose.request_info
+    recipient = _recipient(session, link, lock=asked)
+    if asked:
+        within_daily_limit(session, settings, recipient, now=now)
+    elif not take_single_use(session, link, now=now):
+        raise NotFound(INVALID_LINK)
     alert = session.get(Alert, recipient.alert_id)
     assert alert is not None
     incident = session.get(Incident, alert.incident_id)
@@ -329,7 +355,7 @@ def record_response(
             ),
             organisation_id=incident.organisation_id,
         )
-    record_use(session, link, now=now, action=response.kind)
+    record_use(session, link, now=now, action=response.kind, counted=not asked)
     return response
 
 

@@ -6,7 +6,8 @@ let people without an account act.
 Every table carries ``organisation_id``: one organisation never sees another's contacts,
 playbooks or alerts. Message content that may name a defender (subject, bodies, webhook
 payload, the links inside them) is sealed with the incident's data key, so it is unreadable
-at rest and is lost with the case when a person is forgotten.
+at rest and is lost with the case when a person is forgotten. A contact's webhook signing
+secret is sealed with the contact's own data key.
 """
 
 from __future__ import annotations
@@ -72,8 +73,13 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(5), default="en")
     email: Mapped[str | None] = mapped_column(String(254))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
-    #: Standard Webhooks secret ("whsec_…"), shared with the receiver to verify signatures.
-    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    #: The contact's own data key, sealing ``webhook_secret_sealed`` (and rotated, backed up
+    #: and crypto-shredded like every data key).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
+    #: Standard Webhooks secret ("whsec_…"), shared with the receiver to verify signatures,
+    #: sealed: whoever reads it can forge alerts to the receiver. Opened by
+    #: ``directory.webhook_secret``.
+    webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     notes: Mapped[str] = mapped_column(Text, default="")
     opted_out_at: Mapped[datetime | None]
     opt_out_reason: Mapped[str | None] = mapped_column(String(200))

@@ -162,7 +162,7 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         .order_by(AlertResponse.id.desc())
     ).all()
     context["responses"] = [
-        (response, name or "", vault.open(response.data_key_id, response.body_sealed) or "")
+        (response, name or "", vault.reveal(response.data_key_id, response.body_sealed) or "")
         for response, name in responses
     ]
     if alert.status == AlertStatus.draft:

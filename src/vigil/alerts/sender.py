@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vigil.alerts.channels import Channel, DeliveryFailed, Outgoing
 from vigil.alerts.channels.email import EmailChannel
 from vigil.alerts.channels.webhook import WebhookChannel
-from vigil.alerts.models import Contact
+from vigil.alerts.models import Contact, Delivery
 from vigil.alerts.outbox import claim_due, open_content, record_failure, record_sent, release
 from vigil.alerts.retry import RetryPolicy
 from vigil.core.config import Settings
@@ -94,12 +94,7 @@ def _claim(
         if not deliveries:
             return [], []
         vault = Vault(session=session, ring=keystore_for(settings).current())
-        hook_contacts = {d.contact_id for d in deliveries if d.channel == "webhook"}
-        secrets = dict(
-            session.execute(
-                select(Contact.id, Contact.webhook_secret).where(Contact.id.in_(hook_contacts))
-            ).all()
-        )
+        secrets = _webhook_secrets(session, vault, deliveries)
         outgoing: list[Outgoing] = []
         erased: list[int] = []
         for d in deliveries:
@@ -122,6 +117,28 @@ def _claim(
                 )
             )
         return outgoing, erased
+
+
+def _webhook_secrets(
+    session: Session, vault: Vault, deliveries: list[Delivery]
+) -> dict[int | None, str | None]:
+    """The opened signing secrets of the batch's webhook contacts (contact id → secret); a
+    contact whose secret cannot be opened is left out (its delivery fails: no secret)."""
+    hook_contacts = {d.contact_id for d in deliveries if d.channel == "webhook"}
+    if not hook_contacts:
+        return {}
+    rows = session.execute(
+        select(Contact.id, Contact.data_key_id, Contact.webhook_secret_sealed).where(
+            Contact.id.in_(hook_contacts)
+        )
+    )
+    secrets: dict[int | None, str | None] = {}
+    for contact_id, key_id, sealed in rows:
+        try:
+            secrets[contact_id] = vault.open(key_id, sealed)
+        except Withheld:
+            continue
+    return secrets
 
 
 class _Recorder:

@@ -35,7 +35,9 @@ from vigil.backup.archive import (
     read_info,
     write_archive,
 )
-from vigil.core.audit import record_event
+from vigil.core.audit import audit_seal, bind_audit, record_event
+from vigil.core.audit_head import write_head
+from vigil.core.audit_verify import tail_head
 from vigil.core.config import ConfigError, Settings
 from vigil.core.crypto import KeyRing, keystore_for
 from vigil.core.db import database_session, make_engine
@@ -90,6 +92,7 @@ def backup_database(settings: Settings, path: Path) -> Outcome:
     audited = archive.info.revision == head
     if audited:
         with database_session(url) as session:
+            bind_audit(session, audit_seal(settings))
             record_event(
                 session,
                 action="backup.created",
@@ -296,15 +299,27 @@ def restore_database(settings: Settings, path: Path) -> Outcome:
     head = head_revision(url)
     audited = archive.info.revision == head
     if audited:
-        with database_session(url) as session:
-            record_event(
-                session,
-                action="backup.restored",
-                object_type="backup",
-                object_id=archive.sha256,
-                detail=_detail(archive, path),
-            )
+        _record_restore(settings, archive, path)
     return Outcome(archive=archive, audited=audited, head=head)
+
+
+def _record_restore(settings: Settings, archive: ArchiveFile, path: Path) -> None:
+    """Record ``backup.restored``, then anchor the audit head file to the restored log: the
+    entries made after the backup are gone on purpose, and the head file of the data
+    directory (if it had one) would otherwise report them as deleted."""
+    seal = audit_seal(settings)
+    with database_session(settings.effective_database_url) as session:
+        bind_audit(session, seal)
+        record_event(
+            session,
+            action="backup.restored",
+            object_type="backup",
+            object_id=archive.sha256,
+            detail=_detail(archive, path),
+        )
+        restored = tail_head(session)
+    if seal.head_path is not None and restored is not None:
+        write_head(seal.head_path, restored, force=True)
 
 
 def _known_revisions(url: str) -> set[str]:

@@ -19,6 +19,7 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.places import match_region
 from vigil.defenders.consent import record_initial_consent_from_report
 from vigil.defenders.models import Defender
 from vigil.defenders.service import find_defenders_by_name, record_defender
@@ -121,7 +122,7 @@ def convert_report(
             occurred_on=report.occurred_on,
             date_precision=report.date_precision or "day",
             country=report.country,
-            region=report.region,
+            region=match_region(report.country, answers.get("region")),
             place=answers.get("place"),
             status=IncidentStatus.verified,
             acts=[

@@ -74,12 +74,12 @@ def case_context(
             {
                 "row": a,
                 "factors": json.loads(a.factors),
-                "reasons": vault.open(incident.data_key_id, a.reasons_sealed),
+                "reasons": vault.reveal(incident.data_key_id, a.reasons_sealed),
             }
             for a in assessments
         ],
         "notes": [
-            {"row": n, "body": vault.open(incident.data_key_id, n.body_sealed)} for n in notes
+            {"row": n, "body": vault.reveal(incident.data_key_id, n.body_sealed)} for n in notes
         ],
         "tasks": open_tasks(session, incident_id=incident.id),
         "duplicates": duplicates_of(session, incident_id=incident.id),

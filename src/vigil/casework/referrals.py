@@ -241,7 +241,7 @@ def referral_context(
         "referrals": [
             {
                 "row": r,
-                "answer": vault.open(incident.data_key_id, r.answer_sealed),
+                "answer": vault.reveal(incident.data_key_id, r.answer_sealed),
                 "overdue": r.answered_on is None
                 and r.deadline_on is not None
                 and r.deadline_on < today,

@@ -312,7 +312,7 @@ def support_context(
                 "row": m,
                 "provider": names.get(m.provider_id) if m.provider_id else None,
                 "amount": format_money(m.amount, m.currency),
-                "notes": vault.open(incident.data_key_id, m.notes_sealed),
+                "notes": vault.reveal(incident.data_key_id, m.notes_sealed),
                 "moves": MEASURE_MOVES.get(m.status, ()),
             }
             for m in own

@@ -7,6 +7,7 @@ directly.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
@@ -15,6 +16,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -32,25 +34,51 @@ class Settings(BaseSettings):
     env: Environment = Environment.development
     data_dir: Path = Path("var")
     database_url: str | None = None
+    #: SQLite only: how long a request waits for another write to finish before giving up.
+    database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     secret_key: SecretStr | None = None
     master_key: SecretStr | None = None
+    #: A second place (another disk or machine) where the worker writes a signed checkpoint
+    #: of the audit log's newest entry every day; unset: no checkpoints.
+    audit_checkpoint_dir: Path | None = None
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
     session_idle_minutes: int = Field(default=60, ge=5)
     session_max_hours: int = Field(default=12, ge=1)
     enrolment_valid_hours: int = Field(default=72, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    #: Sign-in failures are counted per account *and client* pair (the tight limit), per
+    #: account from all clients (higher: only a distributed attack reaches it) and per client
+    #: over all accounts; one client's failures never pause other clients' sign-in.
+    login_max_failures_per_account_and_client: int = Field(default=5, ge=1)
+    login_max_failures_per_account: int = Field(default=50, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
-    receipt_max_failures_per_client: int = Field(default=10, ge=1)
-    receipt_max_failures_total: int = Field(default=500, ge=1)
+    #: Wrong receipts sharing their first digits (``intake.receipt_guard``); a right receipt
+    #: is never refused by this limit on the help check-in.
+    receipt_max_failures_per_prefix: int = Field(default=10, ge=1)
+    #: Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is
+    #: believed; empty: the direct peer is the client.
+    trusted_proxies: str = ""
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     attachment_max_files: int = Field(default=5, ge=0, le=20)
+    #: Images (and images inside PDFs) over this many pixels are refused before decoding.
+    attachment_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
+    #: Address space of the process that cleans one file, and how long it may take.
+    attachment_clean_memory_mb: int = Field(default=1024, ge=256)
+    attachment_clean_seconds: float = Field(default=60.0, gt=0, le=600)
+    #: Files cleaned at the same time; others wait their turn.
+    attachment_cleaners: int = Field(default=2, ge=1, le=16)
     triage_target_hours: int = Field(default=72, ge=1)
     imminent_target_minutes: int = Field(default=60, ge=1)
     stale_case_days: int = Field(default=14, ge=1)
     retention_rejected_report_days: int = Field(default=90, ge=1)
     retention_closed_attachment_days: int = Field(default=365, ge=1)
+    #: Public counts: a count below this is withheld ("fewer than N"); 1 would publish
+    #: single incidents, so 2 is the least accepted.
+    public_min_cell: int = Field(default=5, ge=2, le=100)
+    #: Public counts only include incidents verified at least this many days before the
+    #: daily publication batch.
+    publication_delay_days: int = Field(default=30, ge=0, le=3650)
     #: ``smtp://user:pass@host:587?starttls=true`` or ``smtps://…`` (implicit TLS); unset:
     #: e-mail is not configured and messages stay queued (never dropped).
     smtp_url: SecretStr | None = None
@@ -65,6 +93,11 @@ class Settings(BaseSettings):
     delivery_connections: int = Field(default=4, ge=1, le=32)
     worker_id: str | None = Field(default=None, max_length=100)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
+    #: Requests for more information one alert recipient may send per 24 hours (signed links).
+    link_info_requests_per_day: int = Field(default=3, ge=1, le=100)
+    #: Lets a monitoring system read /healthz's details (``Authorization: Bearer …``) without
+    #: signing in; unset: only signed-in staff see them.
+    health_token: SecretStr | None = None
     default_locale: str = "en"
     log_level: str = "INFO"
 
@@ -76,6 +109,25 @@ class Settings(BaseSettings):
         if not value.get_secret_value().startswith(("smtp://", "smtps://")):
             raise ValueError("must start with smtp:// (STARTTLS with ?starttls=true) or smtps://")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxy_networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not an address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @property
     def effective_database_url(self) -> str:
@@ -103,7 +155,7 @@ def _read_or_create_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_KEY_FILE
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -36,10 +36,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vigil.core.config import Settings
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import VigilError
+from vigil.core.i18n import N_, gettext
 
 KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE  # 32
 ACTIVE_FILE = "active"
 INDEX_KEY_FILE = "index.key"
+#: What a page shows in place of a text sealed with a destroyed key.
+FORGOTTEN = N_("Forgotten: erased together with the person it could name.")
 
 
 class KeyError_(VigilError):  # trailing underscore: not the builtin KeyError
@@ -109,9 +112,11 @@ def _write_secret_file(path: Path, content: str) -> None:
 
 
 def init_key_files(keys_dir: Path) -> bool:
-    """Create a first KEK and an index key (mode 0600). Returns False if keys already exist."""
+    """Create a first KEK, an index key and an audit key (mode 0600). Returns False if keys
+    already exist."""
     if (keys_dir / ACTIVE_FILE).exists():
         return False
+    keys_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data directory
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
     kek_id = secrets.token_hex(4)
@@ -119,6 +124,7 @@ def init_key_files(keys_dir: Path) -> bool:
     if not (keys_dir / INDEX_KEY_FILE).exists():
         _write_secret_file(keys_dir / INDEX_KEY_FILE, _b64(nacl.utils.random(KEY_BYTES)))
     (keys_dir / ACTIVE_FILE).write_text(kek_id + "\n")
+    init_audit_key(keys_dir)
     return True
 
 
@@ -247,6 +253,15 @@ class Vault:
         data = self.open_bytes(key_id, sealed)
         return None if data is None else data.decode()
 
+    def reveal(self, key_id: int | None, sealed: bytes | None) -> str | None:
+        """``open`` for pages: a value whose key was destroyed (a forgotten person, see
+        ``vigil.forgetting``) reads as a translated "forgotten" placeholder instead of
+        failing the whole page."""
+        try:
+            return self.open(key_id, sealed)
+        except Withheld:
+            return gettext(FORGOTTEN)
+
     def destroy(self, key_id: int) -> None:
         """Crypto-shred: forget the wrapped key; every value sealed with it is lost."""
         key = self.session.get(DataKey, key_id)
@@ -286,3 +301,92 @@ def rewrap_all(
 def keystore_for(settings: Settings) -> KeyStore:
     master = settings.master_key.get_secret_value() if settings.master_key else None
     return KeyStore(settings.keys_dir, master)
+
+
+# --- the audit chain's MAC keys --------------------------------------------------------------
+
+AUDIT_ACTIVE_FILE = "audit-active"
+AUDIT_MASTER_KEY_ID = "env"
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """HMAC keys of the audit chain (``core.audit``). They live outside the database like the
+    KEKs, so whoever can write the database still cannot give an edited entry a valid MAC.
+    Each entry names the key that signed it: after a rotation the older keys stay here, and
+    entries they signed still verify."""
+
+    keys: dict[str, bytes]
+    active_id: str
+
+    def sign(self, key_id: str, message: bytes) -> str | None:
+        """HMAC-SHA256 of ``message`` under key ``key_id`` (hex); None for an unknown key."""
+        key = self.keys.get(key_id)
+        return None if key is None else hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _add_active_audit_key(keys_dir: Path) -> str:
+    key_id = secrets.token_hex(4)
+    _write_secret_file(keys_dir / f"audit-{key_id}.key", _b64(nacl.utils.random(KEY_BYTES)))
+    tmp = keys_dir / f"{AUDIT_ACTIVE_FILE}.tmp"
+    tmp.write_text(key_id + "\n")
+    tmp.replace(keys_dir / AUDIT_ACTIVE_FILE)
+    return key_id
+
+
+def init_audit_key(keys_dir: Path) -> bool:
+    """Create the first audit key (also for installations whose KEK predates it)."""
+    if (keys_dir / AUDIT_ACTIVE_FILE).exists():
+        return False
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _add_active_audit_key(keys_dir)
+    return True
+
+
+def rotate_audit_key(keys_dir: Path) -> str:
+    """Make a new audit key active; new entries are signed with it, older ones keep theirs."""
+    load_audit_keys(keys_dir)  # refuse before creating anything if there is no key yet
+    return _add_active_audit_key(keys_dir)
+
+
+def load_audit_keys(keys_dir: Path, master_key: str | None = None) -> AuditKeys:
+    """From ``VIGIL_MASTER_KEY`` (derived with its own purpose, id ``env``) if given, else
+    every ``audit-*.key`` file of ``keys_dir``."""
+    if master_key:
+        master = load_keyring(keys_dir, master_key).keks["env"]  # validated there
+        derived = _derive(master, b"vigil-audit-chain")
+        return AuditKeys(keys={AUDIT_MASTER_KEY_ID: derived}, active_id=AUDIT_MASTER_KEY_ID)
+    active_file = keys_dir / AUDIT_ACTIVE_FILE
+    if not active_file.exists():
+        raise KeyError_(f"No audit key in {keys_dir}: run `vigil keys init`.")
+    keys = {
+        path.stem.removeprefix("audit-"): _unb64(path.read_text())
+        for path in sorted(keys_dir.glob("audit-*.key"))
+    }
+    active_id = active_file.read_text().strip()
+    if active_id not in keys:
+        raise KeyError_(f"The active audit key {active_id!r} is missing from {keys_dir}.")
+    return AuditKeys(keys=keys, active_id=active_id)
+
+
+class AuditKeyStore:
+    """The audit keys, re-read when ``audit-active`` changes, so running processes sign with
+    the key made active by ``vigil keys rotate-audit`` elsewhere."""
+
+    def __init__(self, keys_dir: Path, master_key: str | None = None) -> None:
+        self.keys_dir = keys_dir
+        self.master_key = master_key
+        self._keys: AuditKeys | None = None
+        self._stamp: int | None = None
+
+    def current(self) -> AuditKeys:
+        stamp = None
+        if not self.master_key:
+            try:
+                stamp = (self.keys_dir / AUDIT_ACTIVE_FILE).stat().st_mtime_ns
+            except FileNotFoundError:
+                stamp = None
+        if self._keys is None or stamp != self._stamp:
+            self._keys = load_audit_keys(self.keys_dir, self.master_key)
+            self._stamp = stamp
+        return self._keys

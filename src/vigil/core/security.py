@@ -5,8 +5,8 @@ Why these choices:
   not give away staff passwords.
 - Tokens in links and cookies are 256-bit random values; only their SHA-256 is stored, so a
   database leak does not let anyone sign in or enrol.
-- CSRF tokens are an HMAC of a random per-browser value, so a forged form from another site
-  cannot carry a valid one.
+- CSRF tokens are an HMAC of a random per-browser value (and of the staff session, once
+  signed in), so a forged form from another site cannot carry a valid one.
 """
 
 from __future__ import annotations
@@ -81,11 +81,20 @@ def verify_totp(secret: str, code: str, *, last_step: int | None, at: float) -> 
     return None
 
 
-def csrf_token_for(secret: bytes, browser_token: str) -> str:
-    return keyed_digest(secret, "csrf", browser_token)
+def csrf_token_for(secret: bytes, browser_token: str, session_token: str | None = None) -> str:
+    """Bound to the browser's random cookie and, once signed in, to the staff session cookie
+    (a token from before sign-in or from another session then no longer matches)."""
+    return keyed_digest(secret, "csrf", browser_token, session_token or "")
 
 
-def csrf_token_valid(secret: bytes, browser_token: str | None, submitted: str | None) -> bool:
+def csrf_token_valid(
+    secret: bytes,
+    browser_token: str | None,
+    submitted: str | None,
+    session_token: str | None = None,
+) -> bool:
     if not browser_token or not submitted:
         return False
-    return hmac.compare_digest(csrf_token_for(secret, browser_token), submitted)
+    expected = csrf_token_for(secret, browser_token, session_token)
+    # Bytes: compare_digest raises TypeError on non-ASCII str, which would answer 500.
+    return hmac.compare_digest(expected.encode(), submitted.encode())

@@ -274,3 +274,27 @@ def record_initial_consent_from_report(
         for scope, decision in wanted
         if scope not in latest
     ]
+
+
+def defenders_kept_out_of_public_counts(session: Session) -> set[int]:
+    """Defenders whose incidents must not be counted in the public aggregate numbers.
+
+    Counting an incident in a de-identified count (country and type of attack only, at least
+    ``VIGIL_PUBLIC_MIN_CELL`` to a cell, after the publication delay) publishes no alias,
+    name, photo, place or date, so it does not wait for a ``publish_*`` grant (those govern an
+    incident's own entry in the register). It is still a publication, so it respects every
+    refusal: a defender who chose *record only* (keep it on file and do nothing else), who
+    withdrew ``store``, or who was forgotten keeps every incident they are a victim of out of
+    the counts. One query for the whole batch; the latest entry per scope wins, as everywhere.
+    """
+    latest_ids = (
+        select(func.max(ConsentEntry.id))
+        .where(ConsentEntry.scope.in_([STRATEGY, ConsentScope.store.value]))
+        .group_by(ConsentEntry.defender_id, ConsentEntry.scope)
+    )
+    refused = select(ConsentEntry.defender_id).where(
+        ConsentEntry.id.in_(latest_ids),
+        ConsentEntry.decision.in_([Strategy.record_only.value, Decision.withdraw.value]),
+    )
+    forgotten = select(Defender.id).where(Defender.forgotten_at.is_not(None))
+    return set(session.scalars(refused)) | set(session.scalars(forgotten))

@@ -7,10 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core.audit import record_event
 from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid, NotFound
+from vigil.core.errors import Invalid
 from vigil.defenders.models import Defender, DefenderKind
 from vigil.vocabularies.service import get_term
 
@@ -81,28 +80,19 @@ def reveal_name(vault: Vault, defender: Defender) -> str | None:
         return WITHHELD
 
 
-def forget_defender(
-    session: Session, *, vault: Vault, defender_id: int, actor_user_id: int | None = None
-) -> Defender:
-    """Crypto-shred a defender: destroy their data key, so name, contacts and everything
-    sealed with it are unreadable for good in this database and every backup made from now
-    on. Older archives still hold the wrapped key until its KEK is retired. Idempotent."""
-    defender = session.get(Defender, defender_id)
-    if defender is None:
-        raise NotFound(f"No defender with id {defender_id}.")
-    if defender.forgotten_at is None:
-        vault.destroy(defender.data_key_id)
-        defender.name_sealed = None
-        defender.contact_sealed = None
-        defender.name_index = None  # the digest alone could still confirm a guessed name
-        defender.forgotten_at = utcnow()
-        session.flush()
-        record_event(
-            session,
-            action="defender.forgotten",
-            organisation_id=defender.organisation_id,
-            actor_user_id=actor_user_id,
-            object_type="defender",
-            object_id=defender.id,
-        )
-    return defender
+def erase_defender_record(session: Session, *, vault: Vault, defender: Defender) -> bool:
+    """Crypto-shred the defender's own record: destroy their data key, so name and contacts
+    are unreadable for good in this database and every backup made from now on (older
+    archives still hold the wrapped key until its KEK is retired). Only one step of
+    forgetting a person: the reports, case texts and messages that may name them are erased
+    by ``vigil.forgetting.forget_person``, which callers should use. Returns False if the
+    record was already erased."""
+    if defender.forgotten_at is not None:
+        return False
+    vault.destroy(defender.data_key_id)
+    defender.name_sealed = None
+    defender.contact_sealed = None
+    defender.name_index = None  # the digest alone could still confirm a guessed name
+    defender.forgotten_at = utcnow()
+    session.flush()
+    return True

@@ -159,6 +159,26 @@ STATUS_CYCLE = [
 ]
 
 
+#: The ISO 3166-2 subdivision of each project region (an incident stores only such a code).
+REGION_CODES = {
+    "Cauca": "CO-CAU",
+    "Cajamarca": "PE-CAJ",
+    "Western": "GH-WP",
+    "Huehuetenango": "GT-13",
+    "Mindanao": "PH-10",  # Northern Mindanao (Region X)
+    "Central Kalimantan": "ID-KT",
+    "Gbarpolu": "LR-GP",
+    "Pará": "BR-PA",
+    "Marsabit": "KE-25",
+    "Rivers": "NG-RI",
+    "Tshopo": "CD-TO",
+    "Kandal": "KH-8",
+    "Dhaka": "BD-C",
+    "Oaxaca": "MX-OAX",
+    "Intibucá": "HN-IN",
+}
+
+
 @dataclass(frozen=True)
 class DemoIncident:
     ref: str
@@ -169,7 +189,7 @@ class DemoIncident:
     occurred_on: date
     precision: str
     country: str
-    region: str
+    region: str  # ISO 3166-2 code
     status: str
     attack_type: str
     perpetrator_type: str
@@ -195,7 +215,7 @@ STORY = DemoIncident(
     occurred_on=date(2026, 10, 3),
     precision="day",
     country="CO",
-    region="Cauca",
+    region="CO-CAU",
     status="active",
     attack_type="death_threat",
     perpetrator_type="unknown",
@@ -237,7 +257,7 @@ def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
                     occurred_on=occurred,
                     precision=precision,
                     country=country,
-                    region=region,
+                    region=REGION_CODES[region],
                     status=STATUS_CYCLE[number % len(STATUS_CYCLE)],
                     attack_type=attack,
                     perpetrator_type=perpetrator,

@@ -113,6 +113,7 @@ class IncidentCreate(BaseModel):
     occurred_on: date | None = None
     date_precision: str = "day"
     country: str
+    #: ISO 3166-2 subdivision code of ``country`` (e.g. CO-CAU); free text is refused.
     region: str | None = None
     place: str | None = None
     status: str = "received"

@@ -12,6 +12,7 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
+from vigil.core.places import check_region
 from vigil.defenders.models import Defender
 from vigil.incidents.models import (
     PUBLIC_STATUSES,
@@ -127,7 +128,7 @@ def record_incident(
         occurred_on=data.occurred_on,
         date_precision=_check_choice(data.date_precision, DatePrecision, "date precision"),
         country=data.country.upper(),
-        region=data.region,
+        region=check_region(data.country, data.region),  # a code, never free text
         place_sealed=vault.seal(key.id, data.place),
         status=_check_choice(data.status, IncidentStatus, "status"),
         project_id=data.project_id,

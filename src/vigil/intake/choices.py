@@ -38,6 +38,10 @@ REJECTIONS = {
     "decompression_bomb": N_("One of the images is too large to process."),
     "corrupt": N_("One of the files is damaged and cannot be opened."),
     "encrypted": N_("One of the PDF files is password-protected. Send it without a password."),
+    "too_complex": N_("One of the files is too complex to clean safely. Send a smaller file."),
+    "pdf_image": N_(
+        "One of the PDF files has images we cannot clean. Print it to a new PDF and send that."
+    ),
 }
 
 
@@ -60,27 +64,40 @@ def receiving_organisations(session: Session) -> dict[str, int]:
     )
 
 
+def _fixed_options(locale: str) -> dict[str, object]:
+    """The options that do not come from the database."""
+    territories = Locale.parse(locale).territories
+    countries = sorted(
+        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
+        key=lambda item: item[1],
+    )
+    return {
+        "countries": countries,
+        "target_kinds": [(k, gettext(v)) for k, v in TARGET_KINDS.items()],
+        "wishes": [(k, gettext(v)) for k, v in WISHES.items()],
+    }
+
+
 def form_context(session: Session, *, locale: str) -> dict[str, object]:
     terms = session.scalars(select(VocabularyTerm).order_by(VocabularyTerm.position)).all()
     options = {
         field: [(t.code, t.label(locale)) for t in terms if t.vocabulary == name]
         for field, name in FORM_VOCABULARIES.items()
     }
-    territories = Locale.parse(locale).territories
-    countries = sorted(
-        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-        key=lambda item: item[1],
-    )
     organisations = session.execute(
         select(Organisation.slug, Organisation.name).order_by(Organisation.id)
     ).all()
-    return {
-        "options": options,
-        "countries": countries,
-        "organisations": organisations,
-        "target_kinds": [(k, gettext(v)) for k, v in TARGET_KINDS.items()],
-        "wishes": [(k, gettext(v)) for k, v in WISHES.items()],
+    return {**_fixed_options(locale), "options": options, "organisations": organisations}
+
+
+def fallback_form_context(values: dict[str, str], *, locale: str) -> dict[str, object]:
+    """The form's options when the database cannot be read at all: each list offers only what
+    the reporter had chosen, so a failed submission still keeps every answer."""
+    options = {
+        field: [(values[field], values[field])] if values.get(field) else []
+        for field in FORM_VOCABULARIES
     }
+    return {**_fixed_options(locale), "options": options, "organisations": []}
 
 
 REPORT_STATUSES = {

@@ -1,8 +1,8 @@
 """Anonymous reports, the messages exchanged with their reporter, and their attachments.
 
-Everything a reporter writes (names, contacts, narrative, exact place, messages, files) is
-sealed with the report's own data key; only what triage needs to sort and count stays in
-clear (types, country, region, dates, imminence). The reporter is known only by a receipt code
+Everything a reporter writes (names, contacts, narrative, region, exact place, messages,
+files) is sealed with the report's own data key; only what triage needs to sort and count
+stays in clear (types, country, dates, imminence). The reporter is known only by a receipt code
 whose slow, keyed hash is stored (``intake.receipts``).
 """
 
@@ -56,7 +56,6 @@ class Report(Base):
     occurred_on: Mapped[date | None]
     date_precision: Mapped[str | None] = mapped_column(String(8))
     country: Mapped[str] = mapped_column(String(2))
-    region: Mapped[str | None] = mapped_column(String(120))
     wish: Mapped[str] = mapped_column(String(20), default=Wish.quiet)
     locale: Mapped[str] = mapped_column(String(5), default="en")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,8 +95,10 @@ class ReportMessage(Base):
 
 
 class ReportAttachment(Base):
-    """A sanitised file (metadata stripped), sealed; the SHA-256 of the original as uploaded
-    is kept for chain of custody. The original file name is never stored."""
+    """A sanitised file (metadata stripped), sealed, with the SHA-256 of the cleaned bytes, also
+    sealed: it outlives the content (retention) to check copies made earlier. Neither the
+    original's hash nor its file name is ever stored: with the original in hand, either would
+    prove that it was reported."""
 
     __tablename__ = "report_attachments"
 
@@ -105,7 +106,7 @@ class ReportAttachment(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    original_sha256: Mapped[str] = mapped_column(String(64))
+    sha256_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     stripped: Mapped[str] = mapped_column(String(500), default="")
     content_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

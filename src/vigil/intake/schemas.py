@@ -38,6 +38,7 @@ SENSITIVE = (
     "defender_name",
     "defender_contact",
     "narrative",
+    "region",  # free text: sealed; the incident gets an ISO 3166-2 code only if it names one
     "place",
     "responsible",
     "earlier_threats",
@@ -67,7 +68,7 @@ def _date(form: ReportForm) -> None:
         if not year:
             raise ValueError
         occurred = date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year like 99999999999
         form.errors["date"] = _("This date does not exist. Give at least the year, e.g. 2026.")
         return
     if occurred > date.today() or occurred.year < 1950:
@@ -85,6 +86,7 @@ def parse_report_form(
 ) -> ReportForm:
     """``codes`` maps each vocabulary field to its allowed codes (from the database)."""
     form = ReportForm(values={k: v for k, v in raw.items() if isinstance(v, str)})
+    with_nul = _drop_nul_characters(form)
     for name, limit in TEXT_FIELDS.items():
         value = form.values.get(name, "").strip()
         form.values[name] = value
@@ -111,4 +113,22 @@ def parse_report_form(
     if not form.values["wish"]:
         form.values["wish"] = Wish.quiet
     _date(form)
+    for name in with_nul:
+        form.errors.setdefault(
+            name, _("This answer contained a character that cannot be stored. Please check it.")
+        )
     return form
+
+
+def _drop_nul_characters(form: ReportForm) -> set[str]:
+    """NUL characters cannot be stored (PostgreSQL refuses them in text) and no keyboard types
+    them: drop them from the values shown again, and name the visible fields that had one."""
+    flagged: set[str] = set()
+    for name, value in form.values.items():
+        if "\x00" in value:
+            form.values[name] = value.replace("\x00", "")
+            if name in TEXT_FIELDS:
+                flagged.add(name)
+            elif name in ("year", "month", "day"):
+                flagged.add("date")
+    return flagged

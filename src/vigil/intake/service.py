@@ -28,6 +28,21 @@ class FiledReport:
     receipt: str  # shown once to the reporter, never stored
 
 
+@dataclass(frozen=True)
+class IssuedReceipt:
+    """A new receipt with its slow hash, made before the transaction that stores the report:
+    Argon2 takes time and memory, and on SQLite no one can write while that transaction is
+    open."""
+
+    code: str
+    digest: str
+
+
+def issue_receipt(index_key: bytes) -> IssuedReceipt:
+    code = new_receipt()
+    return IssuedReceipt(code=code, digest=receipt_digest(index_key, code))
+
+
 def submission_digest(vault: Vault, submission_id: str) -> str:
     return keyed_digest(vault.ring.index_key, "report-submission", submission_id)
 
@@ -41,8 +56,10 @@ def file_report(
     submission_id: str,
     attachments: list[CleanFile],
     locale: str,
+    receipt: IssuedReceipt | None = None,
 ) -> FiledReport:
     """Store a checked report with its sanitised attachments, all sealed with a new data key.
+    Callers holding a transaction pass a ``receipt`` issued beforehand (see ``IssuedReceipt``).
 
     A second submission of the same form (same one-time id) is refused with ``Conflict``."""
     if form.errors:
@@ -52,12 +69,12 @@ def file_report(
     digest = submission_digest(vault, submission_id)
     if session.scalar(select(Report.id).where(Report.submission_digest == digest)):
         raise Conflict("This report was already received.")
+    receipt = receipt or issue_receipt(vault.ring.index_key)
     key = vault.new_key()
-    receipt = new_receipt()
     values = form.values
     report = Report(
         organisation_id=org_id,
-        receipt_digest=receipt_digest(vault.ring.index_key, receipt),
+        receipt_digest=receipt.digest,
         submission_digest=digest,
         data_key_id=key.id,
         answers_sealed=vault.seal(key.id, json.dumps(form.sensitive_answers())),
@@ -69,7 +86,6 @@ def file_report(
         occurred_on=form.occurred_on,
         date_precision=form.date_precision,
         country=values["country"],
-        region=values.get("region") or None,
         wish=values.get("wish") or "quiet",
         locale=locale,
     )
@@ -78,7 +94,7 @@ def file_report(
             ReportAttachment(
                 media_type=clean.media_type,
                 size=len(clean.content),
-                original_sha256=clean.original_sha256,
+                sha256_sealed=vault.seal(key.id, clean.sha256),
                 stripped=", ".join(clean.stripped)[:500],
                 content_sealed=vault.seal(key.id, clean.content),
             )
@@ -93,7 +109,7 @@ def file_report(
         object_id=report.id,
         detail={"imminent": report.imminent, "attachments": len(attachments)},
     )
-    return FiledReport(report=report, receipt=receipt)
+    return FiledReport(report=report, receipt=receipt.code)
 
 
 def find_report_by_receipt(session: Session, *, vault: Vault, receipt: str) -> Report:
@@ -125,7 +141,7 @@ def add_message(
     if (
         last is not None
         and last.author == author
-        and vault.open(report.data_key_id, last.body_sealed) == body
+        and vault.reveal(report.data_key_id, last.body_sealed) == body
     ):
         return last  # the same form sent again (a reload): keep one copy
     message = ReportMessage(
@@ -156,12 +172,22 @@ class ConversationEntry:
 
 
 def conversation(vault: Vault, report: Report) -> list[ConversationEntry]:
+    """The thread; a message written before a person it could name was forgotten reads as
+    the "forgotten" placeholder (its key is destroyed), later ones as written."""
     return [
         ConversationEntry(
-            m.author, vault.open(report.data_key_id, m.body_sealed) or "", m.created_at
+            m.author, vault.reveal(report.data_key_id, m.body_sealed) or "", m.created_at
         )
         for m in report.messages
     ]
+
+
+def attachment_digests(vault: Vault, report: Report) -> dict[int, str]:
+    """The SHA-256 of each stored (cleaned) file, by attachment id. Sealed like the file: in
+    clear, anyone with the original and our open cleaning code could match it."""
+    return {
+        a.id: vault.reveal(report.data_key_id, a.sha256_sealed) or "" for a in report.attachments
+    }
 
 
 def open_answers(vault: Vault, report: Report) -> dict[str, str]:

@@ -20,7 +20,12 @@ from vigil.core.i18n import N_, current_locale, gettext
 from vigil.intake import choices
 from vigil.intake.attachments import ALLOWED_TYPES
 from vigil.intake.models import Report, ReportStatus
-from vigil.intake.service import ConversationEntry, conversation, open_answers
+from vigil.intake.service import (
+    ConversationEntry,
+    attachment_digests,
+    conversation,
+    open_answers,
+)
 from vigil.intake.triage import (
     ALL,
     OPEN,
@@ -52,6 +57,7 @@ ANSWER_LABELS = {
     "defender_name": N_("Name"),
     "defender_contact": N_("Safe way to reach them"),
     "narrative": N_("What happened"),
+    "region": N_("Region"),
     "place": N_("Exact place"),
     "earlier_threats": N_("Earlier threats or attacks"),
     "responsible": N_("Company, project or people involved"),
@@ -156,12 +162,11 @@ def _report_page(
     )
     withheld = False
     answers: dict[str, str] = {}
-    messages: list[ConversationEntry] = []
     try:
         answers = open_answers(vault, report)
-        messages = conversation(vault, report)
-    except Withheld:
+    except Withheld:  # a person it named was forgotten: the thread goes on under a new key
         withheld = True
+    messages: list[ConversationEntry] = conversation(vault, report)
     locale = current_locale.get()
     terms = term_labels(
         session,
@@ -184,6 +189,7 @@ def _report_page(
             if answers.get(name)
         ],
         "messages": messages,
+        "attachment_sha256": attachment_digests(vault, report),
         "target_kind": gettext(target_kind) if target_kind else report.target_kind,
         "defender_type": terms.get(("defender_type", report.defender_type or "")),
         "attack_type": terms.get(("attack_type", report.attack_type or "")),

@@ -11,10 +11,13 @@ from vigil.core.crypto import (
     DataKey,
     KeyError_,
     add_kek_file,
+    init_audit_key,
     init_key_files,
+    load_audit_keys,
     load_keyring,
     retire_kek,
     rewrap_all,
+    rotate_audit_key,
 )
 from vigil.core.db import database_session
 
@@ -23,7 +26,8 @@ keys_app = typer.Typer(help="Encryption keys (kept outside the database).", no_a
 
 @keys_app.command("init")
 def keys_init() -> None:
-    """Create the first key-encryption key and the blind-index key under VIGIL_DATA_DIR/keys."""
+    """Create the first key-encryption key, the blind-index key and the audit key under
+    VIGIL_DATA_DIR/keys."""
     settings = load_settings()
     if settings.master_key:
         typer.echo("VIGIL_MASTER_KEY is set: keys come from the environment, nothing to create.")
@@ -32,6 +36,11 @@ def keys_init() -> None:
         typer.echo(
             f"Created encryption keys in {settings.keys_dir} (mode 0600). Back them up "
             "separately from the database: without them nothing can be decrypted."
+        )
+    elif init_audit_key(settings.keys_dir):  # keys made before the audit chain was keyed
+        typer.echo(
+            f"Encryption keys already exist in {settings.keys_dir}; created the audit key "
+            "there (mode 0600). Back it up with them."
         )
     else:
         typer.echo(f"Encryption keys already exist in {settings.keys_dir}.")
@@ -68,6 +77,24 @@ def keys_rotate() -> None:
     typer.echo(f"Key {new_id} is active; {total} data keys re-wrapped.")
 
 
+@keys_app.command("rotate-audit")
+def keys_rotate_audit() -> None:
+    """Make a new audit key active: new audit entries are signed with it; the old key files
+    stay, since `vigil audit verify` needs them for the entries they signed."""
+    settings = load_settings()
+    if settings.master_key:
+        raise KeyError_(
+            "The audit key is derived from VIGIL_MASTER_KEY: rotating it needs the key "
+            "files (unset VIGIL_MASTER_KEY and run `vigil keys init`)."
+        )
+    new_id = rotate_audit_key(settings.keys_dir)
+    with database_session(settings.effective_database_url) as session:
+        record_event(
+            session, action="keys.audit_rotated", object_type="audit_key", object_id=new_id
+        )
+    typer.echo(f"Audit key {new_id} is active; keep the older audit keys for verification.")
+
+
 @keys_app.command("retire")
 def keys_retire(kek_id: str) -> None:
     """Delete an old key-encryption key that no live data key uses any more; archives made
@@ -81,11 +108,11 @@ def keys_retire(kek_id: str) -> None:
 
 @keys_app.command("status")
 def keys_status() -> None:
-    """How many live data keys each KEK protects (an old KEK at 0 may be archived)."""
+    """How many live data keys each KEK protects (an old KEK at 0 may be archived), and which
+    audit keys verification can use."""
     settings = load_settings()
-    ring = load_keyring(
-        settings.keys_dir, settings.master_key.get_secret_value() if settings.master_key else None
-    )
+    master = settings.master_key.get_secret_value() if settings.master_key else None
+    ring = load_keyring(settings.keys_dir, master)
     with database_session(settings.effective_database_url) as session:
         counts = dict(
             session.execute(
@@ -98,3 +125,7 @@ def keys_status() -> None:
         marker = " (active)" if kek_id == ring.active_id else ""
         missing = "" if kek_id in ring.keks else "  MISSING: cannot be decrypted"
         typer.echo(f"{kek_id}{marker}: {counts.get(kek_id, 0)} data keys{missing}")
+    audit = load_audit_keys(settings.keys_dir, master)
+    for key_id in sorted(audit.keys):
+        marker = " (active)" if key_id == audit.active_id else ""
+        typer.echo(f"audit key {key_id}{marker}")

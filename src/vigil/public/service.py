@@ -1,53 +1,82 @@
-"""Public aggregates. Only incidents that analysts have verified count, and only as numbers
-per country and per attack type: nothing here can identify a person."""
+"""Public aggregates, read from the published snapshot only (never from incidents), so what
+the home page and the API show is exactly what the last publication batch decided to show
+(see :mod:`vigil.public.publication` for the rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from vigil.incidents.models import PUBLIC_STATUSES, Act, Incident
+from vigil.public.models import Dimension, PublicSnapshot
 from vigil.vocabularies.models import VocabularyTerm
-
-_published = Incident.status.in_([str(s) for s in PUBLIC_STATUSES])
 
 
 @dataclass(frozen=True)
 class Count:
     code: str
     label: str
-    count: int
+    #: None: fewer than the overview's ``min_cell`` (withheld).
+    count: int | None
 
 
 @dataclass(frozen=True)
 class PublicOverview:
-    total: int
+    #: None before the first publication batch: nothing is published yet.
+    published_at: datetime | None
+    counted_until: datetime | None
+    min_cell: int | None
+    total: int | None
     by_country: list[Count]
     by_attack_type: list[Count]
 
 
-def public_overview(session: Session, *, locale: str, country_label) -> PublicOverview:  # type: ignore[no-untyped-def]
-    total = session.scalar(select(func.count()).select_from(Incident).where(_published)) or 0
-    by_country = [
-        Count(code=code, label=country_label(code), count=count)
-        for code, count in session.execute(
-            select(Incident.country, func.count())
-            .where(_published)
-            .group_by(Incident.country)
-            .order_by(func.count().desc(), Incident.country)
+NOTHING_PUBLISHED = PublicOverview(
+    published_at=None,
+    counted_until=None,
+    min_cell=None,
+    total=None,
+    by_country=[],
+    by_attack_type=[],
+)
+
+
+def public_overview(
+    session: Session, *, locale: str, country_label: Callable[[str], str]
+) -> PublicOverview:
+    snapshot = session.scalar(
+        select(PublicSnapshot)
+        .options(selectinload(PublicSnapshot.counts))
+        .order_by(PublicSnapshot.published_at.desc(), PublicSnapshot.id.desc())
+        .limit(1)
+    )
+    if snapshot is None:
+        return NOTHING_PUBLISHED
+    type_codes = [c.code for c in snapshot.counts if c.dimension == Dimension.attack_type]
+    terms = {
+        term.code: term.label(locale)
+        for term in session.scalars(
+            select(VocabularyTerm).where(
+                VocabularyTerm.vocabulary == "attack_type", VocabularyTerm.code.in_(type_codes)
+            )
         )
-    ]
-    by_attack = [
-        Count(code=term.code, label=term.label(locale), count=count)
-        for term, count in session.execute(
-            select(VocabularyTerm, func.count(distinct(Act.incident_id)))
-            .join(Act, Act.attack_type_id == VocabularyTerm.id)
-            .join(Incident, Incident.id == Act.incident_id)
-            .where(_published)
-            .group_by(VocabularyTerm.id)
-            .order_by(func.count(distinct(Act.incident_id)).desc(), VocabularyTerm.position)
-        )
-    ]
-    return PublicOverview(total=total, by_country=by_country, by_attack_type=by_attack)
+    }
+    return PublicOverview(
+        published_at=snapshot.published_at,
+        counted_until=snapshot.counted_until,
+        min_cell=snapshot.min_cell,
+        total=snapshot.total,
+        by_country=[
+            Count(code=c.code, label=country_label(c.code), count=c.count)
+            for c in snapshot.counts
+            if c.dimension == Dimension.country
+        ],
+        by_attack_type=[
+            Count(code=c.code, label=terms.get(c.code, c.code), count=c.count)
+            for c in snapshot.counts
+            if c.dimension == Dimension.attack_type
+        ],
+    )

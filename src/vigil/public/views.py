@@ -1,4 +1,5 @@
-"""The public home page: verified incident counts by country and by attack type."""
+"""The public home page: the published counts by country and by attack type (read from the
+snapshot of the last publication batch, never from incidents)."""
 
 from __future__ import annotations
 

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
-from vigil.core.db import get_session
+from vigil.core.db import get_read_only_session, get_session
 
 #: One transaction per request, committed before the response is sent.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+#: For pages that never write: on SQLite it neither waits for nor holds the write lock.
+ReadOnlyDbSession = Annotated[Session, Depends(get_read_only_session, scope="function")]
 
 
 def get_settings_from_app(request: Request) -> Settings:

@@ -1,12 +1,17 @@
 """A cap on request bodies, enforced while they stream in.
 
-Starlette limits plain form fields but writes uploaded files to disk in full before the app
-sees them, so an anonymous client could fill the disk. This ASGI middleware refuses a body
+Starlette limits plain form fields but reads uploaded files in full before the app sees them,
+so an anonymous client could fill the disk or the memory. This ASGI middleware refuses a body
 larger than the cap with 413, from ``Content-Length`` at once or by counting chunked bodies.
+
+Uploads are kept in memory, never spooled to a temporary file: Starlette would write every part
+over 1 MB in clear to ``/tmp``, where a reporter's photo could outlive the request (and the
+disk). The cap bounds what a request can hold in memory.
 """
 
 from __future__ import annotations
 
+from starlette.formparsers import MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.core.i18n import gettext
@@ -20,6 +25,9 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Starlette's documented knob (a class attribute): no part of a body within the cap
+        # ever rolls over from memory to a file on disk.
+        MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from vigil.core import i18n
 from vigil.core.security import new_token
+from vigil.web.cookies import BROWSER_COOKIE, read_cookie, set_private_cookie
 
 CSP = "; ".join(
     [
@@ -45,7 +46,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 
-BROWSER_COOKIE = "vigil_browser"
 LOCALE_COOKIE = "vigil_lang"
 
 access_logger = logging.getLogger("vigil.access")
@@ -63,7 +63,7 @@ class VigilHTTPMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         settings = request.app.state.settings
         started = time.perf_counter()
-        browser_token = request.cookies.get(BROWSER_COOKIE)
+        browser_token = read_cookie(request, BROWSER_COOKIE)
         new_browser = not browser_token or len(browser_token) > 100
         if new_browser:
             browser_token = new_token()
@@ -86,13 +86,7 @@ class VigilHTTPMiddleware(BaseHTTPMiddleware):
             response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("Content-Language", locale)
         if new_browser:
-            response.set_cookie(
-                BROWSER_COOKIE,
-                browser_token,
-                httponly=True,
-                secure=settings.cookie_secure,
-                samesite="lax",
-            )
+            set_private_cookie(response, settings, BROWSER_COOKIE, request.state.browser_token)
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,

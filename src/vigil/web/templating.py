@@ -16,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from vigil.core import i18n
-from vigil.core.security import csrf_token_for
+from vigil.core.places import region_name
+from vigil.web.csrf import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -52,10 +53,6 @@ def is_htmx(request: Request) -> bool:
     )
 
 
-def _csrf_token(request: Request) -> str:
-    return csrf_token_for(request.app.state.settings.secret, request.state.browser_token)
-
-
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -68,13 +65,14 @@ def build_environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.globals.update(
-        csrf_token=_csrf_token,
+        csrf_token=csrf_token,
         locales=i18n.LOCALES,
         locale_names=i18n.LOCALE_NAMES,
         current_locale=i18n.current_locale.get,
         is_htmx=is_htmx,
     )
     env.filters.update(country=country_name, ldate=localised_date, number=localised_number)
+    env.filters["region"] = lambda code: region_name(code, i18n.current_locale.get())
     return env
 
 

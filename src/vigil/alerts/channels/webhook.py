@@ -31,16 +31,49 @@ from vigil.core.config import Environment, Settings
 RETRYABLE_STATUS = {408, 425, 429}
 
 
+#: Blocks that are not on the public internet but that ``is_global`` of Python before 3.12.4
+#: misses (CVE-2024-4032): IETF protocol assignments (192.0.0.0/24) and local-use NAT64
+#: (RFC 8215).
+NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("64:ff9b:1::/48"))
+#: NAT64 (RFC 6052): the last 32 bits are the IPv4 address the gateway connects to.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and leads to: IPv4-mapped (``::ffff:a.b.c.d``),
+    IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::a.b.c.d``) or 6to4 (``2002:AABB:CCDD::``).
+    Such an address reaches whatever its IPv4 address reaches, e.g. ``64:ff9b::a9fe:a9fe`` the
+    cloud metadata service at 169.254.169.254, so that IPv4 address is what must be public."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64 or int(ip) >> 32 == 0:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True unless ``ip``, and the IPv4 address it embeds if any, are globally reachable.
+    ``not is_global``, not ``is_private``: shared address space (100.64.0.0/10, carrier-grade
+    NAT), reserved and documentation blocks are neither private nor public."""
+    if not ip.is_global or any(ip in block for block in NOT_GLOBAL):
+        return True
+    inner = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return inner is not None and not_public(inner)
+
+
 def private_address(host: str) -> bool:
     """True when ``host`` is, or resolves to, an address that is not on the public internet
-    (loopback, private, link-local, reserved): in production a contact's webhook must not
-    make the worker call into the deployment's own network. (A name that resolves
-    differently later is not covered: a firewall rule for the worker is the real guard.)"""
+    (loopback, private, link-local, shared, reserved, or an IPv6 form of one of those): in
+    production a contact's webhook must not make the worker call into the deployment's own
+    network. (A name that resolves differently later is not covered: a firewall rule for the
+    worker is the real guard.)"""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError:
         return False  # unresolvable: the request itself fails and is retried
-    return any(not ipaddress.ip_address(info[4][0]).is_global for info in infos)
+    return any(not_public(ipaddress.ip_address(info[4][0])) for info in infos)
 
 
 USER_AGENT = "Vigil-Webhooks/1"

@@ -3,19 +3,27 @@
 A photo or a recording can give a reporter away: GPS coordinates, the phone's make and serial,
 the author's name in a PDF. `sanitise` accepts images, PDF, audio and video up to a size limit,
 decides the type from the content (never from the file name), removes the metadata and returns
-the cleaned bytes with a SHA-256 of the bytes as uploaded (chain of custody). Anything it cannot
-clean with confidence is refused with `RejectedFile`, whose message can be shown to the reporter.
+the cleaned bytes with their SHA-256. No hash of the bytes as uploaded is made: anyone holding
+the original (the reporter's phone, the person who took the photo) could match it and prove the
+file was reported. Anything it cannot clean with confidence is refused with `RejectedFile`,
+whose message can be shown to the reporter.
+
+The cleaning itself runs in a child process with a memory cap and a deadline (`_sandbox`), one
+or two at a time, so a small file that decodes into a huge one cannot exhaust the server.
 
 - Images (JPEG, PNG, WebP, GIF) are decoded with Pillow, turned upright from their EXIF
   orientation and re-encoded from pixels alone: no EXIF/GPS, XMP, IPTC, ICC profile, comments or
   text chunks (colours of wide-gamut photos may shift slightly). Only the first frame of an
-  animation is kept. Images over 50 megapixels are refused as decompression bombs before any
-  pixel is decoded. HEIC/HEIF needs a plugin Pillow does not ship, so it is refused with advice.
+  animation is kept. Images over `CleaningLimits.max_pixels` (40 megapixels by default) are
+  refused as decompression bombs before any pixel is decoded. HEIC/HEIF needs a plugin Pillow
+  does not ship, so it is refused with advice.
 - PDF is rewritten by pikepdf (qpdf) without document info, XMP, the file /ID, JavaScript and
-  automatic actions, embedded files, annotation authors, and EXIF/XMP segments of the JPEG
-  images inside it. Password-protected PDFs are refused.
-- Audio (MP3, AAC, M4A, Ogg Vorbis/Opus/FLAC, WAV, FLAC) and video (MP4, MOV, 3GP): tags are
-  removed with mutagen, see `_media` for what is done beyond it. WebM/Matroska is refused:
+  automatic actions, embedded files and annotation authors; every image in it is re-encoded
+  from its pixels, whatever its filters (see `_pdf`). Password-protected PDFs are refused.
+- Audio (MP3, M4A, Ogg Vorbis/Opus/FLAC, WAV, FLAC) and video (MP4, MOV, 3GP): tags are
+  removed with mutagen, see `_media` for what is done beyond it (MP3 is rebuilt from its audio
+  frames alone). Raw AAC (ADTS) is refused with advice: bytes between and after its frames
+  could carry anything, and no well-kept library here re-muxes it. WebM/Matroska is refused:
   mutagen cannot read its tags and we do not store what we cannot clean.
 
 Type detection: `filetype` (PyPI, MIT, pure Python, no libmagic). It returns one canonical MIME
@@ -33,21 +41,19 @@ caller should not store it either.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
 
+from ._cleaners import clean
 from ._errors import MESSAGES, RejectedFile
-from ._images import MAX_IMAGE_PIXELS, sanitise_image
-from ._media import sanitise_media
-from ._pdf import sanitise_pdf
+from ._sandbox import CleaningLimits, run_bounded
 
 __all__ = [
     "ALLOWED_TYPES",
-    "MAX_IMAGE_PIXELS",
     "MESSAGES",
     "CleanFile",
+    "CleaningLimits",
     "RejectedFile",
     "detect",
     "sanitise",
@@ -60,7 +66,6 @@ ALLOWED_TYPES: dict[str, str] = {
     "image/gif": ".gif",
     "application/pdf": ".pdf",
     "audio/mpeg": ".mp3",
-    "audio/aac": ".aac",
     "audio/mp4": ".m4a",
     "audio/ogg": ".ogg",
     "audio/wav": ".wav",
@@ -81,6 +86,10 @@ _REFUSED = {
     ),
 }
 _REFUSED["video/x-matroska"] = _REFUSED["video/webm"]
+_REFUSED["audio/aac"] = (
+    "Raw AAC recordings cannot be cleaned of hidden information here yet. "
+    "Please send the recording as M4A or MP3."
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,7 @@ class CleanFile:
     content: bytes  # sanitised bytes to store
     media_type: str  # detected from content
     extension: str  # canonical extension for media_type, e.g. ".jpg"
-    original_sha256: str  # hex SHA-256 of the bytes as uploaded (chain of custody)
+    sha256: str  # hex SHA-256 of the cleaned bytes, i.e. of `content` (never of the original)
     stripped: list[str]  # human-readable notes of what was removed
 
 
@@ -124,28 +133,29 @@ def _size(limit: int) -> str:
     return f"{round(value, 1):g} {unit}"
 
 
-def _handler(media_type: str) -> Callable[[bytes, str], tuple[bytes, list[str]]]:
-    if media_type.startswith("image/"):
-        return sanitise_image
-    if media_type == "application/pdf":
-        return lambda data, _type: sanitise_pdf(data)
-    return sanitise_media
+def sanitise(
+    data: bytes,
+    *,
+    filename: str | None,
+    max_bytes: int,
+    limits: CleaningLimits | None = None,
+) -> CleanFile:
+    """Check and clean one upload; raise RejectedFile (with a `code`) if it cannot be accepted.
 
-
-def sanitise(data: bytes, *, filename: str | None, max_bytes: int) -> CleanFile:
-    """Check and clean one upload; raise RejectedFile (with a `code`) if it cannot be accepted."""
+    ``limits`` bound the cleaning (pixels, memory, time, how many at once); the web app passes
+    ``CleaningLimits.from_settings(settings)``."""
     del filename  # deliberately unused, see the module docstring
+    limits = limits or CleaningLimits()
     if not data:
         raise RejectedFile("empty")
     if len(data) > max_bytes:
         raise RejectedFile("too_large", f"The file is larger than the limit of {_size(max_bytes)}.")
-    original_sha256 = hashlib.sha256(data).hexdigest()
     media_type = detect(data)
-    content, stripped = _handler(media_type)(data, media_type)
+    content, stripped = run_bounded(clean, data, media_type, limits.max_pixels, limits=limits)
     return CleanFile(
         content=content,
         media_type=media_type,
         extension=ALLOWED_TYPES[media_type],
-        original_sha256=original_sha256,
+        sha256=hashlib.sha256(content).hexdigest(),
         stripped=stripped,
     )

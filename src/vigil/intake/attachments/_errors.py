@@ -18,6 +18,14 @@ MESSAGES = {
     "encrypted": (
         "The document is protected by a password. Please remove the password and send it again."
     ),
+    "too_complex": (
+        "The file needs too much memory or time to be cleaned safely. "
+        "Please send a smaller or simpler file."
+    ),
+    "pdf_image": (
+        "The document contains images (JPEG 2000, JBIG2 or fax) that cannot be cleaned of "
+        "hidden information here. Please print it to a new PDF or send photos of the pages."
+    ),
 }
 
 

@@ -8,10 +8,6 @@ from PIL import Image, ImageOps, JpegImagePlugin
 
 from ._errors import RejectedFile
 
-# Checked by us on the declared size before any pixel is decoded, instead of changing Pillow's
-# process-wide Image.MAX_IMAGE_PIXELS (a global: setting it per call would race between threads).
-MAX_IMAGE_PIXELS = 50_000_000
-
 PILLOW_FORMATS = {
     "image/jpeg": ("JPEG", "MPO"),  # MPO: phone JPEGs with extra embedded images
     "image/png": ("PNG",),
@@ -23,13 +19,18 @@ _SAVE_AS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "ima
 _KEEP_INFO = ("transparency", "background", "duration", "loop")
 
 
-def _open(data: bytes, media_type: str) -> Image.Image:
+def _open(data: bytes, media_type: str, max_pixels: int) -> Image.Image:
+    """Open without decoding, and refuse more than ``max_pixels`` from the declared size alone.
+
+    This check (not Pillow's process-wide Image.MAX_IMAGE_PIXELS, a global) stops the cheap
+    decompression bombs before a pixel buffer exists; the memory cap of the cleaning process
+    (`_sandbox`) bounds whatever a header does not announce."""
     formats = PILLOW_FORMATS[media_type]
     im = Image.open(io.BytesIO(data), formats=[f for f in formats if f != "MPO"])
     if im.format not in formats:
         raise RejectedFile("corrupt")
     width, height = im.size
-    if width * height > MAX_IMAGE_PIXELS:
+    if width * height > max_pixels:
         raise RejectedFile("decompression_bomb")
     return im
 
@@ -61,11 +62,11 @@ def _notes(im: Image.Image) -> list[str]:
     return notes
 
 
-def sanitise_image(data: bytes, media_type: str) -> tuple[bytes, list[str]]:
+def sanitise_image(data: bytes, media_type: str, max_pixels: int) -> tuple[bytes, list[str]]:
     try:
-        with _open(data, media_type) as im:
+        with _open(data, media_type, max_pixels) as im:
             im.verify()  # structural checks (CRCs for PNG) before decoding anything
-        with _open(data, media_type) as im:
+        with _open(data, media_type, max_pixels) as im:
             im.load()
             try:
                 clean = ImageOps.exif_transpose(im)  # a new image: EXIF orientation applied
@@ -90,6 +91,8 @@ def sanitise_image(data: bytes, media_type: str) -> tuple[bytes, list[str]]:
         raise
     except Image.DecompressionBombError as error:
         raise RejectedFile("decompression_bomb") from error
+    except MemoryError as error:
+        raise RejectedFile("too_complex") from error
     except ValueError as error:
         # PngImagePlugin refuses text chunks that inflate past its limits with ValueError.
         text = str(error).lower()

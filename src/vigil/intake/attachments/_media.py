@@ -1,12 +1,15 @@
 """Audio and video: mutagen removes the tags it knows, and what it cannot parse is refused.
 
-Where mutagen leaves metadata behind we finish the job ourselves: WAV files are rebuilt from
-their audio chunks alone, and in MP4/MOV every box that playback does not need (QuickTime user
+Where mutagen leaves metadata behind we finish the job ourselves: MP3 files are rebuilt from
+their audio frames alone, found and measured by mutagen's own frame parser (bytes between and
+after frames, trailing ID3v1/APE tags or text, go); WAV files are rebuilt from their audio
+chunks alone, and in MP4/MOV every box that playback does not need (QuickTime user
 data and metadata, where phones put the ©xyz location and Apple's location keys; XMP; vendor
 boxes) is overwritten in place by a `free` box of zeros, so no sample offset moves, and the
 creation/modification times of the movie and its tracks are zeroed.
 
-Not covered: metadata carried as media samples of a timed-metadata track (e.g. GoPro GPMF or
+Not covered: data hidden inside the audio frames themselves (an MP3 frame's ancillary bits),
+and metadata carried as media samples of a timed-metadata track (e.g. GoPro GPMF or
 DJI subtitle GPS tracks) stays in the media data; removing a track needs remuxing.
 """
 
@@ -18,9 +21,8 @@ from collections.abc import Callable
 
 import mutagen
 from mutagen import apev2, id3
-from mutagen.aac import AAC
 from mutagen.flac import FLAC
-from mutagen.mp3 import MP3
+from mutagen.mp3 import MP3, MPEGFrame
 from mutagen.mp4 import MP4
 from mutagen.ogg import OggFileType, OggPage
 from mutagen.oggflac import OggFLAC
@@ -48,20 +50,65 @@ _BOX_KEEP = {
     b"traf": {b"tfhd", b"tfdt", b"trun", b"sbgp", b"sgpd", b"subs", b"saiz", b"saio", b"senc"},
 }
 _BOX_TIMES = {b"mvhd", b"tkhd", b"mdhd"}
+_MP3_RUN = 3  # frames that must follow each other for a sync found after junk to be believed
 
 
-def _id3_ape(data: bytes, kind: type[MP3] | type[AAC]) -> tuple[bytes, list[str]]:
+def _mp3_frame_end(bio: io.BytesIO, pos: int, size: int) -> int | None:
+    """Where the MPEG audio frame starting at ``pos`` ends, or None if there is none."""
+    bio.seek(pos)
+    try:
+        MPEGFrame(bio)  # mutagen's parser: strict header checks, leaves us at the frame's end
+    except Exception:  # HeaderNotFoundError, and struct/EOF errors on a truncated frame
+        return None
+    end = bio.tell()
+    return end if pos < end <= size else None
+
+
+def _mp3_chain(bio: io.BytesIO, pos: int, size: int) -> bool:
+    """True if ``_MP3_RUN`` frames follow each other from ``pos`` (or fewer, up to the end)."""
+    for _ in range(_MP3_RUN):
+        end = _mp3_frame_end(bio, pos, size)
+        if end is None:
+            return False
+        if end == size:
+            return True
+        pos = end
+    return True
+
+
+def _mp3_frames(data: bytes) -> bytes:
+    """The audio frames of ``data`` end to end; anything between or after them is left out."""
+    bio, size, pos, frames = io.BytesIO(data), len(data), 0, bytearray()
+    in_run = False
+    while pos < size:
+        end = _mp3_frame_end(bio, pos, size)
+        if end is not None and (in_run or _mp3_chain(bio, pos, size)):
+            frames += data[pos:end]
+            pos, in_run = end, True
+            continue
+        in_run = False
+        pos = data.find(b"\xff", pos + 1)
+        if pos < 0:
+            break
+    return bytes(frames)
+
+
+def _mp3(data: bytes) -> tuple[bytes, list[str]]:
     bio = io.BytesIO(data)
-    kind(bio)  # audio frames must be there
+    MP3(bio)  # audio frames must be there
     had_id3 = data.startswith(b"ID3") or data[-128:-125] == b"TAG"
-    had_ape = b"APETAGEX" in data[-4096:]
+    had_ape = b"APETAGEX" in data
     bio.seek(0)
     id3.delete(bio)
     bio.seek(0)
     apev2.delete(bio)
-    bio.seek(0)
-    kind(bio)
-    return bio.getvalue(), ["ID3 tags"] * had_id3 + ["APE tags"] * had_ape
+    untagged = bio.getvalue()
+    content = _mp3_frames(untagged)
+    if not content:
+        raise RejectedFile("corrupt")
+    MP3(io.BytesIO(content))
+    notes = ["ID3 tags"] * had_id3 + ["APE tags"] * had_ape
+    return content, notes + ["data between or after the audio frames"] * (content != untagged)
 
 
 def _ogg(data: bytes) -> tuple[bytes, list[str]]:
@@ -165,8 +212,7 @@ def _mp4(data: bytes) -> tuple[bytes, list[str]]:
 
 
 HANDLERS: dict[str, Callable[[bytes], tuple[bytes, list[str]]]] = {
-    "audio/mpeg": lambda data: _id3_ape(data, MP3),
-    "audio/aac": lambda data: _id3_ape(data, AAC),
+    "audio/mpeg": _mp3,
     "audio/ogg": _ogg,
     "audio/flac": _flac,
     "audio/wav": _wav,
@@ -182,5 +228,7 @@ def sanitise_media(data: bytes, media_type: str) -> tuple[bytes, list[str]]:
         return HANDLERS[media_type](data)
     except RejectedFile:
         raise
+    except MemoryError as error:
+        raise RejectedFile("too_complex") from error
     except Exception as error:  # mutagen errors, struct.error, EOFError… on damaged files
         raise RejectedFile("corrupt") from error

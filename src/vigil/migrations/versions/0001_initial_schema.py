@@ -36,6 +36,7 @@ def upgrade() -> None:
     )
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
@@ -43,10 +44,12 @@ def upgrade() -> None:
     sa.Column('object_type', sa.String(length=40), nullable=True),
     sa.Column('object_id', sa.String(length=64), nullable=True),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.Column('key_id', sa.String(length=16), nullable=False),
+    sa.Column('prev_mac', sa.String(length=64), nullable=False),
+    sa.Column('entry_mac', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
-    sa.UniqueConstraint('entry_hash', name=op.f('uq_audit_events_entry_hash'))
+    sa.UniqueConstraint('entry_mac', name=op.f('uq_audit_events_entry_mac')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_events_seq'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
@@ -124,6 +127,17 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbound_emails_due', ['sent_at', 'send_after'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_emails_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('public_snapshots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counted_until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('min_cell', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_snapshots'))
+    )
+    with op.batch_alter_table('public_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_snapshots_published_at'), ['published_at'], unique=False)
+
     op.create_table('throttles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
@@ -135,19 +149,6 @@ def upgrade() -> None:
     with op.batch_alter_table('throttles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_throttles_window_start'), ['window_start'], unique=False)
 
-    op.create_table('users',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('display_name', sa.String(length=200), nullable=False),
-    sa.Column('password_hash', sa.String(length=200), nullable=True),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
-    sa.Column('totp_last_step', sa.Integer(), nullable=True),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
-    )
     op.create_table('vocabulary_terms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('vocabulary', sa.String(length=32), nullable=False),
@@ -189,13 +190,15 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('webhook_url', sa.String(length=2000), nullable=True),
-    sa.Column('webhook_secret', sa.String(length=200), nullable=True),
+    sa.Column('data_key_id', sa.Integer(), nullable=True),
+    sa.Column('webhook_secret_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('opt_out_reason', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_alert_contacts_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_alert_contacts_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_contacts_organisation_id_organisations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_contacts'))
     )
@@ -240,24 +243,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_company_names_normalized'), ['normalized'], unique=False)
         batch_op.create_index('ix_company_names_normalized_trgm', ['normalized'], unique=False, postgresql_using='gin', postgresql_ops={'normalized': 'gin_trgm_ops'}, sqlite_where=sa.text('0'))
 
-    op.create_table('company_revisions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('organisation_id', sa.Integer(), nullable=True),
-    sa.Column('origin', sa.String(length=220), nullable=False),
-    sa.Column('field', sa.String(length=40), nullable=False),
-    sa.Column('old_value', sa.Text(), nullable=True),
-    sa.Column('new_value', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_company_revisions_company_id_companies'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_company_revisions_organisation_id_organisations'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_company_revisions_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_company_revisions'))
-    )
-    with op.batch_alter_table('company_revisions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_company_revisions_company_id'), ['company_id'], unique=False)
-
     op.create_table('company_sectors',
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=False),
@@ -301,57 +286,6 @@ def upgrade() -> None:
     with op.batch_alter_table('duplicate_proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_duplicate_proposals_status'), ['status'], unique=False)
 
-    op.create_table('enrolment_tokens',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('pending_totp_secret', sa.String(length=64), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolment_tokens_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolment_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_enrolment_tokens_token_hash'))
-    )
-    with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_enrolment_tokens_user_id'), ['user_id'], unique=False)
-
-    op.create_table('memberships',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('on_duty', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_memberships_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
-    sa.UniqueConstraint('user_id', 'organisation_id', name=op.f('uq_memberships_user_id_organisation_id'))
-    )
-    with op.batch_alter_table('memberships', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_memberships_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
-
-    op.create_table('playbooks',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=60), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('attack_types', sa.JSON(), nullable=False),
-    sa.Column('document', sa.JSON(), nullable=False),
-    sa.Column('source_yaml', sa.Text(), nullable=False),
-    sa.Column('is_current', sa.Boolean(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_playbooks_created_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_playbooks_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_playbooks')),
-    sa.UniqueConstraint('organisation_id', 'code', 'version', name=op.f('uq_playbooks_organisation_id_code_version'))
-    )
-    with op.batch_alter_table('playbooks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_playbooks_organisation_id'), ['organisation_id'], unique=False)
-
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=True),
@@ -374,6 +308,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_projects_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_projects_operator_id'), ['operator_id'], unique=False)
 
+    op.create_table('public_snapshot_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=20), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['public_snapshots.id'], name=op.f('fk_public_snapshot_counts_snapshot_id_public_snapshots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_snapshot_counts'))
+    )
+    with op.batch_alter_table('public_snapshot_counts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_snapshot_counts_snapshot_id'), ['snapshot_id'], unique=False)
+
     op.create_table('service_providers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -388,23 +335,21 @@ def upgrade() -> None:
     with op.batch_alter_table('service_providers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_providers_organisation_id'), ['organisation_id'], unique=False)
 
-    op.create_table('user_sessions',
+    op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=True),
+    sa.Column('data_key_id', sa.Integer(), nullable=True),
+    sa.Column('totp_secret_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_user_sessions_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
+    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_users_data_key_id_data_keys')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
-    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
-
     op.create_table('alert_contact_group_members',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -452,6 +397,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_company_relationships_to_company_id'), ['to_company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_relationships_to_project_id'), ['to_project_id'], unique=False)
 
+    op.create_table('company_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('origin', sa.String(length=220), nullable=False),
+    sa.Column('field', sa.String(length=40), nullable=False),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('new_value', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_company_revisions_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_company_revisions_organisation_id_organisations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_company_revisions_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_company_revisions'))
+    )
+    with op.batch_alter_table('company_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_revisions_company_id'), ['company_id'], unique=False)
+
     op.create_table('defender_types',
     sa.Column('defender_id', sa.Integer(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=False),
@@ -486,6 +449,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('duplicate_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_duplicate_members_company_id'), ['company_id'], unique=False)
+
+    op.create_table('enrolment_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pending_totp_sealed', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolment_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolment_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_enrolment_tokens_token_hash'))
+    )
+    with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrolment_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('incidents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -530,6 +508,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_incidents_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_incidents_status_country', ['status', 'country'], unique=False)
 
+    op.create_table('memberships',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('on_duty', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_memberships_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
+    sa.UniqueConstraint('user_id', 'organisation_id', name=op.f('uq_memberships_user_id_organisation_id'))
+    )
+    with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_memberships_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
+
+    op.create_table('playbooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('attack_types', sa.JSON(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('source_yaml', sa.Text(), nullable=False),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_playbooks_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_playbooks_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_playbooks')),
+    sa.UniqueConstraint('organisation_id', 'code', 'version', name=op.f('uq_playbooks_organisation_id_code_version'))
+    )
+    with op.batch_alter_table('playbooks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_playbooks_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('project_documents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -545,6 +559,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_documents_project_id'), ['project_id'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_user_sessions_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('acts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -691,7 +722,6 @@ def upgrade() -> None:
     sa.Column('occurred_on', sa.Date(), nullable=True),
     sa.Column('date_precision', sa.String(length=8), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=False),
-    sa.Column('region', sa.String(length=120), nullable=True),
     sa.Column('wish', sa.String(length=20), nullable=False),
     sa.Column('locale', sa.String(length=5), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
@@ -954,7 +984,7 @@ def upgrade() -> None:
     sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('media_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('original_sha256', sa.String(length=64), nullable=False),
+    sa.Column('sha256_sealed', sa.LargeBinary(), nullable=False),
     sa.Column('stripped', sa.String(length=500), nullable=False),
     sa.Column('content_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -1127,10 +1157,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_acts_attack_type_id'))
 
     op.drop_table('acts')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_documents_project_id'))
 
     op.drop_table('project_documents')
+    with op.batch_alter_table('playbooks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_playbooks_organisation_id'))
+
+    op.drop_table('playbooks')
+    with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
+        batch_op.drop_index(batch_op.f('ix_memberships_organisation_id'))
+
+    op.drop_table('memberships')
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.drop_index('ix_incidents_status_country')
         batch_op.drop_index(batch_op.f('ix_incidents_project_id'))
@@ -1138,6 +1181,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incidents_assignee_id'))
 
     op.drop_table('incidents')
+    with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrolment_tokens_user_id'))
+
+    op.drop_table('enrolment_tokens')
     with op.batch_alter_table('duplicate_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duplicate_members_company_id'))
 
@@ -1149,6 +1196,10 @@ def downgrade() -> None:
 
     op.drop_table('duplicate_links')
     op.drop_table('defender_types')
+    with op.batch_alter_table('company_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_revisions_company_id'))
+
+    op.drop_table('company_revisions')
     with op.batch_alter_table('company_relationships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_relationships_to_project_id'))
         batch_op.drop_index(batch_op.f('ix_company_relationships_to_company_id'))
@@ -1161,33 +1212,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alert_contact_group_members_contact_id'))
 
     op.drop_table('alert_contact_group_members')
-    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
-
-    op.drop_table('user_sessions')
+    op.drop_table('users')
     with op.batch_alter_table('service_providers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_providers_organisation_id'))
 
     op.drop_table('service_providers')
+    with op.batch_alter_table('public_snapshot_counts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_snapshot_counts_snapshot_id'))
+
+    op.drop_table('public_snapshot_counts')
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_projects_operator_id'))
         batch_op.drop_index(batch_op.f('ix_projects_name'))
         batch_op.drop_index(batch_op.f('ix_projects_country'))
 
     op.drop_table('projects')
-    with op.batch_alter_table('playbooks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_playbooks_organisation_id'))
-
-    op.drop_table('playbooks')
-    with op.batch_alter_table('memberships', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
-        batch_op.drop_index(batch_op.f('ix_memberships_organisation_id'))
-
-    op.drop_table('memberships')
-    with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_enrolment_tokens_user_id'))
-
-    op.drop_table('enrolment_tokens')
     with op.batch_alter_table('duplicate_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duplicate_proposals_status'))
 
@@ -1198,10 +1237,6 @@ def downgrade() -> None:
 
     op.drop_table('defenders')
     op.drop_table('company_sectors')
-    with op.batch_alter_table('company_revisions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_company_revisions_company_id'))
-
-    op.drop_table('company_revisions')
     with op.batch_alter_table('company_names', schema=None) as batch_op:
         batch_op.drop_index('ix_company_names_normalized_trgm', postgresql_using='gin', postgresql_ops={'normalized': 'gin_trgm_ops'}, sqlite_where=sa.text('0'))
         batch_op.drop_index(batch_op.f('ix_company_names_normalized'))
@@ -1228,11 +1263,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vocabulary_terms_vocabulary'))
 
     op.drop_table('vocabulary_terms')
-    op.drop_table('users')
     with op.batch_alter_table('throttles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_throttles_window_start'))
 
     op.drop_table('throttles')
+    with op.batch_alter_table('public_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_snapshots_published_at'))
+
+    op.drop_table('public_snapshots')
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbound_emails_organisation_id'))
         batch_op.drop_index('ix_outbound_emails_due')

@@ -1,0 +1,70 @@
+"""Regions: ISO 3166-2 subdivision codes from pycountry, the project's source for countries
+and their subdivisions.
+
+An incident's region is stored in clear and said in alert messages, so it may only ever be a
+code from this list (``CO-CAU``), never free text: whatever a reporter types about a place
+("the path behind the school in La Esperanza") stays sealed with their report. The code is
+shown as the subdivision's name, translated where pycountry has a translation.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import unicodedata
+from functools import lru_cache
+
+import pycountry
+
+from vigil.core.errors import Invalid
+
+
+def _folded(text: str) -> str:
+    """Lower case, no accents, single spaces: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def check_region(country: str, code: str | None) -> str | None:
+    """The subdivision code, upper-cased, if it belongs to ``country``; None if empty."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    subdivision = pycountry.subdivisions.get(code=code)
+    if subdivision is None or subdivision.country_code != country.upper():
+        raise Invalid(
+            "A region must be an ISO 3166-2 subdivision code of the incident's country, "
+            "e.g. CO-CAU."
+        )
+    return subdivision.code
+
+
+def match_region(country: str, text: str | None) -> str | None:
+    """The subdivision of ``country`` that ``text`` names exactly (ignoring case and accents,
+    or its code), preferring a top-level one; None when there is none or it is ambiguous.
+    Anything else a reporter wrote stays in their sealed answers only."""
+    wanted = _folded(text or "")
+    if not wanted:
+        return None
+    subdivisions = pycountry.subdivisions.get(country_code=country.upper()) or []
+    found = [s for s in subdivisions if wanted in {_folded(s.name), _folded(s.code)}]
+    top_level = [s for s in found if s.parent_code is None]
+    found = top_level or found
+    return found[0].code if len(found) == 1 else None
+
+
+@lru_cache(maxsize=8)
+def _catalogue(language: str) -> gettext_module.NullTranslations:
+    return gettext_module.translation(
+        "iso3166-2", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _translated(name: str, language: str) -> str:
+    return _catalogue(language).gettext(name)
+
+
+def region_name(code: str | None, language: str = "en") -> str:
+    """The subdivision's name in ``language`` (English when pycountry has no translation);
+    an empty string for no region or a code that is not in the list."""
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    return _translated(subdivision.name, language) if subdivision else ""

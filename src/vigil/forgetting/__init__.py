@@ -1,0 +1,1 @@
+"""Forgetting a person everywhere (``vigil people forget``); see :mod:`vigil.forgetting.service`."""

@@ -1,0 +1,69 @@
+"""Reports with known receipts, and blind guessing, for the receipt-guard tests."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pytest
+from sqlalchemy.orm import Session
+
+from vigil.core.config import Settings
+from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
+from vigil.intake.models import Report
+from vigil.intake.receipt_guard import PREFIX_DIGITS, check_receipt
+from vigil.intake.receipts import new_receipt, receipt_digest
+
+
+def add_report(session: Session, vault: Vault, org, receipt=None, incident=None) -> str:  # type: ignore[no-untyped-def]
+    """A report whose receipt is known to the test (digest as the guard computes it)."""
+    receipt = receipt or new_receipt()
+    key = vault.new_key()
+    session.add(
+        Report(
+            organisation_id=org.id,
+            receipt_digest=receipt_digest(vault.ring.index_key, receipt),
+            submission_digest=secrets.token_hex(16),
+            data_key_id=key.id,
+            answers_sealed=vault.seal(key.id, "{}"),
+            country="CO",
+            incident_id=incident.id if incident else None,
+        )
+    )
+    session.flush()
+    return receipt
+
+
+def other_prefix(receipt: str, n: int) -> str:
+    """The n-th of up to 999,999 wrong receipts, each with its own prefix (not the receipt's),
+    as blind guessing spreads them."""
+    prefix = (int(receipt[:PREFIX_DIGITS]) + 1 + n) % 10**PREFIX_DIGITS
+    return f"{prefix:0{PREFIX_DIGITS}d}" + secrets.choice("0123456789") * (16 - PREFIX_DIGITS)
+
+
+def use_fast_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's Argon2 replaced by a keyed BLAKE2 (the throttle, not the hash, is under
+    test), so hundreds of guesses stay quick; reports are stored with the same digest."""
+
+    def digest(index_key: bytes, receipt: str) -> str:
+        return hashlib.blake2b(receipt.encode(), key=index_key, digest_size=32).hexdigest()
+
+    monkeypatch.setattr("vigil.intake.receipt_guard.receipt_digest", digest)
+    monkeypatch.setattr("tests.intake.receipt_support.receipt_digest", digest)
+
+
+def flood(session: Session, vault: Vault, settings: Settings, receipt: str, count: int) -> None:
+    """``count`` blind wrong guesses, straight at the guard (it knows no client: there is no
+    per-client or global budget to fill, whichever addresses the guesses come from)."""
+    for n in range(count):
+        checked = check_receipt(
+            session,
+            vault=vault,
+            secret=settings.secret,
+            limit=settings.receipt_max_failures_per_prefix,
+            typed=other_prefix(receipt, n),
+            now=utcnow(),
+        )
+        assert checked.within_limit and checked.report is None
+    session.commit()
