@@ -9,6 +9,7 @@ from datetime import date
 
 import pyotp
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, User
@@ -16,8 +17,9 @@ from vigil.accounts.service import seal_totp_seed
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password
+from vigil.defenders.consent import record_consent
 from vigil.defenders.service import record_defender
-from vigil.incidents.models import Incident
+from vigil.incidents.models import Act, Incident
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import record_incident
 from vigil.organisations.models import Organisation
@@ -126,3 +128,24 @@ def make_incident(
             sources=[SourceCreate(kind="direct_report", reliability="high")],
         ),
     )
+
+
+def consent_of_the_defender(
+    session: Session, incident: Incident, *, strategy: str = "quiet", method: str = "in_person"
+) -> None:
+    """Record the defender's own choice of strategy for every victim of ``incident``: no
+    alert may go out on a reporter's word alone, so alert tests start from this."""
+    victims = session.scalars(
+        select(Act.victim_id).where(Act.incident_id == incident.id).distinct()
+    )
+    for victim_id in sorted(victims):
+        record_consent(
+            session,
+            org_id=incident.organisation_id,
+            defender_id=victim_id,
+            scope="strategy",
+            decision=strategy,
+            method=method,
+            given_by="defender",
+            actor_user_id=None,
+        )

@@ -78,7 +78,7 @@ chain:
   - {escalate_if_unacknowledged: {from: 2, to: 3}}
 messages:
   en:
-    subject: "Urgent: {{ attack_type }} against {{ defender }} in {{ country }}"
+    subject: "Urgent: {{ case_reference }}"
     body: |
       Dear {{ recipient_name }},
 
@@ -88,7 +88,7 @@ messages:
       Acknowledge: {{ acknowledge_url }}
       Unsubscribe: {{ unsubscribe_url }}
   es:
-    subject: "Urgente: {{ attack_type }} contra {{ defender }} en {{ country }}"
+    subject: "Urgente: {{ case_reference }}"
     body: |
       Estimado/a {{ recipient_name }}:
 
@@ -191,7 +191,7 @@ def test_launch_queues_tier_one_in_the_same_transaction(session, vault, settings
     previews = {m.language: m for m in preview(session, vault, org_id=org.id, alert_id=alert.id)}
     assert set(previews) == {"en", "es"}
     assert "Armed men came to her house" in previews["en"].text
-    assert "Colombia" in previews["en"].subject
+    assert previews["en"].subject == f"Urgent: VIGIL-{incident.id}"
     now = utcnow()
     _launch(session, vault, settings, alert, now=now)
     session.refresh(incident)
@@ -343,6 +343,7 @@ def test_record_only_after_drafting_refuses_the_launch_and_queues_nothing(
     status_before = incident.status
     record_consent(
         session,
+        given_by="defender",
         org_id=org.id,
         defender_id=victim_id,
         scope="strategy",
@@ -374,6 +375,7 @@ def test_consent_blocks_record_only_and_naming_without_consent(session, vault, s
         )
     record_consent(
         session,
+        given_by="defender",
         org_id=org.id,
         defender_id=victim_id,
         scope=ConsentScope.share_with_stakeholders,
@@ -384,6 +386,7 @@ def test_consent_blocks_record_only_and_naming_without_consent(session, vault, s
     _share(session, vault, alert, "name")
     record_consent(
         session,
+        given_by="defender",
         org_id=org.id,
         defender_id=victim_id,
         scope="strategy",
@@ -450,6 +453,7 @@ def test_messages_follow_the_defenders_strategy(session, vault, story):
     victim_id = session.scalar(select(Act.victim_id).where(Act.incident_id == incident.id))
     record_consent(
         session,
+        given_by="defender",
         org_id=org.id,
         defender_id=victim_id,
         scope="strategy",

@@ -143,9 +143,8 @@ def test_a_template_with_an_unknown_variable_names_language_and_field():
 
 
 def test_problems_in_a_subject_and_its_body_are_both_reported():
-    text = DEATH_THREAT.replace("death threat against {{ defender }}", "{{ victim }}").replace(
-        "Dear {{ recipient_name }}", "Dear {{ name }}"
-    )
+    text = DEATH_THREAT.replace("case {{ case_reference }}", "case {{ case_reference }")
+    text = text.replace("Dear {{ recipient_name }}", "Dear {{ name }}")
     problems = problems_of(text)
     assert [p.split(": ")[1] for p in problems] == ["messages.en.subject", "messages.en.body"]
 
@@ -195,9 +194,9 @@ def test_english_is_required_for_messages_title_and_guidance():
             "messages.en.body: the body must include {{ unsubscribe_url }}",
         ),
         (
-            'subject: "Urgent and confidential',
-            'subject: "{{ defender.name }} Urgent and confidential',
-            "messages.en.subject: the template cannot be rendered",
+            "Dear {{ recipient_name }},",
+            "Dear {{ recipient_name.x.y }},",
+            "messages.en.body: the template cannot be rendered",
         ),
     ],
 )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.casework.test_casework import YES, _report
 from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.casework.conversion import convert_report
+from vigil.casework.emergency import EmergencyException, request_exception
 from vigil.casework.models import CaseTask
 from vigil.casework.referrals import add_referral
 from vigil.casework.support import add_measure
@@ -57,8 +58,11 @@ OBJECT_URLS = [
             "scope": "publish_alias",
             "decision": "granted",
             "method": "in_person",
+            "given_by": "defender",
         },
     ),
+    ("POST", "/staff/incidents/{incident}/emergency", {"reason": "Detained, life at risk."}),
+    ("POST", "/staff/incidents/{incident}/emergency/{exception}/confirm", {}),
     ("POST", "/staff/incidents/{incident}/link-company", {"company_id": "1"}),
     ("POST", "/staff/incidents/{incident}/project", {"project_id": ""}),
     ("GET", "/staff/incidents/{incident}/leverage", None),
@@ -121,6 +125,14 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         sent_on=date(2026, 1, 5),
         actor_user_id=owner.user.id,
     )
+    exception = request_exception(
+        session,
+        vault,
+        org_id=org_a.id,
+        incident_id=incident.id,
+        reason="Detained, life at risk.",
+        actor_user_id=owner.user.id,
+    )
     session.commit()
     attachment = session.scalar(
         select(ReportAttachment.id).where(ReportAttachment.report_id == report.id)
@@ -133,6 +145,7 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         "measure": measure.id,
         "referral": referral.id,
         "defender": incident.acts[0].victim_id,
+        "exception": exception.id,
     }
     return owner, intruder, ids
 
@@ -154,6 +167,7 @@ def test_every_object_url_is_404_for_another_organisation(world, app, session):
             response = _request(outsider, method, template, data, ids)
             assert response.status_code == 404, (method, template, response.status_code)
     assert session.get(CaseTask, ids["task"]).done_at is None  # nothing changed
+    assert session.get(EmergencyException, ids["exception"]).confirmed_at is None
 
 
 def test_the_same_urls_exist_for_the_owner(world, app):

@@ -16,12 +16,14 @@ from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders import consent
 from vigil.defenders.consent import (
     ConsentEntry,
+    SharingConsent,
     consent_history,
     current_consent,
     current_strategy,
     has_consent,
     record_consent,
     record_initial_consent_from_report,
+    sharing_consent,
 )
 from vigil.defenders.models import Defender
 
@@ -36,6 +38,7 @@ def _victim(session, vault):  # type: ignore[no-untyped-def]
 def _record(session, org, actor, defender, scope, decision, method="in_person"):  # type: ignore[no-untyped-def]
     return record_consent(
         session,
+        given_by="defender",
         org_id=org.id,
         defender_id=defender.id,
         scope=scope,
@@ -45,7 +48,7 @@ def _record(session, org, actor, defender, scope, decision, method="in_person"):
     )
 
 
-def test_without_entries_only_storing_is_allowed_and_quiet_diplomacy_applies(session, vault):
+def test_without_entries_only_storing_is_allowed_and_no_strategy_allows_sharing(session, vault):
     _org, _actor, defender = _victim(session, vault)
     assert current_consent(session, defender_id=defender.id) == {
         "store": True,
@@ -56,7 +59,11 @@ def test_without_entries_only_storing_is_allowed_and_quiet_diplomacy_applies(ses
     }
     assert has_consent(session, defender_id=defender.id, scope="store")
     assert not has_consent(session, defender_id=defender.id, scope="publish_alias")
-    assert current_strategy(session, defender_id=defender.id) == "quiet"
+    # Quiet diplomacy is sharing too: with nothing recorded there is no strategy at all.
+    assert current_strategy(session, defender_id=defender.id) is None
+    assert sharing_consent(session, defender=defender) == SharingConsent(
+        refused=False, strategy=None
+    )
     with pytest.raises(Invalid):
         has_consent(session, defender_id=defender.id, scope="publish_everything")
 
@@ -129,10 +136,11 @@ def test_every_entry_is_audited_without_names(session, vault):
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "consent.recorded").order_by(AuditEvent.id)
     ).all()
+    d = "defender"
     assert [json.loads(e.detail) for e in events] == [
-        {"scope": "publish_name", "decision": "granted", "method": "in_person"},
-        {"scope": "publish_name", "decision": "withdrawn", "method": "phone"},
-        {"scope": "strategy", "strategy": "quiet", "method": "in_person"},
+        {"scope": "publish_name", "decision": "granted", "method": "in_person", "given_by": d},
+        {"scope": "publish_name", "decision": "withdrawn", "method": "phone", "given_by": d},
+        {"scope": "strategy", "strategy": "quiet", "method": "in_person", "given_by": d},
     ]
     for event in events:
         assert (event.object_type, event.object_id) == ("defender", str(defender.id))
@@ -200,15 +208,16 @@ def test_the_reporters_wish_becomes_the_first_entries(session, vault):
         )
     entries = consent_history(session, org_id=org.id, defender_id=defender_id)
     assert {(e.scope, e.decision) for e in entries} == {("store", "grant"), ("strategy", "public")}
-    assert {(e.method, e.report_id, e.recorded_by_id) for e in entries} == {
-        ("through_reporter", report.id, analyst.user.id)
+    assert {(e.method, e.given_by, e.report_id, e.recorded_by_id) for e in entries} == {
+        ("through_reporter", "reporter", report.id, analyst.user.id)
     }
     assert current_strategy(session, defender_id=defender_id) == "public"
-    # A reporter's wish never grants publication.
+    # A reporter's wish never grants publication, nor any sharing (not even quiet diplomacy).
     assert not has_consent(session, defender_id=defender_id, scope="publish_alias")
+    victim = session.get(Defender, defender_id)
+    assert sharing_consent(session, defender=victim).strategy is None
 
     # The defender's own later decisions are never overridden by another report.
-    victim = session.get(Defender, defender_id)
     _record(session, org, analyst.user.id, victim, "store", "withdraw")
     _record(session, org, analyst.user.id, victim, "strategy", "quiet")
     assert (

@@ -30,7 +30,13 @@ def _post(client, incident_id: int, data: dict[str, str]):  # type: ignore[no-un
 
 
 def _entry(defender_id: int, scope: str, decision: str, method: str = "in_person") -> dict:
-    return {"defender": str(defender_id), "scope": scope, "decision": decision, "method": method}
+    return {
+        "defender": str(defender_id),
+        "scope": scope,
+        "decision": decision,
+        "method": method,
+        "given_by": "defender",
+    }
 
 
 def test_analyst_records_and_withdraws_consent_from_the_case(session, vault, client):
@@ -66,6 +72,7 @@ def test_analyst_records_and_withdraws_consent_from_the_case(session, vault, cli
         "scope": "strategy",
         "strategy": "public",
         "method": "secure_message",
+        "given_by": "defender",
         "incident": incident.id,
     }
     bad = _post(client, incident.id, _entry(defender_id, "publish_everything", "grant"))
@@ -125,12 +132,17 @@ def test_the_partial_lists_the_history_with_aliases_only(session, vault):
     incident = make_incident(session, org, vault=vault)
     defender_id = incident.acts[0].victim_id
 
-    empty = _render(consent_context(session, org_id=org.id, incident=incident), incident)
+    empty = _render(
+        consent_context(session, vault=vault, org_id=org.id, incident=incident), incident
+    )
     assert "No entry yet" in empty and 'id="consent-form"' in empty
+    # Nothing recorded: no strategy, and the page says no alert may go out on that basis.
+    assert "Not recorded · <strong>No alert may be sent on this basis" in empty
 
     for scope, decision in [("publish_alias", "grant"), ("strategy", "record_only")]:
         record_consent(
             session,
+            given_by="defender",
             org_id=org.id,
             defender_id=defender_id,
             scope=scope,
@@ -138,7 +150,7 @@ def test_the_partial_lists_the_history_with_aliases_only(session, vault):
             method="in_person",
             actor_user_id=analyst.user.id,
         )
-    context = consent_context(session, org_id=org.id, incident=incident)
+    context = consent_context(session, vault=vault, org_id=org.id, incident=incident)
     assert [d["defender"].id for d in context["consent_defenders"]] == [defender_id]
     html = _render(context, incident)
     assert "Defender A" in html and "Hidden Name" not in html
@@ -148,10 +160,29 @@ def test_the_partial_lists_the_history_with_aliases_only(session, vault):
     history = html.split(f'id="consent-history-{defender_id}"')[1].split("</ol>")[0]
     assert history.index("Strategy: Record only") < history.index("Publish the alias: Granted")
     assert "In person" in history and "analyst" in history
+    assert "Strategy: Record only</strong> · The defender · In person" in history
+    # Who decided is never preselected: the analyst must say it.
+    assert html.count('name="given_by" required><option value="" selected disabled>') == 2
+    record_consent(
+        session,
+        org_id=org.id,
+        defender_id=defender_id,
+        scope="strategy",
+        decision="quiet",
+        method="phone",
+        given_by="representative",
+        relation="Mother",
+        actor_user_id=analyst.user.id,
+    )
+    html = _render(
+        consent_context(session, vault=vault, org_id=org.id, incident=incident), incident
+    )
+    assert "Strategy: Quiet diplomacy</strong> · A representative (Mother) · By phone" in html
+    assert f'id="consent-{defender_id}-strategy">Quiet diplomacy<' in html
     assert f'action="/staff/incidents/{incident.id}/consent"' in html
 
     read_only = _render(context, incident, role="auditor")
     assert "Publish the alias: Granted" in read_only and "<form" not in read_only
 
     with pytest.raises(NotFound):
-        consent_context(session, org_id=make_org(session).id, incident=incident)
+        consent_context(session, vault=vault, org_id=make_org(session).id, incident=incident)

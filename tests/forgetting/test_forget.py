@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.alerts.delivery_support import SmtpServer, WebhookReceiver, fast
-from tests.factories import csrf_from, make_org, make_staff, sign_in
+from tests.factories import consent_of_the_defender, csrf_from, make_org, make_staff, sign_in
 from tests.intake.helpers import gps_jpeg, report_fields
 from vigil.alerts.directory import create_contact
 from vigil.alerts.directory_rules import ContactInput
@@ -39,7 +39,7 @@ from vigil.defenders.consent import record_consent
 from vigil.defenders.models import Defender
 from vigil.defenders.service import reveal_name
 from vigil.forgetting.service import forget_person
-from vigil.incidents.models import Act
+from vigil.incidents.models import Act, Incident
 from vigil.intake.models import Report
 from vigil.intake.service import add_message
 from vigil.intake.triage import reply_to_reporter
@@ -72,7 +72,7 @@ chain:
   - {remind: 1}
 messages:
   en:
-    subject: "Urgent: {{ attack_type }} against {{ defender }}"
+    subject: "Urgent: {{ case_reference }}"
     body: |
       Dear {{ recipient_name }},
 
@@ -170,8 +170,10 @@ def _contacts(session, vault, org_id: int, hook_url: str) -> list[int]:  # type:
 
 def _alert(session, vault, settings, story_ids, contact_ids, now) -> Alert:  # type: ignore[no-untyped-def]
     org_id, incident_id, defender_id = story_ids
+    consent_of_the_defender(session, session.get(Incident, incident_id))
     record_consent(
         session,
+        given_by="defender",
         org_id=org_id,
         defender_id=defender_id,
         scope="share_with_stakeholders",

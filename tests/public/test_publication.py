@@ -61,6 +61,7 @@ def _refuse(session, vault, defender_id: int, org_id: int, refusal: str) -> None
     }[refusal]
     record_consent(
         session,
+        given_by="defender",
         org_id=org_id,
         defender_id=defender_id,
         scope=scope,

@@ -4,7 +4,13 @@ The playbook holds Jinja2 templates per language; they are rendered in a sandbox
 undefined variables (a playbook is data written by coordinators, not code). The context says
 only what consent allows about the defender (alias by default; a name only with recorded
 consent to share it with stakeholders) and never a place more precise than the region (an
-ISO 3166-2 subdivision, said by its name: never what a reporter typed).
+ISO 3166-2 subdivision, said by its name: never what a reporter typed). At the "generalised"
+share level facts.py has already widened the facts (top-level region, the kind of project
+instead of its name) and the date is said as a month.
+
+Subjects reach lock screens, mail gateways and logs, so they are rendered with the case
+reference alone: a stored playbook whose subject asks for anything else (written before
+playbook_schema.py refused it) gets a plain "Case VIGIL-n" subject instead.
 The same text goes out as plain text, as simple HTML, and inside the webhook payload.
 """
 
@@ -19,8 +25,8 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
-from jinja2 import StrictUndefined
+from babel.dates import format_date, format_skeleton
+from jinja2 import StrictUndefined, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
@@ -37,6 +43,9 @@ PURPOSE_PREFIX = {
     "escalation": N_("Escalation: %(subject)s"),
     "resolution": N_("Resolved: %(subject)s"),
 }
+SAFE_SUBJECT = N_("Case %(reference)s")
+#: How a date is said, by its precision (a generalised alert says the month at most).
+DATE_FORMATS = {"day": "long", "month": "yMMMM", "year": "y"}
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,16 @@ class Facts:
     region: str | None  # ISO 3166-2 code (never free text); messages say its name
     occurred_on: date | None
     company: str
-    project: str
+    project: Mapping[str, str] | str  # a name, or (generalised) a description per language
     analyst_note: str
     organisation: str
     urgency: int
     strategy: str = "quiet"  # the defender's choice: quiet diplomacy or public action
+    date_precision: str = "day"  # day, month or year: how much of occurred_on may be said
+
+    @property
+    def case_reference(self) -> str:
+        return f"VIGIL-{self.incident_id}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,16 @@ def country_name(code: str, language: str) -> str:
         return code
 
 
+def say_date(value: date | None, precision: str, language: str) -> str:
+    """The date in ``language``, no more precise than ``precision`` allows."""
+    if value is None:
+        return ""
+    pattern = DATE_FORMATS.get(precision, DATE_FORMATS["month"])
+    if pattern == "long":
+        return format_date(value, format="long", locale=language)
+    return format_skeleton(pattern, value, locale=language)
+
+
 def _localised(value: Mapping[str, str] | str | None, language: str) -> str:
     if value is None:
         return ""
@@ -135,11 +159,9 @@ def context_for(
         or facts.attack_type_labels.get("en", ""),
         "country": country_name(facts.country, language),
         "region": region_name(facts.region, language),
-        "occurred_on": format_date(facts.occurred_on, format="long", locale=language)
-        if facts.occurred_on
-        else "",
+        "occurred_on": say_date(facts.occurred_on, facts.date_precision, language),
         "company": facts.company,
-        "project": facts.project,
+        "project": _localised(facts.project, language),
         "analyst_note": facts.analyst_note,
         "organisation": facts.organisation,
         "recipient_name": recipient_name,
@@ -150,7 +172,18 @@ def context_for(
         "respond_url": links.respond_url,
         "unsubscribe_url": links.unsubscribe_url,
         "strategy": facts.strategy,
+        "case_reference": facts.case_reference,
     }
+
+
+def render_subject(source: str, facts: Facts, language: str) -> str:
+    """The subject, from the case reference alone (see the module docstring)."""
+    try:
+        subject = _template(source).render({"case_reference": facts.case_reference})
+    except UndefinedError:
+        with in_language(language):
+            subject = gettext(SAFE_SUBJECT) % {"reference": facts.case_reference}
+    return " ".join(subject.split())
 
 
 def text_to_html(text: str, language: str) -> str:
@@ -197,7 +230,7 @@ def compose(
         deadline_hours=tier_spec.get("deadline_hours"),
         links=links,
     )
-    subject = " ".join(_template(messages[language]["subject"]).render(context).split())
+    subject = render_subject(messages[language]["subject"], facts, language)
     text = _template(messages[language]["body"]).render(context).strip() + "\n"
     if purpose in PURPOSE_PREFIX:
         with in_language(language):
@@ -205,7 +238,7 @@ def compose(
     payload = {
         "type": f"alert.{purpose}",
         "alert_id": alert_id,
-        "case_reference": f"VIGIL-{facts.incident_id}",
+        "case_reference": facts.case_reference,
         "tier": tier,
         "urgency": facts.urgency,
         "language": language,

@@ -1,6 +1,10 @@
 """What alert messages may say about a case, decided by the defenders' consent.
 
-- a defender who chose "record only" gets no alert at all;
+- no alert without the defender's own consent (``sharing_consent``: the defender, a
+  recorded representative or the community's body; never the reporter's wish), unless a
+  second staff member confirmed an emergency exception (``casework.emergency``);
+- a defender who chose "record only" gets no alert at all, exception or not;
+- victims who differ: the most restrictive strategy wins;
 - messages say the alias by default; a name only with the ``share_with_stakeholders``
   consent of every defender in the incident (never for a forgotten person);
 - the defender's strategy (quiet diplomacy / public action) is copied onto the alert so the
@@ -16,12 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Facts
+from vigil.alerts.generalise import generalised
 from vigil.alerts.models import Alert, ShareLevel
+from vigil.casework.emergency import has_confirmed_exception
 from vigil.companies.models import Company, Project
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import LOCALES
-from vigil.defenders.consent import ConsentScope, Strategy, current_strategy, has_consent
+from vigil.defenders.consent import (
+    ConsentScope,
+    Strategy,
+    has_consent,
+    most_restrictive,
+    sharing_consent,
+)
 from vigil.defenders.models import Defender
 from vigil.defenders.service import reveal_name
 from vigil.incidents.models import Act, Incident, Involvement
@@ -41,15 +53,23 @@ def _victims(session: Session, incident_id: int) -> list[Defender]:
 
 
 def consent_check(session: Session, *, incident_id: int, share_level: str) -> str:
-    """The strategy to follow; raises Conflict when the defenders' consent forbids the alert
-    or the level of detail asked for."""
+    """The strategy to follow (the most restrictive of the victims'); raises Conflict when
+    the defenders' consent forbids the alert or the level of detail asked for. The one rule
+    for drafting, writing the message and launching."""
     if share_level not in ShareLevel.__members__:
         raise Invalid("Choose what the messages may say about the defender.")
     victims = _victims(session, incident_id)
-    strategies = [current_strategy(session, defender_id=d.id) for d in victims]
-    if Strategy.record_only in strategies:
+    consents = [sharing_consent(session, defender=d) for d in victims]
+    if any(c.refused for c in consents):
         raise Conflict(
             "The defender asked that this attack only be recorded: no alert may be sent."
+        )
+    missing = any(c.strategy is None for c in consents)
+    if missing and not has_confirmed_exception(session, incident_id=incident_id):
+        raise Conflict(
+            "No alert without the defender's own consent: record their decision (or a "
+            "representative's, or their community's), or an emergency exception confirmed "
+            "by a second staff member."
         )
     if share_level == ShareLevel.name:
         for defender in victims:
@@ -60,7 +80,8 @@ def consent_check(session: Session, *, incident_id: int, share_level: str) -> st
                 raise Conflict(
                     "The defender has not agreed to be named to stakeholders: use the alias."
                 )
-    return Strategy.public if Strategy.public in strategies else Strategy.quiet
+    # Under an emergency exception, a defender who could not be asked counts as quiet.
+    return most_restrictive([c.strategy or Strategy.quiet for c in consents] or [Strategy.quiet])
 
 
 def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
@@ -91,7 +112,7 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         operator = session.get(Company, project.operator_id)
         companies = [operator.name] if operator else []
     organisation = session.get(Organisation, alert.organisation_id)
-    return Facts(
+    facts = Facts(
         incident_id=incident.id,
         defender=defender,
         attack_type_labels=labels,
@@ -104,4 +125,8 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         organisation=organisation.name if organisation else "",
         urgency=alert.urgency,
         strategy=alert.strategy,
+        date_precision=incident.date_precision,
     )
+    if alert.share_level == ShareLevel.generalised:
+        return generalised(facts, session, incident)
+    return facts

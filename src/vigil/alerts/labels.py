@@ -31,7 +31,10 @@ EVENTS = {
     "cancelled": N_("Cancelled"),
 }
 SHARE_LEVELS = {
-    "none": N_("Nothing that identifies the defender"),
+    "generalised": N_(
+        "Generalised: no alias, only the month, the broad region and the kind of project"
+    ),
+    "none": N_("No alias (the date, region and project are still said)"),
     "alias": N_("The defender's alias"),
     "name": N_("The defender's name (with their consent)"),
 }

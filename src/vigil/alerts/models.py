@@ -151,7 +151,8 @@ class AlertStatus(StrEnum):
 class ShareLevel(StrEnum):
     """What the messages may say about the defender (checked against consent at send)."""
 
-    none = "none"  # no identifying detail at all
+    generalised = "generalised"  # no alias; month, broad region, kind of project only
+    none = "none"  # no alias, but the exact date, region and project
     alias = "alias"  # the default
     name = "name"  # needs the share_with_stakeholders consent
 
@@ -169,7 +170,7 @@ class Alert(Base):
     playbook_id: Mapped[int | None] = mapped_column(ForeignKey("playbooks.id"))
     status: Mapped[str] = mapped_column(String(20), default=AlertStatus.draft, index=True)
     urgency: Mapped[int] = mapped_column(Integer, default=1)  # 0 = imminent … 3 = routine
-    share_level: Mapped[str] = mapped_column(String(10), default=ShareLevel.alias)
+    share_level: Mapped[str] = mapped_column(String(20), default=ShareLevel.alias)
     strategy: Mapped[str] = mapped_column(String(20), default="quiet")
     #: The analyst's text for recipients (sealed with the incident's key), per language code.
     message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vigil.accounts.deps import Staff
 from vigil.alerts.checkins import check_in_panel
 from vigil.alerts.facts import consent_check, facts_for
+from vigil.alerts.generalise import identifying_circumstances
 from vigil.alerts.models import (
     AlertEvent,
     AlertRecipient,
@@ -152,6 +153,9 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         },
         "share_levels": list(ShareLevel),
         "may_name": may_name,
+        "identifying": incident is not None
+        and alert.share_level != ShareLevel.generalised
+        and identifying_circumstances(session, incident),
         "note": facts_for(session, vault, alert).analyst_note,
         "draft": alert.status == AlertStatus.draft,
     }

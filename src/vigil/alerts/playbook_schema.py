@@ -10,8 +10,10 @@ The validated document is stored as plain JSON in ``Playbook.document`` (see
 :func:`dump_document`); the keys are exactly those of the YAML.
 
 Message templates are Jinja2, rendered in a sandbox with strict undefined variables; they may
-use only :data:`TEMPLATE_VARIABLES`. Each is rendered once here with :data:`SAMPLE_CONTEXT`,
-so a typo fails at import rather than when the alert goes out.
+use only :data:`TEMPLATE_VARIABLES`, and a subject only :data:`SUBJECT_VARIABLES` (subjects
+reach lock screens, mail gateways and logs: never an alias, a company or an attack type, so an
+imported playbook cannot bring them back). Each is rendered once here with
+:data:`SAMPLE_CONTEXT`, so a typo fails at import rather than when the alert goes out.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ TEMPLATE_VARIABLES: tuple[str, ...] = (
     "respond_url",
     "unsubscribe_url",
     "strategy",  # the defender's choice: "quiet" (quiet diplomacy) or "public" (public action)
+    "case_reference",  # VIGIL-<incident id>: the only variable a subject may use
 )
+SUBJECT_VARIABLES: tuple[str, ...] = ("case_reference",)
 #: Every body must let the recipient acknowledge (the chain waits for it) and unsubscribe.
 REQUIRED_IN_BODY = ("acknowledge_url", "unsubscribe_url")
 
@@ -89,6 +93,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "respond_url": "https://vigil.example.org/l/respond-sample",
     "unsubscribe_url": "https://vigil.example.org/l/unsubscribe-sample",
     "strategy": "quiet",
+    "case_reference": "VIGIL-1234",
 }
 
 #: A message needs variables, filters and {% if %}; loops and repetition could make one
@@ -424,6 +429,21 @@ def _chain_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str]]:
     return found
 
 
+def _subject_problem(
+    path: YamlPath, tree: nodes.Template, names: set[str]
+) -> tuple[YamlPath, str, int]:
+    """Anything but the case reference in a subject, refused with where it is used."""
+    refused = sorted(names - set(SUBJECT_VARIABLES))
+    line = min(n.lineno for n in tree.find_all(nodes.Name) if n.name in refused)
+    listed = ", ".join(map(repr, refused))
+    message = (
+        f"a subject may use only {{{{ case_reference }}}}, not {listed}: subjects show on "
+        "lock screens and in mail gateways and logs, so the alias, company, project, place "
+        "and attack type belong in the body"
+    )
+    return (path, message, line)
+
+
 def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]:
     found: list[tuple[YamlPath, str, int]] = []
     allowed = set(TEMPLATE_VARIABLES)
@@ -439,6 +459,9 @@ def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]
                     found.append((path, refused, heavy.lineno))
                     continue
                 names = meta.find_undeclared_variables(tree)
+                if field == "subject" and names - set(SUBJECT_VARIABLES):
+                    found.append(_subject_problem(path, tree, names))
+                    continue
                 unknown = sorted(names - allowed)
                 if unknown:
                     line = min(n.lineno for n in tree.find_all(nodes.Name) if n.name in unknown)

@@ -139,7 +139,7 @@ def message(
     vault: RequestVault,
     staff: Writer,
     alert_id: ObjectId,
-    share_level: Annotated[str, Form(max_length=10)] = "alias",
+    share_level: Annotated[str, Form(max_length=20)] = "alias",
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     write_message(

@@ -1,5 +1,6 @@
 """The consent ledger on the case page: what each victim defender of an incident allows, their
-chosen strategy, the history of entries, and the form that appends one.
+chosen strategy and whether it is their own decision, the history of entries (who decided for
+whom), the form that appends one, and the case's emergency exceptions.
 
 ``consent_context`` gives the keys ``casework/_consent.html`` needs; the partial also expects
 ``incident``, ``staff`` and ``csrf_token(request)``. Only aliases are shown, never names.
@@ -17,10 +18,13 @@ from starlette.responses import Response
 
 from vigil.accounts.deps import Staff, require_writer
 from vigil.accounts.models import Membership, User
+from vigil.casework.emergency import confirm_exception, exceptions_of, request_exception
 from vigil.casework.service import load_case
+from vigil.core.crypto import Vault
 from vigil.core.errors import NotFound
 from vigil.core.i18n import N_, gettext
 from vigil.defenders.consent import (
+    ConsentGiver,
     ConsentMethod,
     ConsentScope,
     Decision,
@@ -29,10 +33,11 @@ from vigil.defenders.consent import (
     current_consent,
     current_strategy,
     record_consent,
+    sharing_consent,
 )
 from vigil.defenders.models import Defender
 from vigil.incidents.models import Act, Incident
-from vigil.web.deps import DbSession, ObjectId
+from vigil.web.deps import DbSession, ObjectId, RequestVault
 
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[Staff, Depends(require_writer)]
@@ -54,6 +59,11 @@ CONSENT_LABELS = {
     "secure_message": N_("By secure message"),
     "through_reporter": N_("Through the reporter"),
     "other": N_("Other"),
+    "defender": N_("The defender"),
+    "representative": N_("A representative"),
+    "community": N_("The community's assembly or authority"),
+    "reporter": N_("The reporter (not consent)"),
+    "none": N_("Not recorded"),
 }
 
 
@@ -76,7 +86,9 @@ def incident_defenders(session: Session, *, incident_id: int) -> list[Defender]:
     return list(seen.values())
 
 
-def consent_context(session: Session, *, org_id: int, incident: Incident) -> dict[str, Any]:
+def consent_context(
+    session: Session, *, vault: Vault, org_id: int, incident: Incident
+) -> dict[str, Any]:
     """Keys for ``casework/_consent.html`` (read fresh on every request, nothing cached)."""
     if incident.organisation_id != org_id:
         raise NotFound("No such incident.")
@@ -84,7 +96,8 @@ def consent_context(session: Session, *, org_id: int, incident: Incident) -> dic
         {
             "defender": defender,
             "consent": current_consent(session, defender_id=defender.id),
-            "strategy": current_strategy(session, defender_id=defender.id),
+            "strategy": current_strategy(session, defender_id=defender.id) or "none",
+            "may_alert": sharing_consent(session, defender=defender).strategy is not None,
             "history": consent_history(session, org_id=org_id, defender_id=defender.id),
         }
         for defender in incident_defenders(session, incident_id=incident.id)
@@ -102,7 +115,12 @@ def consent_context(session: Session, *, org_id: int, incident: Incident) -> dic
         "consent_decisions": list(Decision),
         "consent_strategies": list(Strategy),
         "consent_methods": list(ConsentMethod),
+        "consent_givers": list(ConsentGiver),
         "consent_people": people,
+        "emergency_exceptions": [
+            {"row": e, "reason": vault.reveal(incident.data_key_id, e.reason_sealed)}
+            for e in exceptions_of(session, incident_id=incident.id)
+        ],
         "consent_label": consent_label,
     }
 
@@ -116,6 +134,8 @@ def record(
     scope: Annotated[str, Form(max_length=30)],
     decision: Annotated[str, Form(max_length=20)],
     method: Annotated[str, Form(max_length=30)],
+    given_by: Annotated[str, Form(max_length=20)],
+    relation: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     """Append one entry for a victim defender of this incident (404 for any other)."""
     incident = load_case(session, org_id=staff.organisation_id, incident_id=incident_id)
@@ -131,5 +151,45 @@ def record(
         method=method,
         actor_user_id=staff.user_id,
         incident_id=incident.id,
+        given_by=given_by,
+        relation=relation,
     )
     return RedirectResponse(f"/staff/incidents/{incident.id}/case?done=consent", status_code=303)
+
+
+@router.post("/staff/incidents/{incident_id}/emergency", name="casework.emergency")
+def ask_for_exception(
+    session: DbSession,
+    vault: RequestVault,
+    staff: Writer,
+    incident_id: ObjectId,
+    reason: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """Record an emergency exception; it allows nothing until a colleague confirms it."""
+    request_exception(
+        session,
+        vault,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        reason=reason,
+        actor_user_id=staff.user_id,
+    )
+    return RedirectResponse(f"/staff/incidents/{incident_id}/case?done=consent", status_code=303)
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/emergency/{exception_id}/confirm",
+    name="casework.emergency_confirm",
+)
+def confirm(
+    session: DbSession, staff: Writer, incident_id: ObjectId, exception_id: ObjectId
+) -> Response:
+    """A second staff member confirms (never the one who asked)."""
+    confirm_exception(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        exception_id=exception_id,
+        actor_user_id=staff.user_id,
+    )
+    return RedirectResponse(f"/staff/incidents/{incident_id}/case?done=consent", status_code=303)

@@ -92,6 +92,8 @@ def case_context(
     context.update(
         referral_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
     )
-    context.update(consent_context(session, org_id=staff.organisation_id, incident=incident))
+    context.update(
+        consent_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
+    )
     context.update(project_context(session, incident=incident))
     return context

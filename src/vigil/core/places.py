@@ -68,3 +68,18 @@ def region_name(code: str | None, language: str = "en") -> str:
     an empty string for no region or a code that is not in the list."""
     subdivision = pycountry.subdivisions.get(code=code) if code else None
     return _translated(subdivision.name, language) if subdivision else ""
+
+
+def top_level_region(code: str | None) -> str | None:
+    """The top-level subdivision that contains ``code`` (``FR-01`` → ``FR-ARA``; ``CO-CAU``
+    stays ``CO-CAU``): what a generalised alert says instead of a department, province or
+    borough that may hold only a few villages. None for no region or an unknown code."""
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    seen: set[str] = set()
+    while subdivision is not None and subdivision.parent_code and subdivision.code not in seen:
+        seen.add(subdivision.code)
+        parent = pycountry.subdivisions.get(code=subdivision.parent_code)
+        if parent is None:
+            break
+        subdivision = parent
+    return subdivision.code if subdivision else None

@@ -2,7 +2,11 @@
 
 Each :class:`ConsentEntry` is one decision about one *scope* for one defender: ``grant`` or
 ``withdraw`` for the scopes in :class:`ConsentScope`, or the defender's *strategy*
-(:class:`Strategy`: quiet diplomacy, public action, or record only). Entries are only ever
+(:class:`Strategy`: quiet diplomacy, public action, or record only). Each entry says who
+decided (:class:`ConsentGiver`): the defender, a representative (with their relation: family
+for a deceased or detained defender, a lawyer), a community's assembly or authority (with the
+body that decided), or the reporter, whose word is written down but never counts as
+permission, because the reporter may not be the defender. Entries are only ever
 added: there is no function to change or remove one, and the ORM refuses to update or delete
 a loaded entry. The current consent is the latest entry per scope (highest id), read from the
 database on every call and cached nowhere, so a withdrawal takes effect at once everywhere.
@@ -20,13 +24,21 @@ Defaults, with no entry for a scope:
 - every other scope (sharing with stakeholders, publishing the alias, name or photo) is
   refused until the defender grants it; a reporter's wish never grants publication, because
   the reporter may not be the defender.
-- the strategy is ``quiet`` (quiet diplomacy), the safer choice.
+- no strategy: nothing is shared. Quiet diplomacy *is* sharing (an alert tells a company's
+  staff about the case), so it needs the defender's own consent like public action
+  (:func:`sharing_consent`).
+
+Permission counts only from the defender's own side (:func:`is_own_decision`): a grant, or a
+quiet/public strategy, given by the reporter or obtained ``through_reporter`` does not allow
+anything. A refusal counts whoever relays it: "record only" or a withdrawal from the reporter
+is honoured at once.
 
 Every entry is audited (``consent.recorded`` with scope, decision and method; never a name).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -36,7 +48,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vigil.core.audit import record_event
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
-from vigil.defenders.models import Defender
+from vigil.defenders.models import Defender, DefenderKind
 
 
 class ConsentScope(StrEnum):
@@ -70,11 +82,26 @@ class Decision(StrEnum):
     withdraw = "withdraw"
 
 
+class ConsentGiver(StrEnum):
+    """Who took the decision. Only the first three can give permission."""
+
+    defender = "defender"
+    representative = "representative"  # relation recorded: family, lawyer…
+    community = "community"  # a community's assembly or authority; the body recorded
+    reporter = "reporter"  # a third party's word: recorded, never permission
+
+
+#: Givers whose decision is the defender's own (``relation`` says who, for the last two).
+OWN_GIVERS = (ConsentGiver.defender, ConsentGiver.representative, ConsentGiver.community)
+NEEDS_RELATION = (ConsentGiver.representative, ConsentGiver.community)
+
+
 #: The ledger's pseudo-scope for strategy entries (their decision is a :class:`Strategy`).
 STRATEGY = "strategy"
 
 DEFAULT_CONSENT: dict[str, bool] = {scope: scope == ConsentScope.store for scope in ConsentScope}
-DEFAULT_STRATEGY = Strategy.quiet
+#: Most restrictive first: when the victims of one case differ, the first one present wins.
+RESTRICTIVENESS = (Strategy.record_only, Strategy.quiet, Strategy.public)
 
 
 def _in(values: list[str]) -> str:
@@ -92,6 +119,11 @@ class ConsentEntry(Base):
             f"(scope IN ({_in(list(ConsentScope))}) AND decision IN ({_in(list(Decision))}))",
             name="scope_decision",
         ),
+        CheckConstraint(f"given_by IN ({_in(list(ConsentGiver))})", name="given_by"),
+        CheckConstraint(
+            f"given_by NOT IN ({_in(list(NEEDS_RELATION))}) OR relation IS NOT NULL",
+            name="relation_recorded",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +134,9 @@ class ConsentEntry(Base):
     scope: Mapped[str] = mapped_column(String(30))
     decision: Mapped[str] = mapped_column(String(20))
     method: Mapped[str] = mapped_column(String(30))
+    given_by: Mapped[str] = mapped_column(String(20), default=ConsentGiver.defender)
+    #: The representative's relation to the defender, or the community body that decided.
+    relation: Mapped[str | None] = mapped_column(String(120))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -110,6 +145,17 @@ class ConsentEntry(Base):
     def granted(self) -> bool | None:
         """True/False for a scope entry; None for a strategy entry."""
         return None if self.scope == STRATEGY else self.decision == Decision.grant
+
+    @property
+    def own(self) -> bool:
+        return is_own_decision(self.given_by, self.method)
+
+
+def is_own_decision(given_by: str, method: str) -> bool:
+    """Whether a decision comes from the defender's own side and may therefore give
+    permission: the defender, a recorded representative or the community's body, and not
+    relayed by the reporter."""
+    return given_by in OWN_GIVERS and method != ConsentMethod.through_reporter
 
 
 @event.listens_for(ConsentEntry, "before_update")
@@ -129,6 +175,24 @@ def _defender(session: Session, org_id: int, defender_id: int) -> Defender:
     return defender
 
 
+def _checked_giver(defender: Defender, given_by: str, relation: str | None) -> str | None:
+    """The relation to store: required for a representative or a community body, dropped
+    for the defender and the reporter. A community decision is only for a community."""
+    if given_by not in ConsentGiver.__members__:
+        raise Invalid("Say who decided: the defender, a representative, or the community.")
+    if given_by not in NEEDS_RELATION:
+        return None
+    relation = (relation or "").strip()
+    if not relation:
+        raise Invalid(
+            "Record who decided: the representative's relation to the defender, or the "
+            "community's assembly or authority."
+        )
+    if given_by == ConsentGiver.community and defender.kind != DefenderKind.community:
+        raise Invalid("Only a community decides through its assembly or authority.")
+    return relation[:120]
+
+
 def record_consent(
     session: Session,
     *,
@@ -140,10 +204,15 @@ def record_consent(
     actor_user_id: int | None,
     report_id: int | None = None,
     incident_id: int | None = None,
+    given_by: str,
+    relation: str | None = None,
 ) -> ConsentEntry:
     """Append one entry: ``decision`` is grant/withdraw for a scope, or a strategy code when
-    ``scope`` is ``"strategy"``. ``incident_id`` only tells the audit log where it was done."""
+    ``scope`` is ``"strategy"``; ``given_by`` says who decided and ``relation`` who they are
+    to the defender (required for a representative or a community body). ``incident_id``
+    only tells the audit log where it was done."""
     defender = _defender(session, org_id, defender_id)
+    relation = _checked_giver(defender, given_by, relation)
     if scope == STRATEGY:
         if decision not in Strategy.__members__:
             raise Invalid("Choose quiet diplomacy, public action or record only.")
@@ -159,12 +228,15 @@ def record_consent(
         scope=scope,
         decision=decision,
         method=method,
+        given_by=given_by,
+        relation=relation,
         recorded_by_id=actor_user_id,
         report_id=report_id,
     )
     session.add(entry)
     session.flush()
-    detail: dict[str, object] = {"scope": scope, "method": method}
+    # The relation stays out of the audit log: "her brother" can narrow down who she is.
+    detail: dict[str, object] = {"scope": scope, "method": method, "given_by": given_by}
     if scope == STRATEGY:
         detail["strategy"] = decision
     else:
@@ -185,50 +257,86 @@ def record_consent(
     return entry
 
 
-def _latest(session: Session, defender_id: int) -> dict[str, str]:
-    """scope -> decision of the latest entry per scope (strategy included)."""
+def _latest(session: Session, defender_id: int) -> dict[str, ConsentEntry]:
+    """scope -> the latest entry per scope (strategy included)."""
     latest_ids = (
         select(func.max(ConsentEntry.id))
         .where(ConsentEntry.defender_id == defender_id)
         .group_by(ConsentEntry.scope)
     )
-    rows = session.execute(
-        select(ConsentEntry.scope, ConsentEntry.decision).where(ConsentEntry.id.in_(latest_ids))
-    ).all()
-    return {scope: decision for scope, decision in rows}
+    entries = session.scalars(select(ConsentEntry).where(ConsentEntry.id.in_(latest_ids)))
+    return {entry.scope: entry for entry in entries}
+
+
+def _allows(scope: str, entry: ConsentEntry | None) -> bool:
+    """A scope's latest entry read as permission: a withdrawal counts from anyone, a grant
+    only from the defender's own side (keeping the record is the one exception: it is the
+    organisation's purpose, see the module's docstring)."""
+    if entry is None:
+        return DEFAULT_CONSENT[scope]
+    if entry.decision != Decision.grant:
+        return False
+    return scope == ConsentScope.store or entry.own
 
 
 def current_consent(session: Session, *, defender_id: int) -> dict[str, bool]:
     """Every scope -> allowed now (latest entry, else the default)."""
     latest = _latest(session, defender_id)
-    return {
-        scope: latest[scope] == Decision.grant if scope in latest else default
-        for scope, default in DEFAULT_CONSENT.items()
-    }
+    return {scope: _allows(scope, latest.get(scope)) for scope in DEFAULT_CONSENT}
+
+
+def _latest_entry(session: Session, defender_id: int, scope: str) -> ConsentEntry | None:
+    return session.scalar(
+        select(ConsentEntry)
+        .where(ConsentEntry.defender_id == defender_id, ConsentEntry.scope == scope)
+        .order_by(ConsentEntry.id.desc())
+        .limit(1)
+    )
 
 
 def has_consent(session: Session, *, defender_id: int, scope: str) -> bool:
     """Whether the defender allows ``scope`` now. Ask right before acting; never cache."""
     if scope not in ConsentScope.__members__:
         raise Invalid(f"Unknown consent scope {scope!r}.")
-    decision = session.scalar(
-        select(ConsentEntry.decision)
-        .where(ConsentEntry.defender_id == defender_id, ConsentEntry.scope == scope)
-        .order_by(ConsentEntry.id.desc())
-        .limit(1)
-    )
-    return DEFAULT_CONSENT[scope] if decision is None else decision == Decision.grant
+    return _allows(scope, _latest_entry(session, defender_id, scope))
 
 
-def current_strategy(session: Session, *, defender_id: int) -> str:
-    """quiet / public / record_only: the latest strategy entry, else quiet diplomacy."""
-    decision = session.scalar(
-        select(ConsentEntry.decision)
-        .where(ConsentEntry.defender_id == defender_id, ConsentEntry.scope == STRATEGY)
-        .order_by(ConsentEntry.id.desc())
-        .limit(1)
+def current_strategy(session: Session, *, defender_id: int) -> str | None:
+    """quiet / public / record_only as last recorded (whoever decided), or None when no
+    strategy was ever recorded. Whether it allows sharing is :func:`sharing_consent`'s call."""
+    entry = _latest_entry(session, defender_id, STRATEGY)
+    return entry.decision if entry else None
+
+
+@dataclass(frozen=True)
+class SharingConsent:
+    """What one defender allows an alert to do.
+
+    ``refused``: "record only" (from anyone), ``store`` withdrawn, or forgotten: no alert.
+    ``strategy``: quiet or public, agreed by the defender's own side; None when only a third
+    party spoke or nobody did (an alert then needs a confirmed emergency exception).
+    """
+
+    refused: bool
+    strategy: str | None
+
+
+def sharing_consent(session: Session, *, defender: Defender) -> SharingConsent:
+    """The one rule every alert check asks (drafting, writing the message, launching)."""
+    entry = _latest_entry(session, defender.id, STRATEGY)
+    refused = (
+        defender.forgotten_at is not None
+        or not has_consent(session, defender_id=defender.id, scope=ConsentScope.store)
+        or (entry is not None and entry.decision == Strategy.record_only)
     )
-    return decision or DEFAULT_STRATEGY
+    own = entry is not None and not refused and entry.own
+    return SharingConsent(refused=refused, strategy=entry.decision if own else None)
+
+
+def most_restrictive(strategies: list[str]) -> str:
+    """The strategy every victim of a case can live with: record only before quiet
+    diplomacy before public action."""
+    return next(s for s in RESTRICTIVENESS if s in strategies)
 
 
 def consent_history(session: Session, *, org_id: int, defender_id: int) -> list[ConsentEntry]:
@@ -253,7 +361,8 @@ def record_initial_consent_from_report(
     actor_user_id: int | None = None,
 ) -> list[ConsentEntry]:
     """When a report becomes an incident: write down ``store`` as granted and the reporter's
-    wish as the strategy, both obtained "through the reporter". A defender already known may
+    wish as the strategy, both given by the reporter (so the wish never allows an alert: the
+    defender's own consent must be recorded first). A defender already known may
     have decided otherwise before, and a reporter's word never overrides the defender's own:
     a scope that already has an entry is left alone. Publication is never granted here."""
     if wish not in Strategy.__members__:
@@ -268,6 +377,7 @@ def record_initial_consent_from_report(
             scope=scope,
             decision=decision,
             method=ConsentMethod.through_reporter,
+            given_by=ConsentGiver.reporter,
             actor_user_id=actor_user_id,
             report_id=report_id,
         )

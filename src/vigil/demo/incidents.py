@@ -223,7 +223,7 @@ STORY = DemoIncident(
     defender_type="community_leader",
     defender_kind="person",
     defender_name="Tomasa Yule Camayo",
-    defender_alias="Community leader, El Roble",
+    defender_alias="Defender 000",  # an alias names no place, project or role
     source_kind="direct_report",
     reliability="high",
 )
@@ -265,7 +265,7 @@ def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
                     defender_type=dtype,
                     defender_kind=dkind,
                     defender_name=name if dkind == "person" else f"{region} {dkind} committee",
-                    defender_alias=f"{dtype.replace('_', ' ').capitalize()} {number:03d}",
+                    defender_alias=f"Defender {number:03d}",
                     source_kind=rng.choice(
                         ["direct_report", "partner_ngo", "media", "court_record"]
                     ),

@@ -30,9 +30,16 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password, new_totp_secret
+from vigil.defenders.consent import (
+    STRATEGY,
+    ConsentGiver,
+    ConsentMethod,
+    Strategy,
+    record_consent,
+)
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
-from vigil.demo.incidents import DemoIncident, generate_incidents
+from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
 from vigil.incidents.schemas import (
     ActCreate,
     IncidentCreate,
@@ -187,7 +194,29 @@ def _load_incident(session: Session, vault: Vault, org_id: int, item: DemoIncide
         # public counts (which wait for the publication delay) include them.
         week_after = datetime.combine(item.occurred_on + timedelta(days=7), time(12), tzinfo=UTC)
         incident.verified_at = min(incident.verified_at, week_after)
+    if item.ref == STORY.ref:
+        _record_story_consent(session, org_id, defender.id)
     return True
+
+
+def _record_story_consent(session: Session, org_id: int, defender_id: int) -> None:
+    """The story case is the one the demo alerts on, so it shows what that takes: the
+    reporting organisation's wish (kept, but not consent), then the defender's own choice of
+    quiet diplomacy, asked in person. Every other demo case has no consent: no alert."""
+    for giver, method in (
+        (ConsentGiver.reporter, ConsentMethod.through_reporter),
+        (ConsentGiver.defender, ConsentMethod.in_person),
+    ):
+        record_consent(
+            session,
+            org_id=org_id,
+            defender_id=defender_id,
+            scope=STRATEGY,
+            decision=Strategy.quiet,
+            method=method,
+            given_by=giver,
+            actor_user_id=None,
+        )
 
 
 def _load_users(

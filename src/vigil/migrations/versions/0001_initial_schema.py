@@ -600,7 +600,7 @@ def upgrade() -> None:
     sa.Column('playbook_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('urgency', sa.Integer(), nullable=False),
-    sa.Column('share_level', sa.String(length=10), nullable=False),
+    sa.Column('share_level', sa.String(length=20), nullable=False),
     sa.Column('strategy', sa.String(length=20), nullable=False),
     sa.Column('message_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -686,6 +686,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_check_in_schedules_next_due_at'), ['next_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_in_schedules_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_check_in_schedules_watch', ['active', 'missed_since', 'next_due_at'], unique=False)
+
+    op.create_table('emergency_exceptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('reason_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('confirmed_by_id IS NULL OR confirmed_by_id <> requested_by_id', name=op.f('ck_emergency_exceptions_second_person_confirms')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_emergency_exceptions_confirmed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_emergency_exceptions_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_emergency_exceptions_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_emergency_exceptions_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_exceptions'))
+    )
+    with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_emergency_exceptions_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_emergency_exceptions_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -924,10 +944,14 @@ def upgrade() -> None:
     sa.Column('scope', sa.String(length=30), nullable=False),
     sa.Column('decision', sa.String(length=20), nullable=False),
     sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('given_by', sa.String(length=20), nullable=False),
+    sa.Column('relation', sa.String(length=120), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('report_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(scope = 'strategy' AND decision IN ('quiet', 'public', 'record_only')) OR (scope IN ('store', 'share_with_stakeholders', 'publish_alias', 'publish_name', 'publish_photo') AND decision IN ('grant', 'withdraw'))", name=op.f('ck_consent_entries_scope_decision')),
+    sa.CheckConstraint("given_by IN ('defender', 'representative', 'community', 'reporter')", name=op.f('ck_consent_entries_given_by')),
+    sa.CheckConstraint("given_by NOT IN ('representative', 'community') OR relation IS NOT NULL", name=op.f('ck_consent_entries_relation_recorded')),
     sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_consent_entries_defender_id_defenders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_consent_entries_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_consent_entries_recorded_by_id_users'), ondelete='SET NULL'),
@@ -1125,6 +1149,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referrals_deadline_on'))
 
     op.drop_table('referrals')
+    with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_emergency_exceptions_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_emergency_exceptions_incident_id'))
+
+    op.drop_table('emergency_exceptions')
     with op.batch_alter_table('check_in_schedules', schema=None) as batch_op:
         batch_op.drop_index('ix_check_in_schedules_watch')
         batch_op.drop_index(batch_op.f('ix_check_in_schedules_organisation_id'))
