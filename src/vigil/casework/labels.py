@@ -21,7 +21,9 @@ LABELS = {
     "risk_reduced": N_("Risk reduced"),
     "threat_stopped": N_("Threat stopped"),
     "defender_opted_out": N_("The defender opted out"),
-    "defender_unreachable": N_("The defender could not be reached after several attempts"),
+    "defender_unreachable": N_(
+        "The defender cannot be reached: opens an urgent verification task, the case stays open"
+    ),
     "other": N_("Other (explain)"),
 }
 

@@ -152,6 +152,9 @@ def request_closure(
         raise Conflict("Only a resolved case can be closed.")
     if reason not in ClosureReason.__members__:
         raise Invalid("Choose a reason for closing the case.")
+    if reason == ClosureReason.defender_unreachable:
+        # A warning sign, never a closure: vigil.casework.contact_lost opens a verification task.
+        raise Conflict("A defender who cannot be reached is a reason to verify, not to close.")
     if reason == ClosureReason.other and not note.strip():
         raise Invalid("Explain the reason for closing the case.")
     incident.closure_reason, incident.closure_note = reason, note.strip() or None

@@ -13,9 +13,10 @@ from starlette.responses import Response
 
 from vigil.accounts.deps import CurrentStaff, Staff, require_writer
 from vigil.casework import page
+from vigil.casework.contact_lost import report_lost_contact
 from vigil.casework.conversion import InclusionAnswers, convert_report
 from vigil.casework.labels import label
-from vigil.casework.models import RISK_FACTORS, RiskLevel
+from vigil.casework.models import RISK_FACTORS, ClosureReason, RiskLevel
 from vigil.casework.projects import link_project, projects_of
 from vigil.casework.service import (
     add_note,
@@ -125,6 +126,15 @@ def close(
     reason: Annotated[str, Form(max_length=30)],
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
+    if reason == ClosureReason.defender_unreachable:
+        report_lost_contact(
+            session,
+            org_id=staff.organisation_id,
+            incident_id=incident_id,
+            today=date.today(),
+            actor_user_id=staff.user_id,
+        )
+        return _back(incident_id, "contact_lost")
     outcome = request_closure(
         session,
         org_id=staff.organisation_id,

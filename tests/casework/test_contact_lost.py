@@ -1,0 +1,82 @@
+"""A defender who cannot be reached: an urgent verification task, never a closure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.casework.test_casework import YES, _report
+from tests.casework.test_views import _post
+from tests.factories import make_org, make_staff, sign_in
+from vigil.casework.contact_lost import VERIFICATION_TASK
+from vigil.casework.conversion import convert_report
+from vigil.casework.models import CaseTask
+from vigil.casework.service import change_status, request_closure
+from vigil.core.audit import AuditEvent
+from vigil.core.errors import Conflict
+
+
+def _resolved_case(session, vault, org, analyst):  # type: ignore[no-untyped-def]
+    incident = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org).id,
+        inclusion=YES,
+        title="t",
+        actor_user_id=analyst.user.id,
+    )
+    for status in ("active", "resolved"):
+        change_status(
+            session,
+            org_id=org.id,
+            incident_id=incident.id,
+            status=status,
+            actor_user_id=analyst.user.id,
+        )
+    return incident
+
+
+def test_unreachable_is_refused_as_a_closure_reason(session, vault):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    incident = _resolved_case(session, vault, org, analyst)
+    with pytest.raises(Conflict):
+        request_closure(
+            session,
+            org_id=org.id,
+            incident_id=incident.id,
+            reason="defender_unreachable",
+            note="",
+            actor_user_id=analyst.user.id,
+        )
+    assert incident.status == "resolved" and incident.closure_reason is None
+
+
+def test_closure_form_with_unreachable_opens_one_task_and_keeps_the_case_open(
+    session, vault, client
+):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    incident = _resolved_case(session, vault, org, analyst)
+    session.commit()
+    sign_in(client, analyst)
+    closure = f"/staff/incidents/{incident.id}/closure"
+    for _ in range(2):  # twice the same day: still one task
+        done = _post(client, closure, {"reason": "defender_unreachable", "note": ""})
+        assert done.status_code == 303 and "contact_lost" in done.headers["location"]
+    session.expire_all()
+    assert incident.status == "active" and incident.closure_reason is None
+    tasks = session.scalars(select(CaseTask).where(CaseTask.incident_id == incident.id)).all()
+    lost = [t for t in tasks if t.origin == "contact_lost"]
+    assert len(lost) == 1
+    assert lost[0].title == VERIFICATION_TASK and lost[0].due_on == date.today()
+    assert lost[0].done_at is None
+    page = client.get(f"/staff/incidents/{incident.id}/case").text
+    assert "Verify the defender is safe" in page
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action == "incident.contact_lost")
+    ).all()
+    assert len(actions) == 2
