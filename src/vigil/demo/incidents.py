@@ -229,19 +229,48 @@ STORY = DemoIncident(
 )
 
 
-def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
-    """The story incident plus ``count_per_project`` incidents per project (seeded RNG)."""
-    rng = random.Random(20261126)
+#: Closed cases of earlier years: the public page publishes a country or type of attack only
+#: from five counted incidents on, and the recent demo cases alone are too few for any.
+ARCHIVE_STATUSES = ["closed", "resolved", "closed", "monitoring"]
+
+
+def generate_incidents(
+    count_per_project: int = 4, archive_per_project: int = 4
+) -> list[DemoIncident]:
+    """The story incident, ``count_per_project`` recent incidents per project, then
+    ``archive_per_project`` older, mostly closed ones per project (seeded RNGs: the recent
+    incidents are the same whatever the size of the archive)."""
     incidents = [STORY]
-    number = 0
+    recent = _incidents(random.Random(20261126), count_per_project, date(2024, 1, 1), None)
+    incidents += recent
+    incidents += _incidents(
+        random.Random(20190101),
+        archive_per_project,
+        date(2019, 1, 1),
+        ARCHIVE_STATUSES,
+        first_number=len(recent) + 1,
+    )
+    return incidents
+
+
+def _incidents(
+    rng: random.Random,
+    per_project: int,
+    since: date,
+    statuses: list[str] | None,
+    first_number: int = 1,
+) -> list[DemoIncident]:
+    incidents = []
+    cycle = statuses or STATUS_CYCLE
+    number = first_number - 1
     for project_key, project_name, kind, country, region, *_rest in PROJECTS:
         org = "red-andina" if country in {"CO", "PE", "GT", "BR", "MX", "HN"} else "mekong-watch"
         choices = GARMENT_SCENARIOS if kind == "factory" else range(len(SCENARIOS))
-        for offset in range(count_per_project):
+        for offset in range(per_project):
             number += 1
             scenario = SCENARIOS[rng.choice(list(choices))]
             attack, perpetrator, degree, dtype, dkind, title = scenario
-            occurred = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 1000))
+            occurred = since + timedelta(days=rng.randrange(0, 1000))
             precision = "day" if offset % 5 else "month"
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             incidents.append(
@@ -258,7 +287,7 @@ def generate_incidents(count_per_project: int = 4) -> list[DemoIncident]:
                     precision=precision,
                     country=country,
                     region=REGION_CODES[region],
-                    status=STATUS_CYCLE[number % len(STATUS_CYCLE)],
+                    status=cycle[number % len(cycle)],
                     attack_type=attack,
                     perpetrator_type=perpetrator,
                     degree=degree,
