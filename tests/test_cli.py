@@ -246,9 +246,9 @@ def test_public_publish_counts_the_demo_world_and_withholds_small_cells(runs, ki
     total, withheld, shown_countries = runs[kind]["published"]
     assert published.stdout.startswith(f"Public counts published: {total} incidents counted")
     assert "counts below 5 withheld" in published.stdout
-    # The demo world has at most 5 verified incidents a country, of varied types: no
-    # country or type reaches 5 once the smaller cells are left out, so all are withheld.
-    assert withheld >= 15 and total == shown_countries
+    # The demo world counts about a hundred incidents in every country, while two types of
+    # attack have four incidents each: withheld, their incidents left out of every number.
+    assert total >= 90 and withheld >= 1 and total == shown_countries
 
 
 @pytest.mark.parametrize("kind", KINDS)

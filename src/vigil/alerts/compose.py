@@ -11,6 +11,8 @@ instead of its name) and the date is said as a month.
 Subjects reach lock screens, mail gateways and logs, so they are rendered with the case
 reference alone: a stored playbook whose subject asks for anything else (written before
 playbook_schema.py refused it) gets a plain "Case VIGIL-n" subject instead.
+Every message carries the do-no-harm paragraph of do_no_harm.py, added here so that an
+imported playbook gets it too.
 The same text goes out as plain text, as simple HTML, and inside the webhook payload.
 """
 
@@ -30,6 +32,7 @@ from jinja2 import StrictUndefined, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
+from vigil.alerts.do_no_harm import do_no_harm_paragraph, with_do_no_harm
 from vigil.core.i18n import LOCALES, N_, current_locale, gettext
 from vigil.core.places import region_name
 
@@ -231,7 +234,11 @@ def compose(
         links=links,
     )
     subject = render_subject(messages[language]["subject"], facts, language)
-    text = _template(messages[language]["body"]).render(context).strip() + "\n"
+    text = with_do_no_harm(
+        _template(messages[language]["body"]).render(context),
+        do_no_harm_paragraph(language, strategy=facts.strategy, organisation=facts.organisation),
+        anchor=links.acknowledge_url,
+    )
     if purpose in PURPOSE_PREFIX:
         with in_language(language):
             subject = gettext(PURPOSE_PREFIX[purpose]) % {"subject": subject}

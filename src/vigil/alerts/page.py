@@ -12,6 +12,7 @@ from vigil.accounts.deps import Staff
 from vigil.alerts.checkins import check_in_panel
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.generalise import identifying_circumstances
+from vigil.alerts.implicated import company_implicated
 from vigil.alerts.models import (
     AlertEvent,
     AlertRecipient,
@@ -158,6 +159,7 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         and identifying_circumstances(session, incident),
         "note": facts_for(session, vault, alert).analyst_note,
         "draft": alert.status == AlertStatus.draft,
+        "company_implicated": incident is not None and company_implicated(incident) is not None,
     }
     responses = session.execute(
         select(AlertResponse, Contact.name)

@@ -15,6 +15,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vigil.alerts.directory import contacts_for
+from vigil.alerts.implicated import (
+    FIRST_TIER_SELECTORS,
+    LEFT_OUT_REASON,
+    company_implicated,
+    is_left_out_role,
+)
 from vigil.alerts.models import Contact, ContactKind
 from vigil.alerts.roles import CONTACT_ROLES
 from vigil.companies.leverage_types import Entry, LeverageMap
@@ -31,6 +37,8 @@ class Proposed:
     contact: Contact
     role: str
     reason: str
+    #: False when the company-implicated branch leaves this contact out (shown unticked).
+    included: bool = True
 
 
 def _entries_for(leverage: LeverageMap, selector: Mapping[str, Any]) -> list[Entry]:
@@ -124,20 +132,33 @@ def propose(
     leverage: LeverageMap,
     tiers: Sequence[Mapping[str, Any]],
 ) -> list[Proposed]:
-    """Every contact the playbook's tiers select, each once, at the earliest tier."""
+    """Every contact the playbook's tiers select, each once, at the earliest tier.
+
+    When the company is implicated (see ``vigil.alerts.implicated``), tier 1 starts with the
+    parent's and investors' people, and the security and community-relations chain is
+    proposed unticked, with the reason, in whichever tier selected it.
+    """
+    implicated = company_implicated(incident)
     seen: set[int] = set()
     proposed: list[Proposed] = []
     for number, tier in enumerate(tiers, start=1):
-        for selector in tier.get("recipients", []):
+        selectors = list(tier.get("recipients", []))
+        if implicated and number == 1:
+            selectors = [*FIRST_TIER_SELECTORS, *selectors]
+        for selector in selectors:
             for contact, reason in resolve_selector(
                 session, org_id=org_id, incident=incident, leverage=leverage, selector=selector
             ):
                 if contact.id in seen:
                     continue
                 seen.add(contact.id)
-                proposed.append(
-                    Proposed(number, contact, selector.get("role") or contact.role, reason[:500])
+                role = selector.get("role") or contact.role
+                left_out = bool(implicated) and (
+                    is_left_out_role(role) or is_left_out_role(contact.role)
                 )
+                if left_out:
+                    reason = f"{LEFT_OUT_REASON.format(why=implicated)} {reason}"
+                proposed.append(Proposed(number, contact, role, reason[:500], not left_out))
     return proposed
 
 

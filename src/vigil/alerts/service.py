@@ -18,6 +18,7 @@ from vigil.alerts.chain import run_chain
 from vigil.alerts.compose import Links, Message, compose
 from vigil.alerts.directory_rules import clean_email, clean_webhook_url
 from vigil.alerts.facts import consent_check, facts_for
+from vigil.alerts.implicated import company_implicated
 from vigil.alerts.models import (
     Alert,
     AlertEvent,
@@ -124,6 +125,7 @@ def draft_alert(
                 tier=item.tier,
                 role=item.role,
                 reason=item.reason,
+                included=item.included,
             )
         )
     session.flush()
@@ -139,6 +141,7 @@ def draft_alert(
             "playbook": playbook.code,
             "version": playbook.version,
             "proposed": len(proposals),
+            "company_implicated": company_implicated(incident) is not None,
         },
     )
     return alert

@@ -1,0 +1,226 @@
+"""The company-implicated branch (issue 18 point 3), on SQLite and PostgreSQL: when the
+company's staff, its security provider or a contractor is the alleged perpetrator, or the
+company's involvement is direct or instigator, no playbook proposes the operator's security or
+community-relations chain (it is shown unticked, with the reason) and tier 1 starts with the
+parent's human-rights lead, its chief executive and the investors."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_staff, sign_in
+from vigil.alerts.demo import load_alert_demo
+from vigil.alerts.implicated import company_implicated
+from vigil.alerts.models import AlertRecipient, Contact, ContactKind
+from vigil.alerts.playbooks import list_playbooks
+from vigil.alerts.proposal import propose
+from vigil.alerts.service import draft_alert
+from vigil.companies.service import get_company_by_key
+from vigil.core.audit import AuditEvent
+from vigil.demo.loader import load_demo
+from vigil.incidents.leverage import leverage_for_incident
+from vigil.incidents.models import Involvement
+from vigil.incidents.service import find_incident_by_ref
+from vigil.organisations.models import Organisation
+from vigil.vocabularies.service import get_term
+
+SECURITY = "Julián Ortega (fictional)"  # the operator's site security lead in the demo
+PARENT_HR = "Harriet Cole (fictional)"  # the parent's human-rights lead
+INVESTOR = "Ingrid Solberg (fictional)"  # an investor's stewardship team
+COMMUNITY = "Community relations, El Roble (test)"
+
+
+@pytest.fixture
+def story(session, settings, vault):  # type: ignore[no-untyped-def]
+    load_demo(session, settings=settings, vault=vault)
+    load_alert_demo(session)
+    org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
+    incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")
+    operator = get_company_by_key(session, key="demo:minera-andina")
+    session.add(
+        Contact(
+            organisation_id=org.id,
+            name=COMMUNITY,
+            role="community_relations",
+            title="Relaciones comunitarias",
+            kind=ContactKind.company,
+            organisation_name=operator.name,
+            company_id=operator.id,
+            country="CO",
+            language="es",
+            email="comunidades@minera-andina.example.org",
+        )
+    )
+    session.flush()
+    return org, incident
+
+
+def _suspect(session, incident, *, perpetrator: str, degree: str) -> None:  # type: ignore[no-untyped-def]
+    involvement = session.scalar(
+        select(Involvement)
+        .join(Involvement.act)
+        .where(Involvement.act.has(incident_id=incident.id))
+    )
+    involvement.perpetrator_type = get_term(
+        session, vocabulary="perpetrator_type", code=perpetrator
+    )
+    involvement.degree = degree
+    session.flush()
+    session.refresh(incident)
+
+
+def _proposal(session, org, incident, playbook):  # type: ignore[no-untyped-def]
+    leverage = leverage_for_incident(session, org_id=org.id, incident_id=incident.id)
+    tiers = playbook.document.get("tiers", [])
+    return propose(session, org_id=org.id, incident=incident, leverage=leverage, tiers=tiers)
+
+
+def _death_threat(session, org):  # type: ignore[no-untyped-def]
+    return next(p for p in list_playbooks(session, org_id=org.id) if p.code == "death_threat")
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "degree"),
+    [
+        ("company_staff", "alleged"),
+        ("private_security", "alleged"),
+        ("unknown", "direct"),
+        ("unknown", "instigator"),
+    ],
+)
+def test_an_implicated_company_loses_its_security_chain_and_tier_one_starts_higher(
+    session, story, perpetrator, degree
+):  # type: ignore[no-untyped-def]
+    org, incident = story
+    _suspect(session, incident, perpetrator=perpetrator, degree=degree)
+    assert company_implicated(incident) is not None
+    proposed = {
+        p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
+    }
+    assert proposed[SECURITY].included is False
+    assert proposed[SECURITY].reason.startswith("Left out: the company is implicated")
+    first = {name for name, p in proposed.items() if p.tier == 1 and p.included}
+    assert {PARENT_HR, INVESTOR} <= first
+    assert SECURITY not in first
+
+
+@pytest.mark.parametrize(
+    ("perpetrator", "degree"),
+    [
+        ("unknown", "alleged"),
+        ("unknown", "complicit"),
+        ("armed_groups", "alleged"),
+        ("police", "alleged"),
+    ],
+)
+def test_a_company_not_implicated_keeps_the_playbook_as_written(
+    session, story, perpetrator, degree
+):  # type: ignore[no-untyped-def]
+    org, incident = story
+    _suspect(session, incident, perpetrator=perpetrator, degree=degree)
+    assert company_implicated(incident) is None
+    proposed = {
+        p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
+    }
+    assert proposed[SECURITY].included is True and proposed[SECURITY].tier == 1
+    assert proposed[INVESTOR].tier > 1
+    assert all(p.included for p in proposed.values())
+
+
+def test_a_direct_degree_without_a_company_does_not_implicate_it(session, story):  # type: ignore[no-untyped-def]
+    _org, incident = story
+    _suspect(session, incident, perpetrator="unknown", degree="direct")
+    for act in incident.acts:
+        for involvement in act.involvements:
+            involvement.company_id = None
+    session.flush()
+    assert company_implicated(incident) is None
+
+
+def test_every_bundled_playbook_leaves_the_operator_chain_out_when_implicated(session, story):  # type: ignore[no-untyped-def]
+    org, incident = story
+    playbooks = list_playbooks(session, org_id=org.id)
+    assert len(playbooks) >= 7
+    _suspect(session, incident, perpetrator="private_security", degree="alleged")
+    for playbook in playbooks:
+        proposed = _proposal(session, org, incident, playbook)
+        sent = [p for p in proposed if p.included]
+        assert not [p for p in sent if p.role in {"security_lead", "community_relations"}], (
+            playbook.code
+        )
+        assert not [p for p in sent if p.contact.name in {SECURITY, COMMUNITY}], playbook.code
+        first = {p.contact.name for p in sent if p.tier == 1}
+        assert PARENT_HR in first, playbook.code
+
+
+def test_the_smear_playbook_proposes_community_relations_only_when_not_implicated(session, story):  # type: ignore[no-untyped-def]
+    org, incident = story
+    smear = next(p for p in list_playbooks(session, org_id=org.id) if p.code == "smear_campaign")
+    proposed = {p.contact.name: p for p in _proposal(session, org, incident, smear)}
+    assert proposed[COMMUNITY].included is True
+    _suspect(session, incident, perpetrator="company_staff", degree="alleged")
+    proposed = {p.contact.name: p for p in _proposal(session, org, incident, smear)}
+    assert proposed[COMMUNITY].included is False
+
+
+def test_the_draft_shows_the_branch_unticked_and_audits_it(session, story):  # type: ignore[no-untyped-def]
+    org, incident = story
+    _suspect(session, incident, perpetrator="company_staff", degree="direct")
+    playbook = _death_threat(session, org)
+    alert = draft_alert(
+        session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
+    )
+    rows = {
+        contact.name: recipient
+        for recipient, contact in session.execute(
+            select(AlertRecipient, Contact)
+            .join(Contact, Contact.id == AlertRecipient.contact_id)
+            .where(AlertRecipient.alert_id == alert.id)
+        )
+    }
+    assert rows[SECURITY].included is False
+    assert "the company is implicated (perpetrator: company staff)" in rows[SECURITY].reason
+    assert rows[PARENT_HR].included is True and rows[PARENT_HR].tier == 1
+    event = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "alert.drafted", AuditEvent.object_id == str(alert.id)
+        )
+    )
+    assert json.loads(event.detail)["company_implicated"] is True
+
+
+def test_the_draft_page_states_the_branch_and_shows_who_is_left_out(session, client, story):  # type: ignore[no-untyped-def]
+    org, incident = story
+    analyst = make_staff(session, org, "analyst")
+    sign_in(client, analyst)
+    alert = draft_alert(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        actor_user_id=None,
+        playbook_id=_death_threat(session, org).id,
+    )
+    page = client.get(f"/staff/alerts/{alert.id}")
+    assert 'id="company-implicated"' not in page.text
+    _suspect(session, incident, perpetrator="private_security", degree="alleged")
+    alert = draft_alert(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        actor_user_id=None,
+        playbook_id=_death_threat(session, org).id,
+    )
+    page = client.get(f"/staff/alerts/{alert.id}")
+    assert 'id="company-implicated"' in page.text
+    security = session.scalar(
+        select(AlertRecipient)
+        .join(Contact, Contact.id == AlertRecipient.contact_id)
+        .where(AlertRecipient.alert_id == alert.id, Contact.name == SECURITY)
+    )
+    box = re.search(rf'<input type="checkbox"[^>]*id="recipient-{security.id}"[^>]*>', page.text)
+    assert box is not None and "checked" not in box.group(0)
+    assert "Left out: the company is implicated (perpetrator: private security)" in page.text
