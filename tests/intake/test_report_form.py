@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from hashlib import sha256
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import csrf_from, make_org
@@ -259,3 +260,17 @@ def test_large_upload_is_never_written_to_disk_and_every_file_is_closed(
     assert opened[0].closed
     assert list(spool.iterdir()) == []
     assert _count(session, Report) == 0
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "We are not an emergency service"), ("es", "No somos un servicio de emergencias")],
+)
+def test_receipt_page_says_this_is_not_an_emergency_service(session, client, locale, words):
+    """A defender in danger must not wait on a form: the receipt page says what to do now."""
+    make_org(session)
+    session.commit()
+    client.headers["Accept-Language"] = locale
+    response = client.post("/report", data=report_fields(client))
+    assert response.status_code == 201, response.text
+    assert words in response.text
