@@ -471,34 +471,7 @@ def test_closure_needs_a_second_analyst_exactly_for_high_risk_levels(
     """Every level of the scale: a wrongly drawn line (e.g. only "extreme") fails here."""
     org = make_org(session)
     analyst = make_staff(session, org)
-    incident = convert_report(
-        session,
-        vault=vault,
-        org_id=org.id,
-        report_id=_report(session, vault, org).id,
-        inclusion=YES,
-        title="t",
-        actor_user_id=analyst.user.id,
-    )
-    assess_risk(
-        session,
-        vault=vault,
-        org_id=org.id,
-        incident_id=incident.id,
-        level=level,
-        factors={},
-        reasons="",
-        review_on=NEXT_WEEK,
-        actor_user_id=analyst.user.id,
-    )
-    for status in ("active", "resolved"):
-        change_status(
-            session,
-            org_id=org.id,
-            incident_id=incident.id,
-            status=status,
-            actor_user_id=analyst.user.id,
-        )
+    incident = resolved_case(session, vault, org, analyst, level=level)
     outcome = request_closure(
         session,
         org_id=org.id,
@@ -509,3 +482,37 @@ def test_closure_needs_a_second_analyst_exactly_for_high_risk_levels(
     )
     assert outcome.closed is not needs_second_analyst
     assert incident.status == ("resolved" if needs_second_analyst else "closed")
+
+
+def resolved_case(session, vault, org, analyst, *, level: str | None = None):  # type: ignore[no-untyped-def]
+    """A verified case moved to resolved, with a risk assessment at ``level`` if given."""
+    incident = convert_report(
+        session,
+        vault=vault,
+        org_id=org.id,
+        report_id=_report(session, vault, org).id,
+        inclusion=YES,
+        title="t",
+        actor_user_id=analyst.user.id,
+    )
+    if level is not None:
+        assess_risk(
+            session,
+            vault=vault,
+            org_id=org.id,
+            incident_id=incident.id,
+            level=level,
+            factors={},
+            reasons="",
+            review_on=NEXT_WEEK,
+            actor_user_id=analyst.user.id,
+        )
+    for status in ("active", "resolved"):
+        change_status(
+            session,
+            org_id=org.id,
+            incident_id=incident.id,
+            status=status,
+            actor_user_id=analyst.user.id,
+        )
+    return incident

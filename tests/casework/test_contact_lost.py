@@ -7,42 +7,20 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.casework.test_casework import YES, _report
+from tests.casework.test_casework import resolved_case
 from tests.casework.test_views import _post
 from tests.factories import make_org, make_staff, sign_in
 from vigil.casework.contact_lost import VERIFICATION_TASK
-from vigil.casework.conversion import convert_report
 from vigil.casework.models import CaseTask
-from vigil.casework.service import change_status, request_closure
+from vigil.casework.service import request_closure
 from vigil.core.audit import AuditEvent
 from vigil.core.errors import Conflict
-
-
-def _resolved_case(session, vault, org, analyst):  # type: ignore[no-untyped-def]
-    incident = convert_report(
-        session,
-        vault=vault,
-        org_id=org.id,
-        report_id=_report(session, vault, org).id,
-        inclusion=YES,
-        title="t",
-        actor_user_id=analyst.user.id,
-    )
-    for status in ("active", "resolved"):
-        change_status(
-            session,
-            org_id=org.id,
-            incident_id=incident.id,
-            status=status,
-            actor_user_id=analyst.user.id,
-        )
-    return incident
 
 
 def test_unreachable_is_refused_as_a_closure_reason(session, vault):
     org = make_org(session)
     analyst = make_staff(session, org)
-    incident = _resolved_case(session, vault, org, analyst)
+    incident = resolved_case(session, vault, org, analyst)
     with pytest.raises(Conflict):
         request_closure(
             session,
@@ -60,7 +38,7 @@ def test_closure_form_with_unreachable_opens_one_task_and_keeps_the_case_open(
 ):
     org = make_org(session)
     analyst = make_staff(session, org)
-    incident = _resolved_case(session, vault, org, analyst)
+    incident = resolved_case(session, vault, org, analyst)
     session.commit()
     sign_in(client, analyst)
     closure = f"/staff/incidents/{incident.id}/closure"
