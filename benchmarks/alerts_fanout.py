@@ -165,17 +165,19 @@ def fan_out(
 ) -> dict[str, object]:
     from sqlalchemy import delete, event, func, select
 
-    from vigil.alerts.channels import Outgoing
-    from vigil.alerts.channels.email import EmailChannel
-    from vigil.alerts.models import Alert, Delivery
-    from vigil.alerts.outbox import queue_delivery
+    from vigil.alerts.delivery_timeline import ALERT_TIMELINE
+    from vigil.alerts.models import Alert
     from vigil.core.config import Environment, Settings
     from vigil.core.crypto import Vault, keystore_for
     from vigil.core.db import make_engine, make_sessionmaker, session_scope
+    from vigil.core.jobs import JobRun
     from vigil.core.migrations import upgrade
     from vigil.incidents.models import Incident
-    from vigil.notifications.models import JobRun
     from vigil.organisations.service import ensure_organisation
+    from vigil.outbox.channels import Outgoing
+    from vigil.outbox.channels.email import EmailChannel
+    from vigil.outbox.models import Delivery
+    from vigil.outbox.service import queue_delivery
 
     upgrade(url)
     master = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -273,6 +275,7 @@ def fan_out(
                     language="en",
                     urgency=0,
                     content=content(i),
+                    timeline=ALERT_TIMELINE,
                 )
             session.flush()
             commit_times: list[float] = []

@@ -40,15 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from scale_db import (
-    COUNTRIES,
-    PG_BENCH,
-    bench_db_matching,
-    bench_leverage,
-    iter_edges,
-    load_database,
-    postgres_database,
-)
+from scale_db import COUNTRIES, PG_BENCH, bench_db_matching, bench_leverage, iter_edges, load_database, postgres_database
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FORMS = ["", "", "Ltd", "Limited", "GmbH", "S.A.", "B.V.", "N.V.", "Inc.", "LLC", "plc", "SAS"]

@@ -1,8 +1,9 @@
-"""``create_app(settings)``: the FastAPI application, one router group per surface.
+"""``create_app(settings)``: the FastAPI application, exactly five router groups, one per
+surface (``vigil.surfaces``: staff, api, intake, link, public).
 
-Surfaces deny by default: staff routes depend on the signed-in gate; public routes only read
-de-identified aggregates; every state-changing request of every surface passes CSRF checks.
-The anonymous intake and stakeholder (signed-link) surfaces join here in later issues.
+Surfaces deny by default: staff and API routes sit behind the signed-in gate as a router
+dependency; the link surface's gate is its token; intake and public read no staff session.
+Every state-changing request of every surface passes CSRF checks.
 """
 
 from __future__ import annotations
@@ -21,41 +22,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from vigil import __version__
-from vigil.accounts import views as account_views
-from vigil.accounts.deps import SignInRequired, is_signed_in
-from vigil.alerts import checkin_views as alert_checkin_views
-from vigil.alerts import dashboard_views
-from vigil.alerts import delivery_views as alert_delivery_views
-from vigil.alerts import directory_views as alert_directory_views
-from vigil.alerts import link_views as alert_link_views
-from vigil.alerts import playbook_views as alert_playbook_views
-from vigil.alerts import views as alert_views
-from vigil.alerts.outbox import failure_summary as delivery_health
-from vigil.audit import views as audit_views
-from vigil.casework import consent_views as casework_consent_views
-from vigil.casework import support_views as casework_support_views
-from vigil.casework import views as casework_views
-from vigil.companies import api as company_api
-from vigil.companies import dedupe_views as company_dedupe_views
-from vigil.companies import leverage_api, leverage_views
-from vigil.companies import match_views as company_match_views
-from vigil.companies import project_views as company_project_views
-from vigil.companies import views as company_views
 from vigil.core.audit import audit_seal, bind_audit_sessions
 from vigil.core.config import Settings, load_settings
 from vigil.core.crypto import keystore_for
 from vigil.core.db import make_engine, make_sessionmaker
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound, VigilError
 from vigil.core.i18n import gettext
-from vigil.incidents import api as incident_api
-from vigil.incidents import leverage_api as incident_leverage_api
-from vigil.incidents import registry_views as incident_registry_views
-from vigil.incidents import views as incident_views
-from vigil.intake import staff_views as intake_staff_views
-from vigil.intake import views as intake_views
-from vigil.public import api as public_api
-from vigil.public import views as public_views
-from vigil.web import system
+from vigil.outbox.health import HEALTH_CHECKS as OUTBOX_HEALTH
+from vigil.surfaces import api, intake, link, public, staff
+from vigil.surfaces.gate import SignInRequired, is_signed_in
 from vigil.web.csrf import csrf_protect
 from vigil.web.limits import BodySizeLimit
 from vigil.web.middleware import VigilHTTPMiddleware
@@ -143,8 +118,8 @@ def create_app(
     app.state.audit_seal.keys()  # likewise: fail at start-up if the audit key is missing
     bind_audit_sessions(session_factory, app.state.audit_seal)
     app.state.sessionmaker = session_factory
-    # /healthz reports what the web layer cannot import: the alert outbox's failures.
-    app.state.health_checks = {"deliveries": delivery_health}
+    # /healthz reports what the web layer cannot import: the outbox's failures.
+    app.state.health_checks = dict(OUTBOX_HEALTH)
     app.state.health_viewer = is_signed_in  # who may read those details
     # Refuse oversized bodies before anything reads them (uploads included); inside the
     # HTTP middleware so the refusal carries the security headers too.
@@ -155,36 +130,7 @@ def create_app(
     app.add_middleware(VigilHTTPMiddleware)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (
-        system,
-        public_views,
-        public_api,
-        intake_views,
-        intake_staff_views,
-        account_views,
-        incident_views,
-        company_match_views,  # before company_views: /staff/companies/match is not an id
-        company_dedupe_views,
-        company_views,
-        company_project_views,
-        incident_registry_views,  # the company page and an incident's leverage map
-        casework_views,
-        casework_support_views,
-        casework_consent_views,
-        dashboard_views,
-        alert_views,
-        alert_link_views,  # /l/{token}: signed links of recipients without an account
-        alert_checkin_views,
-        alert_directory_views,  # /staff/contacts, /staff/contact-groups
-        alert_delivery_views,  # /staff/deliveries: failed and queued deliveries
-        alert_playbook_views,  # /staff/playbooks
-        incident_api,
-        company_api,
-        leverage_views,
-        incident_leverage_api,
-        leverage_api,
-        audit_views,
-    ):
-        app.include_router(module.router)
+    for group in (staff, api, intake, link, public):
+        app.include_router(group.build_router())
     logging.getLogger("vigil").setLevel(settings.log_level.upper())
     return app

@@ -12,12 +12,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 import vigil.models  # noqa: F401 - register every model so any command's mappers resolve
 from vigil import __version__
-from vigil.alerts.directory_cli import contacts_app
-from vigil.alerts.playbook_cli import playbooks_app
 from vigil.audit.cli import audit_app
 from vigil.backup.cli import backup_command, restore_command
 from vigil.companies.cli import companies_app
 from vigil.companies.import_cli import export_app, import_app
+from vigil.contacts.cli import contacts_app
 from vigil.core.audit import audit_seal, configure_audit
 from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
@@ -25,6 +24,7 @@ from vigil.core.errors import VigilError
 from vigil.forgetting.cli import people_app
 from vigil.intake.cli import retention_app
 from vigil.keys.cli import keys_app
+from vigil.playbooks.cli import playbooks_app
 from vigil.public.cli import public_app
 
 app = typer.Typer(
@@ -231,8 +231,8 @@ def users_reactivate(
 @demo_app.command("load")
 def demo_load() -> None:
     """Load fictional demo data (idempotent: a second run changes nothing)."""
-    from vigil.alerts.demo import load_alert_demo
     from vigil.core.crypto import Vault, keystore_for
+    from vigil.demo.alerts import load_alert_demo
     from vigil.demo.loader import load_demo
 
     settings = _settings()

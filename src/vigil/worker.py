@@ -1,11 +1,12 @@
-"""``vigil worker``: moves alerts along their escalation chains, sends alert deliveries and
-queued staff e-mail, and runs periodic jobs (retention, case monitoring, the publication of the
-public counts and, if configured, an audit checkpoint, daily); missed safety check-ins are
-raised every round.
+"""``vigil worker``: moves alerts along their escalation chains, sends the outbox (alert
+deliveries and queued staff e-mail, in one pass) and runs periodic jobs (retention, case
+monitoring, the publication of the public counts and, if configured, an audit checkpoint,
+daily); missed safety check-ins are raised every round.
 SIGTERM or SIGINT stops it cleanly.
 
-Several workers on several hosts may run at once: e-mails are claimed row by row (SKIP LOCKED
-on PostgreSQL) and a periodic job is started by whichever worker first records its start.
+Several workers on several hosts may run at once: outbox rows are claimed row by row (SKIP
+LOCKED on PostgreSQL) and a periodic job is started by whichever worker first records its
+start (``vigil.core.jobs``).
 Every job runs in its own transaction, so a killed worker loses at most the message it was
 sending (which is retried after its claim expires).
 """
@@ -18,68 +19,31 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigil.alerts.checkins import raise_missed_check_ins
+from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.jobs import advance_alerts
-from vigil.alerts.sender import default_worker_id, send_due_deliveries
 from vigil.casework.monitoring import run_case_monitoring
 from vigil.casework.referrals import raise_missed_referral_tasks
+from vigil.checkins.service import raise_missed_check_ins
 from vigil.core.audit import audit_seal, bind_audit_sessions
 from vigil.core.audit_head import write_checkpoint
 from vigil.core.audit_verify import tail_head
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
+from vigil.core.jobs import mark_finished, start_if_due
 from vigil.intake.retention import RetentionPolicy, apply_retention
-from vigil.notifications.mailer import send_email
-from vigil.notifications.models import JobRun
-from vigil.notifications.service import claim_due_emails, record_outcome
+from vigil.outbox.claiming import default_worker_id
+from vigil.outbox.sender import send_due
 from vigil.public.publication import publish_snapshot
 
 log = logging.getLogger("vigil.worker")
 DAILY = timedelta(days=1)
 
 
-def send_due_emails(factory: sessionmaker[Session], settings: Settings, now: datetime) -> int:
-    with session_scope(factory) as session:
-        claimed = [
-            (e.id, e.to_address, e.subject, e.body) for e in claim_due_emails(session, now=now)
-        ]
-    for email_id, to_address, subject, body in claimed:
-        error = None
-        try:
-            send_email(settings, to_address=to_address, subject=subject, body=body)
-        except Exception as failure:  # every failure is recorded and retried, never lost
-            error = f"{type(failure).__name__}: {failure}"
-            log.warning("e-mail %s not sent: %s", email_id, error)
-        with session_scope(factory) as session:
-            record_outcome(session, email_id=email_id, now=utcnow(), error=error)
-    return len(claimed)
-
-
-def _start_if_due(
-    factory: sessionmaker[Session], name: str, every: timedelta, now: datetime
-) -> bool:
-    with session_scope(factory) as session:
-        query = select(JobRun).where(JobRun.name == name)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        run = session.scalar(query)
-        if run is None:
-            if session.get(JobRun, name) is not None:  # locked by another worker right now
-                return False
-            run = JobRun(name=name)
-            session.add(run)
-        elif run.last_started_at is not None and now - run.last_started_at < every:
-            return False
-        run.last_started_at = now
-    return True
-
-
 def run_retention_if_due(factory: sessionmaker[Session], settings: Settings, now: datetime) -> bool:
-    if not _start_if_due(factory, "retention", DAILY, now):
+    if not start_if_due(factory, "retention", DAILY, now):
         return False
     policy = RetentionPolicy(
         rejected_report_days=settings.retention_rejected_report_days,
@@ -88,7 +52,7 @@ def run_retention_if_due(factory: sessionmaker[Session], settings: Settings, now
     with session_scope(factory) as session:
         vault = Vault(session=session, ring=keystore_for(settings).current())
         result = apply_retention(session, vault=vault, policy=policy, now=now)
-        session.get(JobRun, "retention").last_finished_at = utcnow()  # type: ignore[union-attr]
+        mark_finished(session, "retention")
     log.info("retention: %s", result)
     return True
 
@@ -96,7 +60,7 @@ def run_retention_if_due(factory: sessionmaker[Session], settings: Settings, now
 def run_case_monitoring_if_due(
     factory: sessionmaker[Session], settings: Settings, now: datetime
 ) -> bool:
-    if not _start_if_due(factory, "case_monitoring", DAILY, now):
+    if not start_if_due(factory, "case_monitoring", DAILY, now):
         return False
     with session_scope(factory) as session:
         raised = raise_missed_referral_tasks(session, today=now.date())
@@ -106,7 +70,7 @@ def run_case_monitoring_if_due(
             stale_after=timedelta(days=settings.stale_case_days),
             base_url=settings.base_url,
         )
-        session.get(JobRun, "case_monitoring").last_finished_at = utcnow()  # type: ignore[union-attr]
+        mark_finished(session, "case_monitoring")
     log.info("case monitoring: %s; %s missed referral deadlines", result, raised)
     return True
 
@@ -115,7 +79,7 @@ def run_publication_if_due(
     factory: sessionmaker[Session], settings: Settings, now: datetime
 ) -> bool:
     """Daily: recompute the public counts (the public site reads only this snapshot)."""
-    if not _start_if_due(factory, "public_publication", DAILY, now):
+    if not start_if_due(factory, "public_publication", DAILY, now):
         return False
     with session_scope(factory) as session:
         snapshot = publish_snapshot(
@@ -124,7 +88,7 @@ def run_publication_if_due(
             min_cell=settings.public_min_cell,
             delay_days=settings.publication_delay_days,
         )
-        session.get(JobRun, "public_publication").last_finished_at = utcnow()  # type: ignore[union-attr]
+        mark_finished(session, "public_publication")
     log.info("public counts published: %s incidents counted", snapshot.total)
     return True
 
@@ -159,11 +123,11 @@ def run_audit_checkpoint_if_due(
     with the audit key, written there (what `vigil audit checkpoint` does by hand)."""
     if settings.audit_checkpoint_dir is None:
         return False
-    if not _start_if_due(factory, "audit_checkpoint", DAILY, now):
+    if not start_if_due(factory, "audit_checkpoint", DAILY, now):
         return False
     with session_scope(factory) as session:
         head = tail_head(session)
-        session.get(JobRun, "audit_checkpoint").last_finished_at = utcnow()  # type: ignore[union-attr]
+        mark_finished(session, "audit_checkpoint")
     if head is None:
         return False
     path = settings.audit_checkpoint_dir / f"audit-checkpoint-{now:%Y%m%dT%H%M%SZ}.json"
@@ -207,13 +171,16 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
             try:
                 if full_round:
                     advance_alerts_now(factory, settings, now)
-                busy = send_due_deliveries(factory, settings, worker_id=worker_id, stop=stop) > 0
+                    raise_missed_check_ins_now(factory, settings, now)  # before the outbox pass
+                # One outbox pass: a batch of alert deliveries, then the staff e-mail due.
+                claimed = send_due(
+                    factory, settings, worker_id=worker_id, stop=stop, timeline=ALERT_TIMELINE
+                )
+                busy = claimed > 0
                 if stop.is_set():
                     break
                 if full_round:
                     next_round = time.monotonic() + settings.worker_poll_seconds
-                    raise_missed_check_ins_now(factory, settings, now)  # before e-mail goes out
-                    busy = send_due_emails(factory, settings, now) > 0 or busy
                     run_retention_if_due(factory, settings, now)
                     run_case_monitoring_if_due(factory, settings, now)
                     run_publication_if_due(factory, settings, now)

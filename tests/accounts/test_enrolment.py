@@ -169,8 +169,8 @@ def test_unknown_link_is_not_found(client):
 
 def test_enrolment_token_is_not_written_to_the_access_log(client, invited, caplog):
     _user, token = invited
-    caplog.set_level(logging.INFO, logger="vigil.access")
+    caplog.set_level(logging.INFO, logger="vigil.http")
     assert client.get(f"/enrol/{token}").status_code == 200
-    log = "\n".join(r.getMessage() for r in caplog.records if r.name == "vigil.access")
+    log = "\n".join(r.getMessage() for r in caplog.records if r.name == "vigil.http")
     assert "GET /enrol/" in log
     assert token not in log

@@ -50,7 +50,7 @@ def account(session):
 def frozen_clock(monkeypatch):
     """Sign-in pages see one fixed instant, so all failures fall in one throttling window."""
     now = utcnow()
-    monkeypatch.setattr("vigil.accounts.views.utcnow", lambda: now)
+    monkeypatch.setattr("vigil.surfaces.staff.signin.utcnow", lambda: now)
     return now
 
 

@@ -15,20 +15,20 @@ from fastapi.testclient import TestClient
 from tests.accounts.test_signin import PAUSED, WRONG_CREDENTIALS, enter_code, enter_password
 from tests.committed_db import at_once, committed_database
 from tests.factories import csrf_from, make_org, make_staff, sign_in
-from vigil.accounts.deps import signin_policy
 from vigil.accounts.signin import TooManyAttempts, check_password
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
 from vigil.core.errors import Invalid
+from vigil.surfaces.gate import signin_policy
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
     """Sign-in pages see one fixed instant, so all failures fall in one throttling window."""
     now = utcnow()
-    monkeypatch.setattr("vigil.accounts.views.utcnow", lambda: now)
+    monkeypatch.setattr("vigil.surfaces.staff.signin.utcnow", lambda: now)
     return now
 
 

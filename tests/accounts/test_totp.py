@@ -73,7 +73,7 @@ def test_a_step_already_used_and_every_older_one_are_refused():
 def frozen(monkeypatch):  # type: ignore[no-untyped-def]
     """The sign-in pages see the middle of one fixed time step."""
     now = datetime.fromtimestamp((int(time.time()) // STEP) * STEP + 15, tz=UTC)
-    monkeypatch.setattr("vigil.accounts.views.utcnow", lambda: now)
+    monkeypatch.setattr("vigil.surfaces.staff.signin.utcnow", lambda: now)
     return now
 
 

@@ -22,9 +22,9 @@ from tests.factories import (
     sign_in,
 )
 from vigil.alerts.facts import consent_check
-from vigil.alerts.models import Alert, Contact
-from vigil.alerts.playbooks import install_default_playbooks
-from vigil.alerts.service import add_recipient, draft_alert, launch_alert, write_message
+from vigil.alerts.message import write_message
+from vigil.alerts.models import Alert
+from vigil.alerts.service import add_recipient, draft_alert, launch_alert
 from vigil.casework.conversion import convert_report
 from vigil.casework.emergency import (
     EmergencyException,
@@ -32,12 +32,14 @@ from vigil.casework.emergency import (
     has_confirmed_exception,
     request_exception,
 )
+from vigil.contacts.models import Contact
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders.consent import ConsentEntry, record_consent
 from vigil.defenders.service import record_defender
 from vigil.incidents.models import Act
+from vigil.playbooks.service import install_default_playbooks
 
 OWN_CONSENT = "own consent"
 REASON = "Detained since Monday by an armed group; family fears for his life."

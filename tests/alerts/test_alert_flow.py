@@ -12,38 +12,26 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_incident, make_org
-from vigil.alerts.demo import load_alert_demo
 from vigil.alerts.jobs import advance_alerts
-from vigil.alerts.models import (
-    Alert,
-    AlertEvent,
-    AlertRecipient,
-    AlertTier,
-    Contact,
-    Delivery,
-    LinkPurpose,
-    SignedLink,
-)
-from vigil.alerts.playbooks import import_playbook
-from vigil.alerts.service import (
-    add_recipient,
-    draft_alert,
-    launch_alert,
-    preview,
-    set_recipients,
-    write_message,
-)
+from vigil.alerts.message import preview, write_message
+from vigil.alerts.models import Alert, AlertEvent, AlertRecipient, AlertTier
+from vigil.alerts.service import add_recipient, draft_alert, launch_alert, set_recipients
 from vigil.casework.service import change_status, request_closure
+from vigil.contacts.models import Contact
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders.consent import ConsentScope, Strategy, record_consent
 from vigil.defenders.models import Defender
 from vigil.defenders.service import reveal_name
+from vigil.demo.alerts import load_alert_demo
 from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act, Incident
 from vigil.incidents.service import find_incident_by_ref
+from vigil.links.models import LinkPurpose, SignedLink
 from vigil.organisations.models import Organisation
+from vigil.outbox.models import Delivery
+from vigil.playbooks.service import import_playbook
 
 PLAYBOOK = """
 code: test_threat

@@ -13,19 +13,20 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_staff, sign_in
-from vigil.alerts.demo import load_alert_demo
 from vigil.alerts.implicated import company_implicated
-from vigil.alerts.models import AlertRecipient, Contact, ContactKind
-from vigil.alerts.playbooks import list_playbooks
+from vigil.alerts.models import AlertRecipient
 from vigil.alerts.proposal import propose
 from vigil.alerts.service import draft_alert
 from vigil.companies.service import get_company_by_key
+from vigil.contacts.models import Contact, ContactKind
 from vigil.core.audit import AuditEvent
+from vigil.demo.alerts import load_alert_demo
 from vigil.demo.loader import load_demo
 from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.models import Involvement
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
+from vigil.playbooks.service import list_playbooks
 from vigil.vocabularies.service import get_term
 
 SECURITY = "Julián Ortega (fictional)"  # the operator's site security lead in the demo

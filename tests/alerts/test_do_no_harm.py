@@ -17,17 +17,19 @@ import pytest
 from sqlalchemy import select
 
 from vigil.alerts.compose import Facts, Links, compose
-from vigil.alerts.demo import load_alert_demo
 from vigil.alerts.do_no_harm import do_no_harm_paragraph
-from vigil.alerts.playbook_schema import dump_document, parse_playbook_yaml
-from vigil.alerts.playbooks import default_playbook_files
-from vigil.alerts.service import draft_alert, preview, write_message
+from vigil.alerts.message import preview, write_message
+from vigil.alerts.service import draft_alert
 from vigil.core.i18n import LOCALES
 from vigil.defenders.consent import Strategy, record_consent
+from vigil.demo.alerts import load_alert_demo
 from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
+from vigil.playbooks.parsing import parse_playbook_yaml
+from vigil.playbooks.schema import dump_document
+from vigil.playbooks.service import default_playbook_files
 from vigil.vocabularies.service import read_seed_terms
 
 ATTACK_TYPES = {row["code"] for row in read_seed_terms() if row["vocabulary"] == "attack_type"}

@@ -11,17 +11,17 @@ from sqlalchemy import select
 
 from tests.factories import csrf_from, make_incident, make_org, make_staff, sign_in
 from vigil.alerts.compose import Links, compose
-from vigil.alerts.demo import load_alert_demo
 from vigil.alerts.facts import facts_for
 from vigil.alerts.generalise import RARE_BELOW, identifying_circumstances
 from vigil.alerts.models import Alert
-from vigil.alerts.playbooks import default_playbook_files, import_playbook
 from vigil.companies.models import Company, Project
 from vigil.core.i18n import LOCALES
+from vigil.demo.alerts import load_alert_demo
 from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act, Incident
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
+from vigil.playbooks.service import default_playbook_files, import_playbook
 from vigil.vocabularies.service import get_term
 
 LINKS = Links(

@@ -14,16 +14,11 @@ from datetime import date
 import pytest
 
 from vigil.alerts.compose import Facts, Links, compose
-from vigil.alerts.playbook_schema import (
-    SUBJECT_VARIABLES,
-    TEMPLATE_VARIABLES,
-    PlaybookInvalid,
-    dump_document,
-    parse_playbook_yaml,
-)
-from vigil.alerts.playbooks import default_playbook_files
 from vigil.core.i18n import LOCALES
 from vigil.core.places import region_name
+from vigil.playbooks.parsing import PlaybookInvalid, parse_playbook_yaml
+from vigil.playbooks.schema import SUBJECT_VARIABLES, TEMPLATE_VARIABLES, dump_document
+from vigil.playbooks.service import default_playbook_files
 from vigil.vocabularies.service import read_seed_terms
 
 SEED = read_seed_terms()

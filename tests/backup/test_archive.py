@@ -11,13 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vigil.backup.archive import (
-    CHUNK_BYTES,
-    MAGIC,
-    decrypt_archive,
-    read_info,
-    write_archive,
-)
+from vigil.backup.archive import CHUNK_BYTES, MAGIC, decrypt_archive, read_info, write_archive
 from vigil.core.crypto import KeyRing
 from vigil.core.errors import Invalid
 

@@ -15,12 +15,12 @@ import pytest
 import uvicorn
 
 from tests.factories import StaffAccount, make_staff
-from vigil.alerts.demo import load_alert_demo
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
 from vigil.core.crypto import Vault, init_key_files, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
 from vigil.core.migrations import upgrade
+from vigil.demo.alerts import load_alert_demo
 from vigil.demo.loader import load_demo
 from vigil.organisations.service import get_organisation_by_slug
 from vigil.public.publication import publish_snapshot

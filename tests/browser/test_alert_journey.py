@@ -13,11 +13,12 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from tests.browser.test_reporting import staff_sign_in, watch_hosts
-from vigil.alerts.models import Contact, Delivery
+from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.service import get_organisation_by_slug
+from vigil.outbox.models import Delivery
 
 
 def _story_id(live_server) -> int:  # type: ignore[no-untyped-def]

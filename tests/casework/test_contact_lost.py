@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.casework.test_casework import resolved_case
-from tests.casework.test_views import _post
 from tests.factories import make_org, make_staff, sign_in
+from tests.surfaces.staff.test_cases import _post
 from vigil.casework.contact_lost import VERIFICATION_TASK
 from vigil.casework.models import CaseTask
 from vigil.casework.service import request_closure

@@ -14,7 +14,7 @@ from vigil.casework.models import CaseTask, RiskAssessment
 from vigil.casework.monitoring import run_case_monitoring
 from vigil.casework.service import assess_risk, assign_case, change_status
 from vigil.core.db import utcnow
-from vigil.notifications.models import OutboundEmail
+from vigil.outbox.staff_email_models import OutboundEmail
 
 
 def _case(session, vault, org, analyst, level="extreme"):  # type: ignore[no-untyped-def]

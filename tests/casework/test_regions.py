@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import consent_of_the_defender, make_incident, make_org, make_staff, sign_in
-from vigil.alerts.playbooks import install_default_playbooks
-from vigil.alerts.service import draft_alert, preview
+from vigil.alerts.message import preview
+from vigil.alerts.service import draft_alert
 from vigil.casework.conversion import InclusionAnswers, convert_report
 from vigil.core.errors import Invalid
 from vigil.incidents.schemas import IncidentCreate
@@ -18,6 +18,7 @@ from vigil.incidents.service import record_incident
 from vigil.intake.choices import receiving_organisations, vocabulary_codes
 from vigil.intake.schemas import parse_report_form
 from vigil.intake.service import file_report, open_answers
+from vigil.playbooks.service import install_default_playbooks
 
 FREE_TEXT = "Vereda La Esperanza, behind the school"
 YES = InclusionAnswers(is_defender=True, business_link=True, has_source=True, reasons="Fits.")

@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vigil.companies.blocking import BlockingIndex, blocking_keys, cluster, record_keys
-from vigil.companies.matching import (
-    Record,
-    clean_text,
-    describe,
-    match_key,
-    name_key,
-    score,
-)
+from vigil.companies.matching import Record, clean_text, describe, match_key, name_key, score
 from vigil.core import i18n
 
 

@@ -7,12 +7,7 @@ from datetime import date
 import pytest
 
 from tests.factories import make_org, make_staff
-from vigil.companies.registry import (
-    CompanyEdit,
-    edit_company,
-    revision_author,
-    search_companies,
-)
+from vigil.companies.registry import CompanyEdit, edit_company, revision_author, search_companies
 from vigil.companies.service import (
     CompanyIn,
     ProjectDocumentIn,

@@ -65,12 +65,12 @@ def test_api_docs_use_only_vendored_assets(client):
 
 
 def test_access_log_has_requests_but_no_client_address(client, caplog):
-    caplog.set_level(logging.INFO, logger="vigil.access")
+    caplog.set_level(logging.INFO, logger="vigil.http")
     client.get("/healthz?receipt=RC-SECRET-42")
     client.get("/no-such-page")
     client.post("/login", data={"email": "a@b.org", "password": "x"})
 
-    lines = [record.getMessage() for record in caplog.records if record.name == "vigil.access"]
+    lines = [record.getMessage() for record in caplog.records if record.name == "vigil.http"]
     assert any(line.startswith("GET /healthz 200") for line in lines), lines
     assert any(line.startswith("GET (unmatched) 404") for line in lines), lines
     assert not any("no-such-page" in line for line in lines), lines

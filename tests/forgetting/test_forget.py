@@ -14,24 +14,22 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.alerts.delivery_support import SmtpServer, WebhookReceiver, fast
 from tests.factories import consent_of_the_defender, csrf_from, make_org, make_staff, sign_in
 from tests.intake.helpers import gps_jpeg, report_fields
-from vigil.alerts.directory import create_contact
-from vigil.alerts.directory_rules import ContactInput
+from tests.outbox.delivery_support import SmtpServer, WebhookReceiver, fast
+from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.jobs import advance_alerts
-from vigil.alerts.links import issue_link, record_response, resolve_link
-from vigil.alerts.models import Alert, AlertEvent, Delivery
-from vigil.alerts.outbox import open_content, record_failure
-from vigil.alerts.playbooks import import_playbook
-from vigil.alerts.retry import RetryPolicy
-from vigil.alerts.sender import send_due_deliveries
-from vigil.alerts.service import add_recipient, draft_alert, launch_alert, write_message
+from vigil.alerts.message import write_message
+from vigil.alerts.models import Alert, AlertEvent
+from vigil.alerts.recipient_actions import record_response
+from vigil.alerts.service import add_recipient, draft_alert, launch_alert
 from vigil.casework.conversion import InclusionAnswers, convert_report
 from vigil.casework.referrals import add_referral, record_answer
 from vigil.casework.service import add_note, assess_risk
 from vigil.casework.support import add_measure
 from vigil.companies.ftm_export import export_registry
+from vigil.contacts.rules import ContactInput
+from vigil.contacts.service import create_contact
 from vigil.core.audit import AuditEvent
 from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
@@ -43,8 +41,14 @@ from vigil.incidents.models import Act, Incident
 from vigil.intake.models import Report
 from vigil.intake.service import add_message
 from vigil.intake.triage import reply_to_reporter
+from vigil.links.service import issue_link, resolve_link
 from vigil.models import metadata
-from vigil.notifications.models import OutboundEmail
+from vigil.outbox.models import Delivery
+from vigil.outbox.retry import RetryPolicy
+from vigil.outbox.sender import send_due_deliveries
+from vigil.outbox.service import open_content, record_failure
+from vigil.outbox.staff_email_models import OutboundEmail
+from vigil.playbooks.service import import_playbook
 
 NAME = "Zyxwq Plantedname"
 PHONE = "+57 300 999 1234"
@@ -336,6 +340,7 @@ def test_planted_name_and_phone_are_nowhere_after_forgetting(
         error="timed out",
         permanent=False,
         policy=RetryPolicy.from_settings(settings),
+        timeline=ALERT_TIMELINE,
     )
     assert retrying.state == "queued" and retrying.next_attempt_at > now
     session.commit()
@@ -386,7 +391,7 @@ def test_planted_name_and_phone_are_nowhere_after_forgetting(
     advance_alerts(session, vault, settings, now=later)
     session.commit()
     worker_settings = fast(settings, smtp_url=smtp.url)
-    send_due_deliveries(session_factory, worker_settings, now=later)
+    send_due_deliveries(session_factory, worker_settings, now=later, timeline=ALERT_TIMELINE)
     assert len(smtp.sink.messages) == 1 and len(hook.received) == 1  # the reminders
     for message in smtp.sink.messages:
         assert_absent(message.data.decode(errors="replace"), "an e-mail sent")

@@ -1,4 +1,4 @@
-"""Reports with known receipts, and blind guessing, for the receipt-guard tests."""
+"""Reports with known receipts, and blind guessing, for the receipt-check tests."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.intake.models import Report
-from vigil.intake.receipt_guard import PREFIX_DIGITS, check_receipt
-from vigil.intake.receipts import new_receipt, receipt_digest
+from vigil.intake.receipts import (
+    PREFIX_DIGITS,
+    Answer,
+    check_receipt,
+    new_receipt,
+    receipt_digest,
+)
 
 
 def add_report(session: Session, vault: Vault, org, receipt=None, incident=None) -> str:  # type: ignore[no-untyped-def]
-    """A report whose receipt is known to the test (digest as the guard computes it)."""
+    """A report whose receipt is known to the test (digest as the check computes it)."""
     receipt = receipt or new_receipt()
     key = vault.new_key()
     session.add(
@@ -43,27 +48,26 @@ def other_prefix(receipt: str, n: int) -> str:
 
 
 def use_fast_digest(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The guard's Argon2 replaced by a keyed BLAKE2 (the throttle, not the hash, is under
+    """The check's Argon2 replaced by a keyed BLAKE2 (the throttle, not the hash, is under
     test), so hundreds of guesses stay quick; reports are stored with the same digest."""
 
     def digest(index_key: bytes, receipt: str) -> str:
         return hashlib.blake2b(receipt.encode(), key=index_key, digest_size=32).hexdigest()
 
-    monkeypatch.setattr("vigil.intake.receipt_guard.receipt_digest", digest)
+    monkeypatch.setattr("vigil.intake.receipts.receipt_digest", digest)
     monkeypatch.setattr("tests.intake.receipt_support.receipt_digest", digest)
 
 
 def flood(session: Session, vault: Vault, settings: Settings, receipt: str, count: int) -> None:
-    """``count`` blind wrong guesses, straight at the guard (it knows no client: there is no
+    """``count`` blind wrong guesses, straight at the check (it knows no client: there is no
     per-client or global budget to fill, whichever addresses the guesses come from)."""
     for n in range(count):
         checked = check_receipt(
             session,
             vault=vault,
-            secret=settings.secret,
-            limit=settings.receipt_max_failures_per_prefix,
+            settings=settings,
             typed=other_prefix(receipt, n),
             now=utcnow(),
         )
-        assert checked.within_limit and checked.report is None
+        assert checked.answer is Answer.WRONG and checked.report is None
     session.commit()

@@ -24,9 +24,9 @@ from tests.intake.helpers import gps_jpeg, report_fields
 from vigil.app import create_app
 from vigil.core.config import Environment, Settings
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
+from vigil.core.jobs import JobRun
 from vigil.core.migrations import upgrade
 from vigil.intake.models import Report, ReportAttachment
-from vigil.notifications.models import JobRun
 from vigil.vocabularies.service import seed_vocabularies
 
 REPORTERS = 3

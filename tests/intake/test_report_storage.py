@@ -51,7 +51,7 @@ def test_a_failed_store_gives_the_form_back_and_keeps_nothing(
         real_file_report(*args, **kwargs)
         failure()
 
-    monkeypatch.setattr("vigil.intake.views.file_report", file_then_fail)
+    monkeypatch.setattr("vigil.surfaces.intake.reports.file_report", file_then_fail)
     fields = report_fields(client, earlier_threats="Two motorbikes circled the house.")
     response = client.post(
         "/report", data=fields, files=[("attachments", ("photo.jpg", gps_jpeg(), "image/jpeg"))]
@@ -71,7 +71,7 @@ def test_a_failed_store_gives_the_form_back_and_keeps_nothing(
 def test_a_crash_while_cleaning_files_gives_the_form_back(session, client, monkeypatch):
     make_org(session)
     session.commit()
-    monkeypatch.setattr("vigil.intake.views.sanitise", _bug)
+    monkeypatch.setattr("vigil.surfaces.intake.reports.sanitise", _bug)
     response = client.post(
         "/report",
         data=report_fields(client),
@@ -87,8 +87,8 @@ def test_the_form_comes_back_even_when_the_database_cannot_be_read(session, clie
     """The options then come from what the reporter chose, so no answer is lost."""
     make_org(session)
     session.commit()
-    monkeypatch.setattr("vigil.intake.views.file_report", _locked)
-    monkeypatch.setattr("vigil.intake.views.read_only_scope", _locked)
+    monkeypatch.setattr("vigil.surfaces.intake.reports.file_report", _locked)
+    monkeypatch.setattr("vigil.surfaces.intake.reports.read_only_scope", _locked)
     response = client.post("/report", data=report_fields(client))
     assert response.status_code == 503
     page = response.text
@@ -100,7 +100,7 @@ def test_the_form_comes_back_even_when_the_database_cannot_be_read(session, clie
 def test_the_message_is_in_the_reporters_language(session, client, monkeypatch):
     make_org(session)
     session.commit()
-    monkeypatch.setattr("vigil.intake.views.file_report", _locked)
+    monkeypatch.setattr("vigil.surfaces.intake.reports.file_report", _locked)
     client.get("/language/es")
     response = client.post("/report", data=report_fields(client))
     assert response.status_code == 503
@@ -156,7 +156,8 @@ def test_slow_work_happens_before_the_database_is_touched(session, client, monke
 
         return wrapper
 
-    from vigil.intake import choices, views
+    from vigil.intake import choices
+    from vigil.surfaces.intake import reports as views
 
     monkeypatch.setattr(views, "sanitise", spy("sanitise", views.sanitise))
     monkeypatch.setattr(service, "receipt_digest", spy("argon2", service.receipt_digest))

@@ -10,21 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_org
-from tests.public.helpers import (
-    DELAY_DAYS,
-    MIN_CELL,
-    publish,
-    published,
-    table,
-    verified_incidents,
-)
+from tests.public.helpers import DELAY_DAYS, MIN_CELL, publish, published, table, verified_incidents
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
+from vigil.core.jobs import JobRun
 from vigil.defenders.consent import record_consent
 from vigil.defenders.models import Defender
 from vigil.defenders.service import record_defender
 from vigil.incidents.models import Act
-from vigil.notifications.models import JobRun
 from vigil.vocabularies.service import get_term
 from vigil.worker import run_publication_if_due
 

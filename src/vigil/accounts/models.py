@@ -14,14 +14,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vigil.access.roles import Role as Role  # the roles are defined where they are decided
 from vigil.core.db import Base, utcnow
 from vigil.organisations.models import Organisation
-
-
-class Role(StrEnum):
-    coordinator = "coordinator"
-    analyst = "analyst"
-    auditor = "auditor"  # read-only
 
 
 class User(Base):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from vigil.access.roles import RESPONDER_ROLES
 from vigil.accounts.models import EnrolmentToken, Membership, Role, User, UserSession
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -172,7 +173,7 @@ def get_membership(session: Session, *, user_id: int, organisation_id: int) -> M
 
 def set_on_duty(session: Session, *, user_id: int, organisation_id: int, on_duty: bool) -> None:
     membership = get_membership(session, user_id=user_id, organisation_id=organisation_id)
-    if membership.role not in (Role.analyst, Role.coordinator):
+    if membership.role not in RESPONDER_ROLES:
         raise Invalid("Only analysts and coordinators can be on duty.")
     membership.on_duty = on_duty
     session.flush()

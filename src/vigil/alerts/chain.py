@@ -17,21 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Facts, Links, compose
+from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.escalation import Plan, TierState, advance
-from vigil.alerts.links import issue_link, link_url
-from vigil.alerts.models import (
-    Alert,
-    AlertEvent,
-    AlertRecipient,
-    AlertTier,
-    Contact,
-    LinkPurpose,
-    Playbook,
-)
-from vigil.alerts.outbox import queue_delivery
+from vigil.alerts.models import Alert, AlertEvent, AlertRecipient, AlertTier
 from vigil.alerts.proposal import channels_of
+from vigil.contacts.models import Contact
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
+from vigil.links.models import LinkPurpose
+from vigil.links.service import issue_link, link_url
+from vigil.outbox.service import queue_delivery
+from vigil.playbooks.models import Playbook
 
 LINK_TTL = {
     LinkPurpose.acknowledge: timedelta(days=30),
@@ -140,6 +136,7 @@ def send_to_tier(
                 language=message.language,
                 urgency=alert.urgency,
                 content=message.content(),
+                timeline=ALERT_TIMELINE,
             )
             queued += 1
     return queued

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.models import Alert, AlertStatus, Delivery, DeliveryState
+from vigil.alerts.models import Alert, AlertStatus
+from vigil.outbox.models import Delivery, DeliveryState
 
 IMMINENT = 0
 

@@ -14,16 +14,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vigil.alerts.directory import contacts_for
 from vigil.alerts.implicated import (
     FIRST_TIER_SELECTORS,
     LEFT_OUT_REASON,
     company_implicated,
     is_left_out_role,
 )
-from vigil.alerts.models import Contact, ContactKind
-from vigil.alerts.roles import CONTACT_ROLES
 from vigil.companies.leverage_types import Entry, LeverageMap
+from vigil.contacts.models import Contact, ContactKind
+from vigil.contacts.roles import CONTACT_ROLES
+from vigil.contacts.service import contacts_for
 from vigil.incidents.models import Incident
 
 #: A playbook's "of: operator" means the companies at the incident itself: the project's

@@ -14,9 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vigil.access import load_in_org
 from vigil.alerts.chain import run_chain
-from vigil.alerts.compose import Links, Message, compose
-from vigil.alerts.directory_rules import clean_email, clean_webhook_url
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.implicated import company_implicated
 from vigil.alerts.models import (
@@ -25,41 +24,32 @@ from vigil.alerts.models import (
     AlertRecipient,
     AlertStatus,
     AlertTier,
-    Contact,
-    Delivery,
-    DeliveryState,
-    Playbook,
     ShareLevel,
 )
-from vigil.alerts.playbooks import playbook_for_attack_type
 from vigil.alerts.proposal import propose
 from vigil.casework.service import change_status, load_case
+from vigil.contacts.models import Contact
+from vigil.contacts.rules import clean_email, clean_webhook_url
 from vigil.core.audit import record_event
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
-from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.errors import Conflict, Invalid
 from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.models import Act, Incident, IncidentStatus
+from vigil.outbox.models import Delivery, DeliveryState
+from vigil.playbooks.models import Playbook
+from vigil.playbooks.service import playbook_for_attack_type
 
 #: An alert starts only from a verified case (or one already being acted on).
 LAUNCHABLE = (IncidentStatus.verified, IncidentStatus.active, IncidentStatus.monitoring)
 FINISHED = (IncidentStatus.resolved, IncidentStatus.closed)
-PREVIEW_LINKS = Links(
-    acknowledge_url="https://…/l/(acknowledge link)",
-    request_info_url="https://…/l/(request-information link)",
-    respond_url="https://…/l/(response link)",
-    unsubscribe_url="https://…/l/(unsubscribe link)",
-)
 
 
 def load_alert(session: Session, *, org_id: int, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id)
-    if alert is None or alert.organisation_id != org_id:
-        raise NotFound("No such alert.")
-    return alert
+    return load_in_org(session, Alert, alert_id, org_id=org_id, missing="No such alert.")
 
 
-def _document(session: Session, alert: Alert) -> dict:
+def playbook_document(session: Session, alert: Alert) -> dict:
     playbook = session.get(Playbook, alert.playbook_id) if alert.playbook_id else None
     if playbook is None:
         raise Conflict("This alert has no playbook.")
@@ -80,9 +70,9 @@ def draft_alert(
         raise Conflict("Only a verified case can be alerted on: verify it first.")
     strategy = consent_check(session, incident_id=incident.id, share_level=ShareLevel.alias)
     if playbook_id is not None:
-        playbook = session.get(Playbook, playbook_id)
-        if playbook is None or playbook.organisation_id != org_id:
-            raise NotFound("No such playbook.")
+        playbook = load_in_org(
+            session, Playbook, playbook_id, org_id=org_id, missing="No such playbook."
+        )
     else:
         act = session.scalar(select(Act).where(Act.incident_id == incident.id).order_by(Act.id))
         code = act.attack_type.code if act is not None else ""
@@ -147,7 +137,7 @@ def draft_alert(
     return alert
 
 
-def _editable(alert: Alert) -> None:
+def ensure_editable(alert: Alert) -> None:
     if alert.status != AlertStatus.draft:
         raise Conflict("This alert was already sent; its recipients can no longer change.")
 
@@ -162,7 +152,7 @@ def set_recipients(
 ) -> Alert:
     """Keep only the recipients the analyst ticked (by AlertRecipient id)."""
     alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    _editable(alert)
+    ensure_editable(alert)
     session.execute(
         update(AlertRecipient)
         .where(AlertRecipient.alert_id == alert.id)
@@ -191,10 +181,8 @@ def add_recipient(
 ) -> AlertRecipient:
     """Add a contact by hand (a directory contact of the same organisation)."""
     alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    _editable(alert)
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.organisation_id != org_id:
-        raise NotFound("No such contact.")
+    ensure_editable(alert)
+    contact = load_in_org(session, Contact, contact_id, org_id=org_id, missing="No such contact.")
     tiers = session.scalar(select(func.max(AlertTier.tier)).where(AlertTier.alert_id == alert.id))
     if not 1 <= tier <= (tiers or 1):
         raise Invalid(f"Choose a tier between 1 and {tiers or 1}.")
@@ -227,59 +215,6 @@ def add_recipient(
         detail={"contact": contact.id, "tier": tier},
     )
     return recipient
-
-
-def write_message(
-    session: Session,
-    vault: Vault,
-    *,
-    org_id: int,
-    alert_id: int,
-    note: str,
-    share_level: str,
-    actor_user_id: int | None,
-) -> Alert:
-    """The analyst's note for recipients and how much may be said about the defender."""
-    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    _editable(alert)
-    alert.strategy = consent_check(session, incident_id=alert.incident_id, share_level=share_level)
-    incident = session.get(Incident, alert.incident_id)
-    assert incident is not None
-    alert.share_level = share_level
-    alert.message_sealed = vault.seal(incident.data_key_id, note.strip()[:5000])
-    session.flush()
-    record_event(
-        session,
-        action="alert.message_written",
-        organisation_id=org_id,
-        actor_user_id=actor_user_id,
-        object_type="alert",
-        object_id=alert.id,
-        detail={"share_level": share_level},
-    )
-    return alert
-
-
-def preview(
-    session: Session, vault: Vault, *, org_id: int, alert_id: int, tier: int = 1
-) -> list[Message]:
-    """The first message of ``tier`` in every language the playbook has (placeholder links)."""
-    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    document = _document(session, alert)
-    facts = facts_for(session, vault, alert)
-    return [
-        compose(
-            document,
-            facts,
-            language=language,
-            recipient_name="(recipient's name)",
-            tier=tier,
-            purpose="alert",
-            links=PREVIEW_LINKS,
-            alert_id=alert.id,
-        )
-        for language in document["messages"]
-    ]
 
 
 def _unreachable_recipients(session: Session, alert_id: int) -> list[str]:
@@ -318,7 +253,7 @@ def launch_alert(
     """Send: consent re-checked, the case becomes active, the chain's first steps queue
     their deliveries in this same transaction."""
     alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    _editable(alert)
+    ensure_editable(alert)
     incident = session.get(Incident, alert.incident_id)
     assert incident is not None
     if incident.status not in LAUNCHABLE:

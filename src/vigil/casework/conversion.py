@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.access import load_in_org
 from vigil.casework.service import record_inclusion, reopen_for_new_threat
 from vigil.casework.tasks import add_task
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
-from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.errors import Conflict, Invalid
 from vigil.core.places import match_region
 from vigil.defenders.consent import record_initial_consent_from_report
 from vigil.defenders.models import Defender
@@ -73,9 +74,7 @@ def convert_report(
     source_reliability: str = "medium",
 ) -> Incident | None:
     """Returns the new incident, or None when the report failed the inclusion check."""
-    report = session.get(Report, report_id)
-    if report is None or report.organisation_id != org_id:
-        raise NotFound("No such report.")
+    report = load_in_org(session, Report, report_id, org_id=org_id, missing="No such report.")
     if report.status not in CONVERTIBLE:
         raise Conflict("This report was already handled.")
     check = record_inclusion(

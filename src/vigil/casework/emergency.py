@@ -20,11 +20,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from vigil.access import load_in_org
 from vigil.casework.service import load_case
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import Base, utcnow
-from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.errors import Conflict, Invalid
 
 REASON_MAX = 2000
 
@@ -97,13 +98,14 @@ def confirm_exception(
     session: Session, *, org_id: int, incident_id: int, exception_id: int, actor_user_id: int
 ) -> EmergencyException:
     """The second staff member's confirmation; the one who asked cannot give it."""
-    exception = session.get(EmergencyException, exception_id)
-    if (
-        exception is None
-        or exception.organisation_id != org_id
-        or exception.incident_id != incident_id
-    ):
-        raise NotFound("No such emergency exception.")
+    exception = load_in_org(
+        session,
+        EmergencyException,
+        exception_id,
+        org_id=org_id,
+        missing="No such emergency exception.",
+        incident_id=incident_id,
+    )
     if exception.confirmed_at is not None:
         raise Conflict("This emergency exception is already confirmed.")
     if exception.requested_by_id is None or exception.requested_by_id == actor_user_id:

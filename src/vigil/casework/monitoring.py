@@ -21,7 +21,7 @@ from vigil.accounts.models import Membership, Role, User
 from vigil.casework.models import CaseTask, RiskAssessment
 from vigil.casework.tasks import add_task
 from vigil.incidents.models import Incident, IncidentStatus
-from vigil.notifications.service import queue_email
+from vigil.outbox.staff_email import queue_email
 
 WATCHED = (IncidentStatus.active, IncidentStatus.monitoring, IncidentStatus.verified)
 

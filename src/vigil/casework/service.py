@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.access import load_in_org
 from vigil.accounts.service import get_membership
 from vigil.casework.lifecycle import REOPENABLE, allowed_moves, needs_second_review
 from vigil.casework.models import (
@@ -36,10 +37,9 @@ FACTOR_VALUES = ("low", "medium", "high")
 
 
 def load_case(session: Session, *, org_id: int, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None or incident.organisation_id != org_id:
-        raise NotFound("No such incident.")
-    return incident
+    """The case, for changing it (each change is audited by :func:`touch_case`); a page that
+    only shows a case uses ``incidents.service.case_for_reading``, which audits the read."""
+    return load_in_org(session, Incident, incident_id, org_id=org_id, missing="No such incident.")
 
 
 def touch_case(

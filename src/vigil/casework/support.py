@@ -19,6 +19,7 @@ from babel.numbers import format_decimal, get_territory_currencies
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.access import in_org
 from vigil.casework.labels import label as casework_label
 from vigil.casework.models import MeasureKind, MeasureStatus, ServiceProvider, SupportMeasure
 from vigil.casework.service import load_case, touch_case
@@ -27,6 +28,7 @@ from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import N_, current_locale, gettext
+from vigil.core.places import country_codes
 from vigil.incidents.models import Act, Incident
 
 S = MeasureStatus
@@ -112,13 +114,6 @@ def format_money(amount: Decimal | None, currency: str | None) -> str | None:
     return f"{format_decimal(amount, format=pattern, locale=current_locale.get())} {currency}"
 
 
-@functools.cache
-def country_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes (without CLDR's "unknown region" and groupings)."""
-    codes = {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()}
-    return frozenset(codes - {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
-
-
 def add_provider(
     session: Session,
     *,
@@ -191,10 +186,8 @@ def add_measure(
     incident = load_case(session, org_id=org_id, incident_id=incident_id)
     if kind not in MeasureKind.__members__:
         raise Invalid("Choose a kind of support.")
-    if provider_id is not None:
-        provider = session.get(ServiceProvider, provider_id)
-        if provider is None or provider.organisation_id != org_id:
-            raise Invalid("Choose a provider from your directory.")
+    if provider_id is not None and not in_org(session.get(ServiceProvider, provider_id), org_id):
+        raise Invalid("Choose a provider from your directory.")
     value, code = clean_money(amount, currency)
     today = utcnow().date()
     requested_on = requested_on or today

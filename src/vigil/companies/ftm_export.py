@@ -26,13 +26,7 @@ from vigil.companies.ftm import (
     ftm_id,
     load_properties,
 )
-from vigil.companies.models import (
-    Address,
-    Company,
-    CompanyRelationship,
-    NameKind,
-    RelationshipKind,
-)
+from vigil.companies.models import Address, Company, CompanyRelationship, NameKind, RelationshipKind
 
 PROP_FOR_NAME_KIND = {kind: prop for prop, kind in NAME_PROPS.items()} | {NameKind.brand: "alias"}
 SCHEMA_FOR_ACTOR = {

@@ -18,13 +18,7 @@ from rigour import langs
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from vigil.companies.models import (
-    Company,
-    CompanyRevision,
-    FpicStatus,
-    Project,
-    ProjectDocument,
-)
+from vigil.companies.models import Company, CompanyRevision, FpicStatus, Project, ProjectDocument
 from vigil.companies.service import ProjectDocumentIn, add_project_document, clean_country
 from vigil.core.audit import record_event
 from vigil.core.errors import Conflict, Invalid, NotFound

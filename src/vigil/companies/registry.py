@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from vigil.access import in_org
 from vigil.companies.match_search import index_scans
 from vigil.companies.matching import name_key
 from vigil.companies.models import (
@@ -26,12 +27,7 @@ from vigil.companies.models import (
     NameKind,
     Project,
 )
-from vigil.companies.service import (
-    clean_country,
-    clean_identifier,
-    clean_website,
-    rename_company,
-)
+from vigil.companies.service import clean_country, clean_identifier, clean_website, rename_company
 from vigil.core.audit import record_event
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import gettext
@@ -290,6 +286,6 @@ def revision_author(revision: CompanyRevision, *, org_id: int) -> str | None:
     """The editor's name for readers of the same organisation; None for everyone else, who
     are told only "another organisation" (staff of human-rights organisations are at risk
     too, and the registry is shared). Imports carry no person."""
-    if revision.user is None or revision.organisation_id != org_id:
+    if revision.user is None or not in_org(revision, org_id):
         return None
     return revision.user.display_name or revision.user.email

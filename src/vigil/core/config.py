@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     login_max_failures_per_account_and_client: int = Field(default=5, ge=1)
     login_max_failures_per_account: int = Field(default=50, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
-    #: Wrong receipts sharing their first digits (``intake.receipt_guard``); a right receipt
+    #: Wrong receipts sharing their first digits (``intake.receipts``); a right receipt
     #: is never refused by this limit on the help check-in.
     receipt_max_failures_per_prefix: int = Field(default=10, ge=1)
     #: Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is
@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     dkim_selector: str = "vigil"
     dkim_domain: str | None = None
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: The outbox's one retry policy (``outbox/retry.py``), for alert deliveries and staff
+    #: e-mail alike: attempts, back-off base and how long a worker holds what it claimed.
     delivery_max_attempts: int = Field(default=8, ge=1, le=100)
     delivery_backoff_seconds: float = Field(default=60.0, gt=0)
     delivery_claim_seconds: float = Field(default=300.0, gt=0)

@@ -1,7 +1,8 @@
 """Database engine, declarative base and transaction scopes.
 
 The caller owns the transaction: web routes get a session inside ``session.begin()`` from
-:func:`get_session`; the CLI and worker use :func:`session_scope`. Services only add and flush.
+``web.deps.get_session`` (built on :func:`session_scope`; this module knows nothing of HTTP);
+the CLI and worker use :func:`session_scope`. Services only add and flush.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -178,26 +178,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Request-scoped session inside one transaction, committed before the response is sent
-    (declare with ``Depends(get_session, scope="function")``, see ``web.deps.DbSession``)."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session, session.begin():
-        yield session
-
-
 @contextmanager
 def read_only_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A transaction that only reads: on SQLite it takes no write lock, so it is answered even
     while a long write holds the database. It is rolled back, never committed."""
     with factory(execution_options={READ_ONLY: True}) as session:
         yield session  # closing the session rolls its transaction back
-
-
-def get_read_only_session(request: Request) -> Iterator[Session]:
-    """Request-scoped :func:`read_only_scope` for pages that never write."""
-    with read_only_scope(request.app.state.sessionmaker) as session:
-        yield session
 
 
 @contextmanager

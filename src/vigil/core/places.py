@@ -1,5 +1,6 @@
-"""Regions: ISO 3166-2 subdivision codes from pycountry, the project's source for countries
-and their subdivisions.
+"""Countries and regions. Countries are ISO 3166-1 alpha-2 codes (CLDR's, through Babel: the
+same list case support and the contact directory check against); regions are ISO 3166-2
+subdivision codes from pycountry, the project's source for subdivisions.
 
 An incident's region is stored in clear and said in alert messages, so it may only ever be a
 code from this list (``CO-CAU``), never free text: whatever a reporter types about a place
@@ -9,13 +10,22 @@ shown as the subdivision's name, translated where pycountry has a translation.
 
 from __future__ import annotations
 
+import functools
 import gettext as gettext_module
 import unicodedata
 from functools import lru_cache
 
 import pycountry
+from babel import Locale
 
 from vigil.core.errors import Invalid
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (without CLDR's "unknown region" and groupings)."""
+    codes = {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()}
+    return frozenset(codes - {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
 
 
 def _folded(text: str) -> str:

@@ -45,9 +45,10 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from vigil.access import load_in_org
 from vigil.core.audit import record_event
 from vigil.core.db import Base, utcnow
-from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.errors import Conflict, Invalid
 from vigil.defenders.models import Defender, DefenderKind
 
 
@@ -169,10 +170,7 @@ def _refuse_delete(*_args: object) -> None:
 
 
 def _defender(session: Session, org_id: int, defender_id: int) -> Defender:
-    defender = session.get(Defender, defender_id)
-    if defender is None or defender.organisation_id != org_id:
-        raise NotFound("No such defender.")
-    return defender
+    return load_in_org(session, Defender, defender_id, org_id=org_id, missing="No such defender.")
 
 
 def _checked_giver(defender: Defender, given_by: str, relation: str | None) -> str | None:

@@ -30,22 +30,11 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password, new_totp_secret
-from vigil.defenders.consent import (
-    STRATEGY,
-    ConsentGiver,
-    ConsentMethod,
-    Strategy,
-    record_consent,
-)
+from vigil.defenders.consent import STRATEGY, ConsentGiver, ConsentMethod, Strategy, record_consent
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
 from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
-from vigil.incidents.schemas import (
-    ActCreate,
-    IncidentCreate,
-    InvolvementCreate,
-    SourceCreate,
-)
+from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import find_incident_by_ref, record_incident
 from vigil.organisations.service import ensure_organisation
 from vigil.vocabularies.service import seed_vocabularies

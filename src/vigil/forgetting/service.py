@@ -23,7 +23,7 @@ What "every copy" means, and how each is reached:
   are cancelled with the reason "person forgotten", recorded on the alert timeline without
   content. Alert messages are emptied; later reminders are composed afresh and never name a
   forgotten person (alias only, :func:`vigil.alerts.facts.facts_for`).
-- Staff e-mail (the notifications outbox) and audit details never carry a name or content:
+- Staff e-mail (``outbox.staff_email``) and audit details never carry a name or content:
   nothing to erase there.
 
 Crypto-shredding rather than deleting rows also reaches the copies no query can: old SQLite
@@ -43,8 +43,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.models import Alert
-from vigil.alerts.outbox import cancel_queued
 from vigil.core.audit import record_event
 from vigil.core.crypto import DataKey, Vault
 from vigil.core.db import utcnow
@@ -54,6 +54,7 @@ from vigil.defenders.models import Defender
 from vigil.defenders.service import erase_defender_record
 from vigil.incidents.models import Act, Incident
 from vigil.intake.models import Report, ReportAttachment
+from vigil.outbox.service import cancel_queued
 
 #: Why queued deliveries were cancelled (on the alert timeline and the deliveries page).
 REASON = "person forgotten"
@@ -163,7 +164,8 @@ def _forget_case(session: Session, vault: Vault, incident: Incident, *, now: dat
         execution_options={"synchronize_session": "fetch"},
     )
     return sum(
-        cancel_queued(session, alert_id=alert_id, reason=REASON, now=now) for alert_id in alert_ids
+        cancel_queued(session, alert_id=alert_id, reason=REASON, now=now, timeline=ALERT_TIMELINE)
+        for alert_id in alert_ids
     )
 
 

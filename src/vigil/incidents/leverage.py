@@ -13,12 +13,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.access import load_in_org
 from vigil.companies.leverage import SqlGraph, check_limits, project_roots
 from vigil.companies.leverage_graph import traverse
 from vigil.companies.leverage_types import LeverageMap, Role, Root, Subject
-from vigil.core.audit import record_event
 from vigil.core.db import utcnow
-from vigil.core.errors import NotFound
 from vigil.incidents.models import Act, Incident, Involvement
 
 __all__ = ["LeverageMap", "incident_roots", "leverage_for_incident"]
@@ -47,28 +46,19 @@ def leverage_for_incident(
     max_depth: int = 4,
     min_percentage: float = 0.0,
     today: date | None = None,
-    viewer_user_id: int | None = None,
 ) -> LeverageMap:
     """The leverage map of one incident of ``org_id`` (another organisation's: NotFound).
-    A staff member's look at it (``viewer_user_id``) is audited like any access to a case.
+    A page that shows it is a read of the case: it goes through
+    ``incidents.service.case_for_reading`` first, which audits it.
 
     Starts from :func:`incident_roots`; the host state is the incident's country.
     """
     check_limits(max_depth, min_percentage)
     today = today or utcnow().date()
-    incident = session.get(Incident, incident_id)
-    if incident is None or incident.organisation_id != org_id:
-        raise NotFound("No such incident.")
+    incident = load_in_org(
+        session, Incident, incident_id, org_id=org_id, missing="No such incident."
+    )
     roots = incident_roots(session, incident=incident, today=today)
-    if viewer_user_id is not None:
-        record_event(
-            session,
-            action="incident.leverage_viewed",
-            organisation_id=org_id,
-            actor_user_id=viewer_user_id,
-            object_type="incident",
-            object_id=incident.id,
-        )
     return traverse(
         SqlGraph(session),
         roots,

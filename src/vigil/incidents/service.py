@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from vigil.access import Actor, CaseView, load_in_org, record_case_read
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid, NotFound
+from vigil.core.errors import Invalid
 from vigil.core.places import check_region
 from vigil.defenders.models import Defender
 from vigil.incidents.models import (
@@ -70,32 +71,28 @@ def list_incidents(
     return IncidentPage(items=list(items), total=total, page=page, per_page=per_page)
 
 
-def get_incident(
-    session: Session, *, org_id: int, incident_id: int, actor_user_id: int | None = None
+def case_for_reading(
+    session: Session, *, actor: Actor, incident_id: int, view: CaseView
 ) -> Incident:
-    """Load one incident with everything the case view shows, and audit the access."""
-    incident = session.scalar(
-        select(Incident)
-        .where(Incident.id == incident_id, Incident.organisation_id == org_id)
-        .options(
+    """Load one incident of the actor's organisation with everything a case view shows, and
+    audit the read (once per request). Every page and API that shows a case goes through
+    here, so no view can forget the tenancy check or the audit entry."""
+    incident = load_in_org(
+        session,
+        Incident,
+        incident_id,
+        org_id=actor.org_id,
+        missing="No such incident.",
+        options=(
             selectinload(Incident.acts).selectinload(Act.attack_type),
             selectinload(Incident.acts).selectinload(Act.victim),
             selectinload(Incident.acts)
             .selectinload(Act.involvements)
             .selectinload(Involvement.company),
             selectinload(Incident.sources),
-        )
+        ),
     )
-    if incident is None:
-        raise NotFound("No such incident.")
-    record_event(
-        session,
-        action="incident.viewed",
-        organisation_id=org_id,
-        actor_user_id=actor_user_id,
-        object_type="incident",
-        object_id=incident.id,
-    )
+    record_case_read(session, actor=actor, incident_id=incident.id, view=view)
     return incident
 
 
@@ -140,9 +137,9 @@ def record_incident(
         raise Invalid("An incident needs a title.")
     for act_in in data.acts:
         if act_in.victim_id is not None:
-            victim = session.get(Defender, act_in.victim_id)
-            if victim is None or victim.organisation_id != org_id:
-                raise NotFound("No such defender.")
+            load_in_org(
+                session, Defender, act_in.victim_id, org_id=org_id, missing="No such defender."
+            )
         act = Act(
             attack_type=get_term(session, vocabulary="attack_type", code=act_in.attack_type),
             victim_id=act_in.victim_id,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from vigil.access import load_in_org
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
@@ -146,14 +147,14 @@ def term_labels(
 
 
 def _load_report(session: Session, *, org_id: int, report_id: int) -> Report:
-    report = session.scalar(
-        select(Report)
-        .where(Report.id == report_id, Report.organisation_id == org_id)
-        .options(selectinload(Report.messages), selectinload(Report.attachments))
+    return load_in_org(
+        session,
+        Report,
+        report_id,
+        org_id=org_id,
+        missing="No such report.",
+        options=(selectinload(Report.messages), selectinload(Report.attachments)),
     )
-    if report is None:
-        raise NotFound("No such report.")
-    return report
 
 
 def get_report(

@@ -46,7 +46,7 @@ async def csrf_protect(request: Request) -> None:
                 and SIGNED_LINK_PATH.fullmatch(request.url.path)
                 and form.get("List-Unsubscribe") == "One-Click"
             ):
-                request.state.one_click_unsubscribe = True  # checked by alerts/link_views.py
+                request.state.one_click_unsubscribe = True  # checked by surfaces/link/pages.py
                 return
     browser_token = read_cookie(request, BROWSER_COOKIE)
     session_token = read_cookie(request, SESSION_COOKIE)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
-from vigil.core.db import get_read_only_session, get_session
+from vigil.core.db import read_only_scope, session_scope
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Request-scoped session inside one transaction, committed before the response is sent
+    (declare with ``Depends(get_session, scope="function")``, as :data:`DbSession` does)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with session_scope(factory) as session:
+        yield session
+
+
+def get_read_only_session(request: Request) -> Iterator[Session]:
+    """Request-scoped ``read_only_scope`` for pages that never write."""
+    with read_only_scope(request.app.state.sessionmaker) as session:
+        yield session
+
 
 #: One transaction per request, committed before the response is sent.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

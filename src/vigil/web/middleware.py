@@ -48,7 +48,7 @@ SECURITY_HEADERS = {
 
 LOCALE_COOKIE = "vigil_lang"
 
-access_logger = logging.getLogger("vigil.access")
+access_logger = logging.getLogger("vigil.http")
 
 
 def _route_pattern(request: Request) -> str:

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from starlette.responses import Response
 
 from vigil.core import i18n
@@ -21,6 +21,11 @@ from vigil.web.csrf import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SURFACES_DIR = Path(__file__).resolve().parent.parent / "surfaces"
+#: Each surface keeps its templates beside its routes; a template is named after its surface
+#: ("staff/casework/case.html", "intake/form.html"). The shared layouts and the error page
+#: have no prefix. The templates are found by folder, so this layer imports no surface.
+SURFACE_NAMES = ("staff", "api", "intake", "link", "public")
 
 
 def country_name(code: str | None) -> str:
@@ -55,7 +60,17 @@ def is_htmx(request: Request) -> bool:
 
 def build_environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=ChoiceLoader(
+            [
+                PrefixLoader(
+                    {
+                        name: FileSystemLoader(SURFACES_DIR / name / "templates")
+                        for name in SURFACE_NAMES
+                    }
+                ),
+                FileSystemLoader(TEMPLATES_DIR),
+            ]
+        ),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -115,8 +115,9 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('send_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
@@ -124,7 +125,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_emails'))
     )
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
-        batch_op.create_index('ix_outbound_emails_due', ['sent_at', 'send_after'], unique=False)
+        batch_op.create_index('ix_outbound_emails_due', ['sent_at', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_emails_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('public_snapshots',

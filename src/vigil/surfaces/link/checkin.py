@@ -1,0 +1,46 @@
+"""The check-in link ``/l/{token}`` (dispatched here by ``surfaces.link.pages``): two buttons,
+"I am safe" and "I need help now". No account, no script, nothing on the page names anyone or
+the organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from vigil.checkins.models import CheckInSchedule
+from vigil.checkins.service import (
+    parse_answer,
+    record_check_in,
+)
+from vigil.core.config import Settings
+from vigil.core.i18n import gettext as _
+from vigil.links.models import SignedLink
+from vigil.links.service import record_use
+from vigil.web.templating import render
+
+
+def link_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+    context = {"action_path": request.url.path, "error": error}
+    return render(request, "link/checkin.html", context, status)
+
+
+def link_answer(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    link: SignedLink,
+    answer: str,
+    now: datetime,
+) -> Response:
+    safe = parse_answer(answer)
+    if safe is None:
+        return link_page(request, _("Choose one of the two answers."), 422)
+    schedule = session.get(CheckInSchedule, link.check_in_schedule_id)
+    if schedule is None or not schedule.active:
+        return render(request, "link/invalid.html", {}, 404)
+    record_check_in(session, settings, schedule=schedule, method="link", safe=safe, now=now)
+    record_use(session, link, now=now, action="safe" if safe else "help")
+    return render(request, "checkin_done.html", {"safe": safe})

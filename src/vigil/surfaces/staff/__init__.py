@@ -1,0 +1,77 @@
+"""The staff surface: every page an analyst, coordinator or auditor works from.
+
+One router group behind one gate: a signed-in session (password and TOTP) in an organisation.
+The gate is a router dependency, so a new page is gated without opting in; only the pages that
+sign someone in (:data:`OPEN`) are outside it. Roles beyond "signed in" (writer, coordinator)
+are decided per page by :mod:`vigil.access`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from vigil.surfaces.gate import current_staff
+from vigil.surfaces.staff import (
+    alerts,
+    audit,
+    case_consent,
+    case_support,
+    cases,
+    checkins,
+    companies,
+    company_dedupe,
+    company_match,
+    company_page,
+    contact_groups,
+    contact_import,
+    contacts,
+    dashboard,
+    deliveries,
+    home,
+    incidents,
+    leverage,
+    links,
+    playbooks,
+    projects,
+    reports,
+    signin,
+)
+
+#: Routes of this surface reachable without a session: signing in, enrolling, signing out.
+OPEN = frozenset({"/login", "/login/code", "/logout", "/enrol/{token}"})
+
+#: Order matters where paths overlap: ``/staff/companies/match`` is not a company id.
+GATED_MODULES = (
+    home,
+    dashboard,
+    reports,
+    incidents,
+    company_match,
+    company_dedupe,
+    companies,
+    projects,
+    company_page,
+    leverage,
+    cases,
+    case_support,
+    case_consent,
+    alerts,
+    links,
+    checkins,
+    contact_import,  # before contacts: "import" is not a contact id
+    contacts,
+    contact_groups,
+    deliveries,
+    playbooks,
+    audit,
+)
+
+
+def build_router() -> APIRouter:
+    group = APIRouter()
+    group.include_router(signin.router)
+    gated = APIRouter(dependencies=[Depends(current_staff)])
+    for module in GATED_MODULES:
+        gated.include_router(module.router)
+    group.include_router(gated)
+    return group

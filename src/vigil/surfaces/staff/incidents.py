@@ -1,0 +1,62 @@
+"""Staff pages for incidents: list (HTMX-filterable, plain links without JS) and case view."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from vigil.access import CaseView
+from vigil.incidents.labels import label
+from vigil.incidents.models import IncidentStatus
+from vigil.incidents.service import case_for_reading, list_incidents, reveal_incident
+from vigil.surfaces.gate import CurrentStaff
+from vigil.web.deps import DbSession, ObjectId, RequestVault
+from vigil.web.templating import is_htmx, render
+
+router = APIRouter(prefix="/staff/incidents", include_in_schema=False)
+
+
+@router.get("", name="incidents.list")
+def incidents_page(
+    request: Request,
+    session: DbSession,
+    staff: CurrentStaff,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    status = status or None
+    result = list_incidents(session, org_id=staff.organisation_id, status=status, page=page)
+    template = "staff/incidents/_table.html" if is_htmx(request) else "staff/incidents/list.html"
+    return render(
+        request,
+        template,
+        {
+            "staff": staff,
+            "result": result,
+            "status": status,
+            "statuses": list(IncidentStatus),
+            "label": label,
+        },
+    )
+
+
+@router.get("/{incident_id}", name="incidents.read")
+def incident_page(
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    incident_id: ObjectId,
+) -> Response:
+    incident = case_for_reading(
+        session, actor=staff.actor, incident_id=incident_id, view=CaseView.summary
+    )
+    context = {
+        "staff": staff,
+        "incident": incident,
+        "revealed": reveal_incident(vault, incident),
+        "label": label,
+    }
+    return render(request, "staff/incidents/read.html", context)
