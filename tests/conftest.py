@@ -11,11 +11,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.app import create_app
+from vigil.core import security
 from vigil.core.audit import AuditSeal, configure_audit
 from vigil.core.config import Environment, Settings
 from vigil.core.crypto import AuditKeys, Vault, keystore_for
@@ -51,6 +53,11 @@ def drop_pg_database(name: str) -> None:
 TEST_AUDIT_KEYS = AuditKeys(keys={"test": secrets.token_bytes(32)}, active_id="test")
 TEST_AUDIT_SEAL = AuditSeal(keys=lambda: TEST_AUDIT_KEYS)
 configure_audit(TEST_AUDIT_SEAL)
+
+#: Production password hashing costs ~0.25 s a hash, and most tests create and sign in staff:
+#: the suite uses a cheap argon2id instead (hashes verify under either hasher, since argon2
+#: stores its parameters in the hash). tests/core/test_passwords.py checks the real profile.
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(autouse=True)
