@@ -119,7 +119,7 @@ def make_incident(
                     involvements=[
                         InvolvementCreate(
                             perpetrator_type="private_security",
-                            degree="direct",
+                            role="direct",
                             company_id=company_id,
                         )
                     ],

@@ -4,6 +4,7 @@ from vigil.accounts import models as accounts  # noqa: F401
 from vigil.alerts import models as alerts  # noqa: F401
 from vigil.casework import emergency as casework_emergency  # noqa: F401
 from vigil.casework import models as casework  # noqa: F401
+from vigil.casework import risk_models as casework_risk  # noqa: F401
 from vigil.checkins import models as checkins  # noqa: F401
 from vigil.companies import models as companies  # noqa: F401
 from vigil.companies import resolution_models as company_resolution  # noqa: F401

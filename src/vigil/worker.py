@@ -1,7 +1,8 @@
 """``vigil worker``: moves alerts along their escalation chains, sends the outbox (alert
 deliveries and queued staff e-mail, in one pass) and runs periodic jobs (retention, case
 monitoring, the publication of the public counts and, if configured, an audit checkpoint,
-daily); missed safety check-ins are raised every round.
+daily; missed referral deadlines, which may count in hours, hourly); missed safety
+check-ins are raised every round.
 SIGTERM or SIGINT stops it cleanly.
 
 Several workers on several hosts may run at once: outbox rows are claimed row by row (SKIP
@@ -40,6 +41,7 @@ from vigil.public.publication import publish_snapshot
 
 log = logging.getLogger("vigil.worker")
 DAILY = timedelta(days=1)
+HOURLY = timedelta(hours=1)
 
 
 def run_retention_if_due(factory: sessionmaker[Session], settings: Settings, now: datetime) -> bool:
@@ -63,7 +65,6 @@ def run_case_monitoring_if_due(
     if not start_if_due(factory, "case_monitoring", DAILY, now):
         return False
     with session_scope(factory) as session:
-        raised = raise_missed_referral_tasks(session, today=now.date())
         result = run_case_monitoring(
             session,
             now=now,
@@ -71,7 +72,18 @@ def run_case_monitoring_if_due(
             base_url=settings.base_url,
         )
         mark_finished(session, "case_monitoring")
-    log.info("case monitoring: %s; %s missed referral deadlines", result, raised)
+    log.info("case monitoring: %s", result)
+    return True
+
+
+def run_referral_deadlines_if_due(factory: sessionmaker[Session], now: datetime) -> bool:
+    """Hourly: emergency referrals have deadlines in hours (casework/referrals.py)."""
+    if not start_if_due(factory, "referral_deadlines", HOURLY, now):
+        return False
+    with session_scope(factory) as session:
+        raised = raise_missed_referral_tasks(session, today=now.date(), now=now)
+        mark_finished(session, "referral_deadlines")
+    log.info("referral deadlines: %s missed", raised)
     return True
 
 
@@ -183,6 +195,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                     next_round = time.monotonic() + settings.worker_poll_seconds
                     run_retention_if_due(factory, settings, now)
                     run_case_monitoring_if_due(factory, settings, now)
+                    run_referral_deadlines_if_due(factory, now)
                     run_publication_if_due(factory, settings, now)
                     run_audit_checkpoint_if_due(factory, settings, now)
             except Exception:  # a database or network blip must not end the worker

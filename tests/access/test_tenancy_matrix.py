@@ -17,6 +17,7 @@ from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.casework.conversion import convert_report
 from vigil.casework.emergency import EmergencyException, request_exception
 from vigil.casework.models import CaseTask
+from vigil.casework.persons_at_risk import add_person_at_risk
 from vigil.casework.referrals import add_referral
 from vigil.casework.support import add_measure
 from vigil.casework.tasks import add_task
@@ -61,6 +62,9 @@ OBJECT_URLS = [
             "given_by": "defender",
         },
     ),
+    ("POST", "/staff/incidents/{incident}/persons", {"relation": "family", "alias": "x"}),
+    ("GET", "/staff/incidents/{incident}/persons/{person}/assess", None),
+    ("POST", "/staff/incidents/{incident}/persons/{person}/assess", {"level": "extreme"}),
     ("POST", "/staff/incidents/{incident}/emergency", {"reason": "Detained, life at risk."}),
     ("POST", "/staff/incidents/{incident}/emergency/{exception}/confirm", {}),
     ("POST", "/staff/incidents/{incident}/link-company", {"company_id": "1"}),
@@ -133,6 +137,15 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         reason="Detained, life at risk.",
         actor_user_id=owner.user.id,
     )
+    person = add_person_at_risk(
+        session,
+        vault=vault,
+        org_id=org_a.id,
+        incident_id=incident.id,
+        relation="family",
+        alias="Relative",
+        actor_user_id=owner.user.id,
+    )
     session.commit()
     attachment = session.scalar(
         select(ReportAttachment.id).where(ReportAttachment.report_id == report.id)
@@ -146,6 +159,7 @@ def world(session, vault):  # type: ignore[no-untyped-def]
         "referral": referral.id,
         "defender": incident.acts[0].victim_id,
         "exception": exception.id,
+        "person": person.id,
     }
     return owner, intruder, ids
 

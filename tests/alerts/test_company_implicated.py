@@ -60,7 +60,7 @@ def story(session, settings, vault):  # type: ignore[no-untyped-def]
     return org, incident
 
 
-def _suspect(session, incident, *, perpetrator: str, degree: str) -> None:  # type: ignore[no-untyped-def]
+def _suspect(session, incident, *, perpetrator: str, role: str, certainty: str = "alleged") -> None:  # type: ignore[no-untyped-def]
     involvement = session.scalar(
         select(Involvement)
         .join(Involvement.act)
@@ -69,7 +69,8 @@ def _suspect(session, incident, *, perpetrator: str, degree: str) -> None:  # ty
     involvement.perpetrator_type = get_term(
         session, vocabulary="perpetrator_type", code=perpetrator
     )
-    involvement.degree = degree
+    involvement.role = role
+    involvement.certainty = certainty
     session.flush()
     session.refresh(incident)
 
@@ -85,19 +86,19 @@ def _death_threat(session, org):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    ("perpetrator", "degree"),
+    ("perpetrator", "role"),
     [
-        ("company_staff", "alleged"),
-        ("private_security", "alleged"),
+        ("company_staff", "unspecified"),
+        ("private_security", "unspecified"),
         ("unknown", "direct"),
         ("unknown", "instigator"),
     ],
 )
 def test_an_implicated_company_loses_its_security_chain_and_tier_one_starts_higher(
-    session, story, perpetrator, degree
+    session, story, perpetrator, role
 ):  # type: ignore[no-untyped-def]
     org, incident = story
-    _suspect(session, incident, perpetrator=perpetrator, degree=degree)
+    _suspect(session, incident, perpetrator=perpetrator, role=role)
     assert company_implicated(incident) is not None
     proposed = {
         p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
@@ -110,19 +111,17 @@ def test_an_implicated_company_loses_its_security_chain_and_tier_one_starts_high
 
 
 @pytest.mark.parametrize(
-    ("perpetrator", "degree"),
+    ("perpetrator", "role"),
     [
-        ("unknown", "alleged"),
+        ("unknown", "unspecified"),
         ("unknown", "complicit"),
-        ("armed_groups", "alleged"),
-        ("police", "alleged"),
+        ("armed_groups", "unspecified"),
+        ("police", "unspecified"),
     ],
 )
-def test_a_company_not_implicated_keeps_the_playbook_as_written(
-    session, story, perpetrator, degree
-):  # type: ignore[no-untyped-def]
+def test_a_company_not_implicated_keeps_the_playbook_as_written(session, story, perpetrator, role):  # type: ignore[no-untyped-def]
     org, incident = story
-    _suspect(session, incident, perpetrator=perpetrator, degree=degree)
+    _suspect(session, incident, perpetrator=perpetrator, role=role)
     assert company_implicated(incident) is None
     proposed = {
         p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
@@ -132,9 +131,9 @@ def test_a_company_not_implicated_keeps_the_playbook_as_written(
     assert all(p.included for p in proposed.values())
 
 
-def test_a_direct_degree_without_a_company_does_not_implicate_it(session, story):  # type: ignore[no-untyped-def]
+def test_a_direct_role_without_a_company_does_not_implicate_it(session, story):  # type: ignore[no-untyped-def]
     _org, incident = story
-    _suspect(session, incident, perpetrator="unknown", degree="direct")
+    _suspect(session, incident, perpetrator="unknown", role="direct")
     for act in incident.acts:
         for involvement in act.involvements:
             involvement.company_id = None
@@ -146,7 +145,7 @@ def test_every_bundled_playbook_leaves_the_operator_chain_out_when_implicated(se
     org, incident = story
     playbooks = list_playbooks(session, org_id=org.id)
     assert len(playbooks) >= 7
-    _suspect(session, incident, perpetrator="private_security", degree="alleged")
+    _suspect(session, incident, perpetrator="private_security", role="unspecified")
     for playbook in playbooks:
         proposed = _proposal(session, org, incident, playbook)
         sent = [p for p in proposed if p.included]
@@ -163,14 +162,14 @@ def test_the_smear_playbook_proposes_community_relations_only_when_not_implicate
     smear = next(p for p in list_playbooks(session, org_id=org.id) if p.code == "smear_campaign")
     proposed = {p.contact.name: p for p in _proposal(session, org, incident, smear)}
     assert proposed[COMMUNITY].included is True
-    _suspect(session, incident, perpetrator="company_staff", degree="alleged")
+    _suspect(session, incident, perpetrator="company_staff", role="unspecified")
     proposed = {p.contact.name: p for p in _proposal(session, org, incident, smear)}
     assert proposed[COMMUNITY].included is False
 
 
 def test_the_draft_shows_the_branch_unticked_and_audits_it(session, story):  # type: ignore[no-untyped-def]
     org, incident = story
-    _suspect(session, incident, perpetrator="company_staff", degree="direct")
+    _suspect(session, incident, perpetrator="company_staff", role="direct")
     playbook = _death_threat(session, org)
     alert = draft_alert(
         session, org_id=org.id, incident_id=incident.id, actor_user_id=None, playbook_id=playbook.id
@@ -207,7 +206,7 @@ def test_the_draft_page_states_the_branch_and_shows_who_is_left_out(session, cli
     )
     page = client.get(f"/staff/alerts/{alert.id}")
     assert 'id="company-implicated"' not in page.text
-    _suspect(session, incident, perpetrator="private_security", degree="alleged")
+    _suspect(session, incident, perpetrator="private_security", role="unspecified")
     alert = draft_alert(
         session,
         org_id=org.id,
@@ -225,3 +224,38 @@ def test_the_draft_page_states_the_branch_and_shows_who_is_left_out(session, cli
     box = re.search(rf'<input type="checkbox"[^>]*id="recipient-{security.id}"[^>]*>', page.text)
     assert box is not None and "checked" not in box.group(0)
     assert "Left out: the company is implicated (perpetrator: private security)" in page.text
+
+
+@pytest.mark.parametrize("certainty", ["alleged", "documented", "established"])
+def test_a_contractor_implicates_the_company_like_its_own_staff(session, story, certainty):  # type: ignore[no-untyped-def]
+    org, incident = story
+    _suspect(session, incident, perpetrator="contractor", role="direct", certainty=certainty)
+    assert company_implicated(incident) == "perpetrator: contractor"
+    proposed = {
+        p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
+    }
+    assert proposed[SECURITY].included is False
+    assert PARENT_HR in {n for n, p in proposed.items() if p.tier == 1 and p.included}
+
+
+@pytest.mark.parametrize("perpetrator", ["unknown", "company_staff", "contractor"])
+def test_a_company_linked_with_no_involvement_alleged_keeps_the_playbook(
+    session, story, perpetrator
+):  # type: ignore[no-untyped-def]
+    """BHRRC's "linked" is the right of reply: the company is asked, not suspected."""
+    org, incident = story
+    _suspect(session, incident, perpetrator=perpetrator, role="linked", certainty="documented")
+    assert company_implicated(incident) is None
+    proposed = {
+        p.contact.name: p for p in _proposal(session, org, incident, _death_threat(session, org))
+    }
+    assert proposed[SECURITY].included is True and proposed[SECURITY].tier == 1
+
+
+@pytest.mark.parametrize("role", ["complicit", "beneficiary", "acquiescence", "unspecified"])
+def test_the_branch_is_chosen_from_the_role_not_from_the_certainty(session, story, role):  # type: ignore[no-untyped-def]
+    _org, incident = story
+    _suspect(session, incident, perpetrator="unknown", role=role, certainty="established")
+    assert company_implicated(incident) is None
+    _suspect(session, incident, perpetrator="unknown", role="instigator", certainty="alleged")
+    assert company_implicated(incident) == "company involvement: instigator"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from itertools import product
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from vigil.incidents.models import Act
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
 from vigil.playbooks.parsing import parse_playbook_yaml
-from vigil.playbooks.schema import dump_document
+from vigil.playbooks.schema import RECIPIENT_TYPES, dump_document
 from vigil.playbooks.service import default_playbook_files
 from vigil.vocabularies.service import read_seed_terms
 
@@ -54,6 +55,7 @@ LINKS = Links(
 )
 PURPOSES = ("alert", "reminder", "escalation", "resolution")
 STRATEGIES = ("quiet", "public")
+RECIPIENTS = (None, *RECIPIENT_TYPES)
 
 #: What the texts asked before: an inquiry among staff (tips off suspects, exposes witnesses),
 #: a report to the authorities without the defender's consent, family protection decided by
@@ -115,22 +117,23 @@ def _documents() -> list[tuple[str, dict]]:  # type: ignore[type-arg]
 
 
 def _messages(document):  # type: ignore[no-untyped-def]
-    """Every (language, tier, purpose, strategy, text) the playbook can send."""
+    """Every (language, tier, purpose, strategy, text) the playbook can send, to every
+    recipient type (and to a recipient of no type: the general message)."""
     for language in LOCALES:
         for tier in range(1, len(document["tiers"]) + 1):
-            for purpose in PURPOSES:
-                for strategy in STRATEGIES:
-                    message = compose(
-                        document,
-                        replace(FACTS, strategy=strategy),
-                        language=language,
-                        recipient_name="Recipient",
-                        tier=tier,
-                        purpose=purpose,
-                        links=LINKS,
-                        alert_id=7,
-                    )
-                    yield language, tier, purpose, strategy, message
+            for purpose, strategy, kind in product(PURPOSES, STRATEGIES, RECIPIENTS):
+                message = compose(
+                    document,
+                    replace(FACTS, strategy=strategy),
+                    language=language,
+                    recipient_name="Recipient",
+                    tier=tier,
+                    purpose=purpose,
+                    links=LINKS,
+                    alert_id=7,
+                    recipient_type=kind,
+                )
+                yield language, tier, purpose, strategy, message
 
 
 @pytest.mark.parametrize(("code", "document"), _documents())
@@ -140,6 +143,11 @@ def test_every_message_carries_the_do_no_harm_paragraph_before_the_links(code, d
         where = (code, language, tier, purpose, strategy)
         assert message.text.count(paragraph) == 1, where
         assert message.payload["text"] == message.text
+        assert paragraph.split(":")[0] in message.html, where
+        if purpose == "resolution":  # a short notice: no asks, no links but unsubscribing
+            assert LINKS.acknowledge_url not in message.text, where
+            assert message.text.index(paragraph) < message.text.index(LINKS.unsubscribe_url)
+            continue
         # It follows the asks and precedes the links, in the HTML version too.
         assert message.text.index(paragraph) < message.text.index(LINKS.acknowledge_url), where
         assert message.text.index("2.") < message.text.index(paragraph), where
@@ -168,9 +176,17 @@ def test_under_quiet_diplomacy_no_message_asks_for_a_public_act(code, document):
 def test_the_smear_playbook_speaks_to_the_community_only_under_public_action():
     document = dict(_documents())["smear_campaign"]
     said = {
-        strategy: message.text
-        for language, _tier, _purpose, strategy, message in _messages(document)
-        if language == "en"
+        strategy: compose(
+            document,
+            replace(FACTS, strategy=strategy),
+            language="en",
+            recipient_name="Recipient",
+            tier=1,
+            purpose="alert",
+            links=LINKS,
+            alert_id=7,
+        ).text
+        for strategy in STRATEGIES
     }
     assert "to the community" in said["public"]
     assert "to the community" not in said["quiet"]
@@ -231,7 +247,7 @@ def test_without_the_link_the_paragraph_goes_before_the_closing_paragraph():
         language="fr",
         recipient_name="R",
         tier=1,
-        purpose="resolution",
+        purpose="reminder",
         links=LINKS,
         alert_id=7,
     )

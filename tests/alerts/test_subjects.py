@@ -102,8 +102,14 @@ def test_no_bundled_subject_says_alias_company_project_place_or_attack_type(code
                     label for label in ATTACK_LABELS if re.search(rf"\b{re.escape(label)}\b", words)
                 ]
                 assert said == [], (code, language, subject)
-                # The facts were there to leak: the body says them (the test would bite).
-                assert PLANTED["defender"] in message.text, (code, language)
+                # The facts were there to leak: the body says them (the test would bite),
+                # except the resolution notice, which says none of them.
+                if purpose == "resolution":
+                    hidden = [*PLANTED.values(), region_name("CO-CAU", language), "2026"]
+                    for secret in hidden:
+                        assert secret not in message.text, (code, language, secret)
+                else:
+                    assert PLANTED["defender"] in message.text, (code, language)
 
 
 def test_reminder_escalation_and_resolution_subjects_keep_only_the_reference():

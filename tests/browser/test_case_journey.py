@@ -19,7 +19,7 @@ def test_case_from_report_to_closure(  # type: ignore[no-untyped-def]
 ):
     page.goto(live_server.url + "/report")
     page.select_option("#target_kind", "person")
-    page.select_option("#attack_type", "death_threat")
+    page.check("#attack_type-death_threat")
     page.select_option("#country", "CO")
     page.fill("#region", "Cauca")
     page.fill("#narrative", "A death threat was left at the community leader's door.")

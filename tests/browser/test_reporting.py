@@ -76,7 +76,7 @@ def test_reporter_and_analyst_talk_without_javascript(  # type: ignore[no-untype
     page.click("text=Español")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     page.check("input[name=imminent]")
-    page.select_option("#attack_type", "death_threat")
+    page.check("#attack_type-death_threat")
     page.select_option("#country", "CO")
     page.fill("#narrative", NARRATIVE)
     page.set_input_files("#attachments", str(gps_jpeg(tmp_path / "IMG_2041.jpg")))

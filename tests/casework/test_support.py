@@ -233,7 +233,7 @@ def test_provider_directory_rules(session, vault):
     analyst = make_staff(session, org)
     incident = _case(session, vault, org, analyst)
     add_provider(
-        session, org_id=org.id, name="Clínica Vida", kind="medical_psychosocial", actor_user_id=None
+        session, org_id=org.id, name="Clínica Vida", kind="psychosocial", actor_user_id=None
     )
     with pytest.raises(Conflict):
         add_provider(session, org_id=org.id, name="clínica  vida", kind="other", actor_user_id=None)

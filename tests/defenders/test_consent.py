@@ -56,6 +56,12 @@ def test_without_entries_only_storing_is_allowed_and_no_strategy_allows_sharing(
         "publish_alias": False,
         "publish_name": False,
         "publish_photo": False,
+        "share_state_mechanism": False,
+        "share_un_regional": False,
+        "share_funders": False,
+        "share_media": False,
+        "use_as_evidence": False,
+        "share_location": False,
     }
     assert has_consent(session, defender_id=defender.id, scope="store")
     assert not has_consent(session, defender_id=defender.id, scope="publish_alias")

@@ -61,7 +61,7 @@ def test_a_failed_store_gives_the_form_back_and_keeps_nothing(
     assert NOT_SAVED in page and ATTACH_AGAIN in page
     for typed in ("Quetzali Planted-Name", "+57 300 000 4242", "Two motorbikes", "Cauca"):
         assert typed in page
-    assert 'value="death_threat" selected' in page and 'value="CO" selected' in page
+    assert 'value="death_threat" checked' in page and 'value="CO" selected' in page
     assert fields["submission_id"] in page  # sending it again is not taken for a duplicate
     assert _count(session, Report) == 0
     assert _count(session, DataKey) == keys_before
@@ -93,7 +93,8 @@ def test_the_form_comes_back_even_when_the_database_cannot_be_read(session, clie
     assert response.status_code == 503
     page = response.text
     assert NOT_SAVED in page and "Quetzali Planted-Name" in page
-    for chosen in ("death_threat", "community_leader", "unknown", "CO"):
+    assert 'value="death_threat" checked' in page  # a ticked type of attack
+    for chosen in ("community_leader", "unknown", "CO"):
         assert f'value="{chosen}" selected' in page
 
 

@@ -128,7 +128,9 @@ def test_a_chain_step_naming_a_missing_tier_is_refused():
 
 
 def test_a_template_with_an_unknown_variable_names_language_and_field():
-    text = DEATH_THREAT.replace("Estimado/a {{ recipient_name }}", "Estimado/a {{ nombre }}")
+    # Only the language's main body is changed (the first occurrence: per-recipient bodies,
+    # which repeat the greeting, come after it and are checked the same way).
+    text = DEATH_THREAT.replace("Estimado/a {{ recipient_name }}", "Estimado/a {{ nombre }}", 1)
     (problem,) = problems_of(text)
     assert f"line {line_of(text, '{{ nombre }}')}: messages.es.body: unknown variable 'nombre'" in (
         problem
@@ -138,13 +140,13 @@ def test_a_template_with_an_unknown_variable_names_language_and_field():
 
 def test_problems_in_a_subject_and_its_body_are_both_reported():
     text = DEATH_THREAT.replace("case {{ case_reference }}", "case {{ case_reference }")
-    text = text.replace("Dear {{ recipient_name }}", "Dear {{ name }}")
+    text = text.replace("Dear {{ recipient_name }}", "Dear {{ name }}", 1)
     problems = problems_of(text)
     assert [p.split(": ")[1] for p in problems] == ["messages.en.subject", "messages.en.body"]
 
 
 def test_a_template_syntax_error_points_at_its_line():
-    text = DEATH_THREAT.replace("Bonjour {{ recipient_name }},", "Bonjour {{ recipient_name },")
+    text = DEATH_THREAT.replace("Bonjour {{ recipient_name }},", "Bonjour {{ recipient_name },", 1)
     (problem,) = problems_of(text)
     assert problem.startswith(f"line {line_of(text, 'Bonjour {{')}: messages.fr.body: template")
 
@@ -202,7 +204,7 @@ def test_mistakes_are_refused_with_their_place(old, new, expected):
 
 def test_loops_and_repetition_are_refused_in_messages():
     for template in ("{% for i in range(99) %}x{% endfor %}", "{{ 'x' * 99999 }}"):
-        text = DEATH_THREAT.replace("Dear {{ recipient_name }},", template)
+        text = DEATH_THREAT.replace("Dear {{ recipient_name }},", template, 1)
         (problem,) = problems_of(text)
         assert "messages.en.body: loops, macros and * or ** are not allowed" in problem
 

@@ -4,7 +4,10 @@ outbox) and into timeline events.
 
 Used at launch (the first ``notify`` goes out at once) and by the worker (alerts/jobs.py) when
 a wait has passed. Content is composed per recipient in their language, with signed links of
-their own, and sealed with the incident's key.
+their own, and sealed with the incident's key. Each recipient gets the body written for their
+type (alerts/recipient_types.py); UN special procedures get no e-mail (the analyst sends them
+a submission pack from the alert page) and the timeline says so. An escalation names the
+organisations of the silent tier and the date they were informed.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Facts, Links, compose
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
-from vigil.alerts.escalation import Plan, TierState, advance
+from vigil.alerts.escalation import Action, Plan, TierState, advance
+from vigil.alerts.facts import recipient_consented
 from vigil.alerts.models import Alert, AlertEvent, AlertRecipient, AlertTier
 from vigil.alerts.proposal import channels_of
+from vigil.alerts.purpose_texts import Silent
+from vigil.alerts.recipient_types import is_special_procedures, recipient_type
 from vigil.contacts.models import Contact
+from vigil.contacts.roles import CONTACT_ROLES
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.links.models import LinkPurpose
@@ -76,9 +83,11 @@ def send_to_tier(
     purpose: str,
     only_unacknowledged: bool,
     now: datetime,
+    silent: tuple[Silent, ...] = (),
 ) -> int:
     """Queue one delivery per included recipient of ``tier`` per channel; returns how many.
-    Opted-out contacts are skipped (and the skip is on the timeline)."""
+    Opted-out contacts and UN special procedures are skipped (and the skip is on the
+    timeline)."""
     tiers = document.get("tiers", [])
     spec = tiers[tier - 1] if 0 < tier <= len(tiers) else {}
     allowed = spec.get("channels") or DEFAULT_CHANNELS
@@ -108,6 +117,34 @@ def send_to_tier(
                 )
             )
             continue
+        if is_special_procedures(kind=contact.kind, role=contact.role):
+            session.add(
+                AlertEvent(
+                    alert_id=alert.id,
+                    at=now,
+                    kind="skipped",
+                    tier=tier,
+                    contact_id=contact.id,
+                    detail="UN special procedures: no e-mail; send the submission pack "
+                    "from the alert page",
+                )
+            )
+            continue
+        if not recipient_consented(
+            session, incident_id=alert.incident_id, kind=contact.kind, role=contact.role, at=now
+        ):
+            session.add(
+                AlertEvent(
+                    alert_id=alert.id,
+                    at=now,
+                    kind="skipped",
+                    tier=tier,
+                    contact_id=contact.id,
+                    detail="not sent: the defender's consent for this kind of recipient "
+                    "is missing or has expired",
+                )
+            )
+            continue
         pairs = channels_of(contact, allowed)
         if not pairs:
             continue
@@ -120,6 +157,8 @@ def send_to_tier(
             purpose=purpose,
             links=_links(session, settings, alert, contact.id, now),
             alert_id=alert.id,
+            recipient_type=recipient_type(kind=contact.kind, role=contact.role),
+            silent=silent,
         )
         for channel, address in pairs:
             queue_delivery(
@@ -142,9 +181,42 @@ def send_to_tier(
     return queued
 
 
+def silent_organisations(
+    session: Session, alert_id: int, tier: int, informed_at: datetime | None
+) -> tuple[Silent, ...]:
+    """The organisations of ``tier`` that did not acknowledge, with the day they were
+    informed: the organisation's name, or the contact's role when it has none (never a
+    person's name)."""
+    if informed_at is None:
+        return ()
+    contacts = session.scalars(
+        select(Contact)
+        .join(AlertRecipient, AlertRecipient.contact_id == Contact.id)
+        .where(
+            AlertRecipient.alert_id == alert_id,
+            AlertRecipient.tier == tier,
+            AlertRecipient.included.is_(True),
+            AlertRecipient.acknowledged_at.is_(None),
+        )
+        .order_by(AlertRecipient.id)
+    ).all()
+    names = [c.organisation_name or CONTACT_ROLES.get(c.role, "") for c in contacts]
+    return tuple(Silent(name, informed_at.date()) for name in dict.fromkeys(names) if name)
+
+
 def tier_states(session: Session, alert_id: int) -> dict[int, AlertTier]:
     tiers = session.scalars(select(AlertTier).where(AlertTier.alert_id == alert_id)).all()
     return {t.tier: t for t in tiers}
+
+
+def _silent_for(
+    session: Session, alert_id: int, action: Action, tiers: Mapping[int, AlertTier]
+) -> tuple[Silent, ...]:
+    if action.kind != "escalate" or action.from_tier is None:
+        return ()
+    silent_tier = tiers.get(action.from_tier)
+    informed = silent_tier.notified_at if silent_tier is not None else None
+    return silent_organisations(session, alert_id, action.from_tier, informed)
 
 
 def run_chain(
@@ -188,6 +260,7 @@ def run_chain(
             purpose=PURPOSE_OF_ACTION[action.kind],
             only_unacknowledged=action.kind == "remind",
             now=now,
+            silent=_silent_for(session, alert.id, action, tiers),
         )
         if tier_row is not None:
             if action.kind == "remind":

@@ -13,13 +13,17 @@ reference alone: a stored playbook whose subject asks for anything else (written
 playbook_schema.py refused it) gets a plain "Case VIGIL-n" subject instead.
 Every message carries the do-no-harm paragraph of do_no_harm.py, added here so that an
 imported playbook gets it too.
+The body is the one the playbook wrote for the recipient's type (company, investor, embassy,
+state mechanism: recipient_types.py), or its general body. An escalation adds who was informed
+when and did not respond; a resolution is a short notice without case details
+(purpose_texts.py).
 The same text goes out as plain text, as simple HTML, and inside the webhook payload.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +37,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from vigil.alerts.do_no_harm import do_no_harm_paragraph, with_do_no_harm
+from vigil.alerts.purpose_texts import (
+    Silent,
+    escalation_paragraph,
+    resolution_text,
+    with_escalation,
+)
+from vigil.alerts.recipient_types import body_for
 from vigil.core.i18n import LOCALES, N_, current_locale, gettext
 from vigil.core.places import region_name
 
@@ -209,6 +220,31 @@ def text_to_html(text: str, language: str) -> str:
     )
 
 
+def _body(
+    message: Mapping[str, Any],
+    context: Mapping[str, Any],
+    purpose: str,
+    recipient_type: str | None,
+    silent: Sequence[Silent],
+    language: str,
+) -> str:
+    if purpose == "resolution":
+        return resolution_text(
+            language,
+            recipient_name=context["recipient_name"],
+            case_reference=context["case_reference"],
+            organisation=context["organisation"],
+            unsubscribe_url=context["unsubscribe_url"],
+        )
+    text = _template(body_for(message, recipient_type)).render(context)
+    if purpose == "escalation":
+        paragraph = escalation_paragraph(
+            language, organisation=context["organisation"], silent=silent
+        )
+        text = with_escalation(text, paragraph)
+    return text
+
+
 def compose(
     document: Mapping[str, Any],
     facts: Facts,
@@ -219,9 +255,12 @@ def compose(
     purpose: str,
     links: Links,
     alert_id: int,
+    recipient_type: str | None = None,
+    silent: Sequence[Silent] = (),
 ) -> Message:
     """Render the playbook's message for one recipient (``purpose``: alert, reminder,
-    escalation or resolution)."""
+    escalation or resolution; ``recipient_type``: see recipient_types.py; ``silent``: for an
+    escalation, the organisations that were informed and did not respond)."""
     messages = document["messages"]
     language = pick_language(messages, language)
     tier_spec = document["tiers"][tier - 1] if 0 < tier <= len(document["tiers"]) else {}
@@ -235,7 +274,7 @@ def compose(
     )
     subject = render_subject(messages[language]["subject"], facts, language)
     text = with_do_no_harm(
-        _template(messages[language]["body"]).render(context),
+        _body(messages[language], context, purpose, recipient_type, silent, language),
         do_no_harm_paragraph(language, strategy=facts.strategy, organisation=facts.organisation),
         anchor=links.acknowledge_url,
     )

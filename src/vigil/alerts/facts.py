@@ -10,21 +10,31 @@
 - the defender's strategy (quiet diplomacy / public action) is copied onto the alert so the
   analyst and later publication respect it.
 
+- some recipient types need their own consent scope besides the strategy (a state
+  protection mechanism, UN and regional bodies, funders, the media): every victim must
+  have granted it, and the grant must not have expired (``RECIPIENT_SCOPES``).
+
 Checked when an alert is drafted, when its message is written, and again right before it
-is launched (consent may have been withdrawn in between).
+is launched (consent may have been withdrawn in between); a recipient whose type's consent
+lapsed after the launch is skipped when a later tier is sent (``recipient_consented``).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Facts
 from vigil.alerts.generalise import generalised
-from vigil.alerts.models import Alert, ShareLevel
+from vigil.alerts.models import Alert, AlertRecipient, ShareLevel
+from vigil.alerts.recipient_types import SPECIAL_PROCEDURES, recipient_type
 from vigil.casework.emergency import has_confirmed_exception
 from vigil.companies.models import Company, Project
+from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import LOCALES
 from vigil.defenders.consent import (
@@ -39,6 +49,22 @@ from vigil.defenders.service import reveal_name
 from vigil.incidents.models import Act, Incident, Involvement
 from vigil.organisations.models import Organisation
 
+#: Recipient type (``alerts.recipient_types``) -> the consent scope it needs from every victim.
+RECIPIENT_SCOPES: dict[str, str] = {
+    "state_mechanism": ConsentScope.share_state_mechanism,
+    SPECIAL_PROCEDURES: ConsentScope.share_un_regional,
+    "regional_body": ConsentScope.share_un_regional,
+    "funder": ConsentScope.share_funders,
+    "media": ConsentScope.share_media,
+}
+#: How a refusal names each scope (domain errors are shown as written).
+_SCOPE_NAMES = {
+    ConsentScope.share_state_mechanism: "state protection mechanisms and human-rights institutions",
+    ConsentScope.share_un_regional: "UN and regional human-rights bodies",
+    ConsentScope.share_funders: "funders",
+    ConsentScope.share_media: "the media",
+}
+
 
 def _victims(session: Session, incident_id: int) -> list[Defender]:
     return list(
@@ -52,10 +78,58 @@ def _victims(session: Session, incident_id: int) -> list[Defender]:
     )
 
 
-def consent_check(session: Session, *, incident_id: int, share_level: str) -> str:
+def recipient_consented(
+    session: Session, *, incident_id: int, kind: str | None, role: str | None, at: datetime
+) -> bool:
+    """Whether every victim allows sending to a contact of this kind and role at ``at``: true
+    for a type that needs no scope of its own, else the scope granted and not expired."""
+    scope = RECIPIENT_SCOPES.get(recipient_type(kind=kind, role=role) or "")
+    if scope is None:
+        return True
+    return all(
+        has_consent(session, defender_id=d.id, scope=scope, at=at)
+        for d in _victims(session, incident_id)
+    )
+
+
+def recipient_scope_check(
+    session: Session, *, alert_id: int, incident_id: int, at: datetime | None = None
+) -> None:
+    """Raise Conflict when an included recipient is of a type a victim has not agreed to
+    (or whose agreement has expired at ``at``, now by default)."""
+    when = at or utcnow()
+    contacts = session.execute(
+        select(Contact.kind, Contact.role)
+        .join(AlertRecipient, AlertRecipient.contact_id == Contact.id)
+        .where(AlertRecipient.alert_id == alert_id, AlertRecipient.included.is_(True))
+        .distinct()
+    ).all()
+    refused = sorted(
+        {
+            _SCOPE_NAMES[RECIPIENT_SCOPES[recipient_type(kind=kind, role=role) or ""]]
+            for kind, role in contacts
+            # Special procedures get no e-mail (a submission pack, sent by hand): not here.
+            if recipient_type(kind=kind, role=role) != SPECIAL_PROCEDURES
+            and not recipient_consented(
+                session, incident_id=incident_id, kind=kind, role=role, at=when
+            )
+        }
+    )
+    if refused:
+        raise Conflict(
+            "Nothing was sent: the defender has not agreed, or no longer agrees, to share the "
+            "case with " + "; ".join(refused) + ". Leave those recipients out or record "
+            "their consent."
+        )
+
+
+def consent_check(
+    session: Session, *, incident_id: int, share_level: str, alert_id: int | None = None
+) -> str:
     """The strategy to follow (the most restrictive of the victims'); raises Conflict when
-    the defenders' consent forbids the alert or the level of detail asked for. The one rule
-    for drafting, writing the message and launching."""
+    the defenders' consent forbids the alert, the level of detail asked for or, given the
+    ``alert_id``, one of its recipient types. The one rule for drafting, writing the
+    message and launching."""
     if share_level not in ShareLevel.__members__:
         raise Invalid("Choose what the messages may say about the defender.")
     victims = _victims(session, incident_id)
@@ -80,6 +154,8 @@ def consent_check(session: Session, *, incident_id: int, share_level: str) -> st
                 raise Conflict(
                     "The defender has not agreed to be named to stakeholders: use the alias."
                 )
+    if alert_id is not None:
+        recipient_scope_check(session, alert_id=alert_id, incident_id=incident_id)
     # Under an emergency exception, a defender who could not be asked counts as quiet.
     return most_restrictive([c.strategy or Strategy.quiet for c in consents] or [Strategy.quiet])
 

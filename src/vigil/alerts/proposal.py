@@ -20,6 +20,7 @@ from vigil.alerts.implicated import (
     company_implicated,
     is_left_out_role,
 )
+from vigil.alerts.survivor_led import is_company_contact, survivor_led
 from vigil.companies.leverage_types import Entry, LeverageMap
 from vigil.contacts.models import Contact, ContactKind
 from vigil.contacts.roles import CONTACT_ROLES
@@ -136,20 +137,25 @@ def propose(
 
     When the company is implicated (see ``vigil.alerts.implicated``), tier 1 starts with the
     parent's and investors' people, and the security and community-relations chain is
-    proposed unticked, with the reason, in whichever tier selected it.
+    proposed unticked, with the reason, in whichever tier selected it. A sexual-violence case
+    proposes no company contact at all (see ``vigil.alerts.survivor_led``).
     """
     implicated = company_implicated(incident)
+    # Sexual violence: no company at all unless the survivor asks (added by hand).
+    led = survivor_led(incident)
     seen: set[int] = set()
     proposed: list[Proposed] = []
     for number, tier in enumerate(tiers, start=1):
         selectors = list(tier.get("recipients", []))
-        if implicated and number == 1:
+        if implicated and number == 1 and not led:
             selectors = [*FIRST_TIER_SELECTORS, *selectors]
         for selector in selectors:
             for contact, reason in resolve_selector(
                 session, org_id=org_id, incident=incident, leverage=leverage, selector=selector
             ):
-                if contact.id in seen:
+                if contact.id in seen or (
+                    led and is_company_contact(contact, selector.get("role"))
+                ):
                     continue
                 seen.add(contact.id)
                 role = selector.get("role") or contact.role

@@ -35,10 +35,10 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, Invalid
 from vigil.incidents.leverage import leverage_for_incident
-from vigil.incidents.models import Act, Incident, IncidentStatus
+from vigil.incidents.models import Incident, IncidentStatus
 from vigil.outbox.models import Delivery, DeliveryState
+from vigil.playbooks.choice import playbook_for_incident
 from vigil.playbooks.models import Playbook
-from vigil.playbooks.service import playbook_for_attack_type
 
 #: An alert starts only from a verified case (or one already being acted on).
 LAUNCHABLE = (IncidentStatus.verified, IncidentStatus.active, IncidentStatus.monitoring)
@@ -74,11 +74,11 @@ def draft_alert(
             session, Playbook, playbook_id, org_id=org_id, missing="No such playbook."
         )
     else:
-        act = session.scalar(select(Act).where(Act.incident_id == incident.id).order_by(Act.id))
-        code = act.attack_type.code if act is not None else ""
-        playbook = playbook_for_attack_type(session, org_id=org_id, attack_type_code=code)
-        if playbook is None:
+        # Several types of attack: the most urgent playbook leads (playbooks.choice).
+        choice = playbook_for_incident(session, org_id=org_id, incident_id=incident.id)
+        if choice is None:
             raise Conflict("No playbook covers this attack type: choose one.")
+        playbook = choice.playbook
     document = playbook.document
     alert = Alert(
         organisation_id=org_id,
@@ -258,7 +258,9 @@ def launch_alert(
     assert incident is not None
     if incident.status not in LAUNCHABLE:
         raise Conflict("Only a verified case can be alerted on.")
-    alert.strategy = consent_check(session, incident_id=incident.id, share_level=alert.share_level)
+    alert.strategy = consent_check(
+        session, incident_id=incident.id, share_level=alert.share_level, alert_id=alert.id
+    )
     included = session.scalar(
         select(func.count())
         .select_from(AlertRecipient)

@@ -23,11 +23,12 @@ from vigil.core.errors import Conflict, Invalid
 from vigil.core.places import match_region
 from vigil.defenders.consent import record_initial_consent_from_report
 from vigil.defenders.models import Defender
-from vigil.defenders.service import find_defenders_by_name, record_defender
+from vigil.defenders.service import add_identities, find_defenders_by_name, record_defender
 from vigil.incidents.models import Act, Incident, IncidentStatus
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import record_incident
 from vigil.intake.models import Report, ReportStatus
+from vigil.intake.schemas import split_multi
 from vigil.intake.service import open_answers
 
 CONVERTIBLE = (ReportStatus.received, ReportStatus.triage)
@@ -48,6 +49,7 @@ def _victim(session: Session, vault: Vault, report: Report, answers: dict[str, s
             session, vault=vault, org_id=report.organisation_id, name=name
         )
         if known:
+            add_identities(session, known[0], split_multi(answers.get("gender_identity")))
             return known[0]
     return record_defender(
         session,
@@ -58,6 +60,7 @@ def _victim(session: Session, vault: Vault, report: Report, answers: dict[str, s
         name=name,
         contact=answers.get("defender_contact"),
         type_codes=[report.defender_type] if report.defender_type else [],
+        identity_codes=split_multi(answers.get("gender_identity")),
     )
 
 
@@ -70,7 +73,8 @@ def convert_report(
     inclusion: InclusionAnswers,
     title: str,
     actor_user_id: int,
-    degree: str = "alleged",
+    role: str = "unspecified",
+    certainty: str = "alleged",
     source_reliability: str = "medium",
 ) -> Incident | None:
     """Returns the new incident, or None when the report failed the inclusion check."""
@@ -103,7 +107,7 @@ def convert_report(
             object_id=report.id,
         )
         return None
-    if not report.attack_type:
+    if not report.attack_types:
         raise Invalid("Choose the type of attack before accepting the report.")
     if not title.strip():
         raise Invalid("Give the incident a title.")
@@ -124,16 +128,20 @@ def convert_report(
             region=match_region(report.country, answers.get("region")),
             place=answers.get("place"),
             status=IncidentStatus.verified,
+            # One act per type of attack (HURIDOCS: an act is one violation of one victim).
             acts=[
                 ActCreate(
-                    attack_type=report.attack_type,
+                    attack_type=code,
                     victim_id=victim.id,
                     involvements=[
                         InvolvementCreate(
-                            perpetrator_type=report.perpetrator_type or "unknown", degree=degree
+                            perpetrator_type=report.perpetrator_type or "unknown",
+                            role=role,
+                            certainty=certainty,
                         )
                     ],
                 )
+                for code in report.attack_types
             ],
             sources=[
                 SourceCreate(

@@ -20,6 +20,11 @@ LABELS = {
     "high": N_("High"),
     "risk_reduced": N_("Risk reduced"),
     "threat_stopped": N_("Threat stopped"),
+    "released": N_("The defender was released"),
+    "charges_dropped": N_("Charges dropped, or the defender was acquitted"),
+    "state_protection": N_("State protection is in place"),
+    "handed_over": N_("Handed to another organisation (record the handover)"),
+    "long_term_relocation": N_("Long-term relocation"),
     "defender_opted_out": N_("The defender opted out"),
     "defender_unreachable": N_(
         "The defender cannot be reached: opens an urgent verification task, the case stays open"

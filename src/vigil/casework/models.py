@@ -34,7 +34,13 @@ RISK_FACTORS = (
 class ClosureReason(StrEnum):
     risk_reduced = "risk_reduced"
     threat_stopped = "threat_stopped"
+    released = "released"  # a detained defender is free
+    charges_dropped = "charges_dropped"  # charges dropped, or acquitted
+    state_protection = "state_protection"  # state protection measures are in place
+    handed_over = "handed_over"  # to another organisation: needs a CaseHandover
+    long_term_relocation = "long_term_relocation"
     defender_opted_out = "defender_opted_out"
+    #: Offered where analysts look for it, never accepted: it opens a verification task.
     defender_unreachable = "defender_unreachable"
     other = "other"
 
@@ -78,6 +84,11 @@ class RiskAssessment(Base):
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
     review_on: Mapped[date] = mapped_column(index=True)
+    #: Set when this case-level row follows from a person's assessment (``risk_models``):
+    #: the case takes the highest level and the earliest review among its persons at risk.
+    person_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person_risk_assessments.id", ondelete="SET NULL")
+    )
 
 
 class CaseNote(Base):
@@ -90,6 +101,28 @@ class CaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseHandover(Base):
+    """A case handed to another organisation (``casework.handover``): which one, when, what
+    was handed over and who on the defender's side agreed. Handing over shares the case, so
+    it is recorded only with that agreement; what was handed over and the agreeing
+    relation are sealed with the incident's key ("her brother" can narrow down who she is)."""
+
+    __tablename__ = "case_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    receiving_organisation: Mapped[str] = mapped_column(String(200))
+    handed_on: Mapped[date]
+    items_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: ``ConsentGiver`` code of who agreed: the defender, a representative or the community.
+    agreed_by: Mapped[str] = mapped_column(String(20))
+    relation_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CaseTask(Base):
@@ -120,13 +153,29 @@ class CaseTask(Base):
 
 
 class MeasureKind(StrEnum):
+    """Kinds of support, as protection desks budget and report them. Medical and
+    psychosocial care are separate (different providers, different consent); the older
+    combined code stays readable on measures recorded before the split but is not offered."""
+
     legal_aid = "legal_aid"
-    medical_psychosocial = "medical_psychosocial"
-    temporary_relocation = "temporary_relocation"
-    digital_security = "digital_security"
+    medical = "medical"
+    psychosocial = "psychosocial"
+    protective_accompaniment = "protective_accompaniment"
+    security_plan_training = "security_plan_training"
+    security_equipment = "security_equipment"
     physical_security = "physical_security"
+    digital_security = "digital_security"
+    collective_protection = "collective_protection"
+    trial_observation = "trial_observation"
+    temporary_relocation = "temporary_relocation"
+    international_relocation = "international_relocation"
     family_support = "family_support"
     emergency_grant = "emergency_grant"
+    medical_psychosocial = "medical_psychosocial"  # retired: see RETIRED_MEASURE_KINDS
+
+
+#: Kinds kept only so that earlier records still read: never offered for a new measure.
+RETIRED_MEASURE_KINDS = frozenset({MeasureKind.medical_psychosocial})
 
 
 class MeasureStatus(StrEnum):
@@ -180,9 +229,21 @@ class SupportMeasure(Base):
 
 
 class ReferralBodyKind(StrEnum):
+    """Kinds of body a case can be referred to (what each is for: casework/referral_bodies.py)."""
+
     national_protection_mechanism = "national_protection_mechanism"
+    prosecutor = "prosecutor"
     nhri = "nhri"
     un_special_procedure = "un_special_procedure"
+    ohchr_office = "ohchr_office"
+    iachr_precautionary = "iachr_precautionary"
+    achpr_defenders_rapporteur = "achpr_defenders_rapporteur"
+    oecd_ncp = "oecd_ncp"
+    dfi_accountability = "dfi_accountability"
+    icoca = "icoca"
+    grievance_mechanism = "grievance_mechanism"
+    emergency_fund = "emergency_fund"
+    helpline = "helpline"
     other = "other"
 
 
@@ -200,6 +261,10 @@ class Referral(Base):
     body_kind: Mapped[str] = mapped_column(String(40))
     sent_on: Mapped[date]
     deadline_on: Mapped[date | None] = mapped_column(index=True)
+    #: Emergency procedures count in hours: the time sent (UTC) and the deadline to the hour
+    #: (``deadline_on`` is then its date). Both empty for a deadline in days.
+    sent_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None] = mapped_column(index=True)
     answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     answered_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

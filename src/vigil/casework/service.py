@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vigil.access import load_in_org
 from vigil.accounts.service import get_membership
+from vigil.casework.handover import Handover, check_handover, record_handover
 from vigil.casework.lifecycle import REOPENABLE, allowed_moves, needs_second_review
 from vigil.casework.models import (
     RISK_FACTORS,
@@ -25,6 +26,8 @@ from vigil.casework.models import (
     RiskAssessment,
     RiskLevel,
 )
+from vigil.casework.person_levels import person_bounds
+from vigil.casework.risk import ORDER
 from vigil.companies.models import Company
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -90,6 +93,11 @@ def assess_risk(
         raise Invalid("Rate each risk factor low, medium or high.")
     if review_on <= utcnow().date():
         raise Invalid("The review date must be in the future.")
+    floor, earliest = person_bounds(session, incident_id=incident.id)
+    if floor is not None and ORDER.index(RiskLevel(level)) < ORDER.index(RiskLevel(floor)):
+        raise Conflict("A person at risk in this case is assessed higher: re-assess them first.")
+    if earliest is not None and review_on > earliest:
+        raise Conflict("A person at risk in this case is due for review sooner.")
     assessment = RiskAssessment(
         incident_id=incident.id,
         level=level,
@@ -146,7 +154,12 @@ def request_closure(
     reason: str,
     note: str,
     actor_user_id: int,
+    handover: Handover | None = None,
+    vault: Vault | None = None,
 ) -> ClosureOutcome:
+    """Close with a reason (a second analyst reviews a high-risk case). "Handed to another
+    organisation" needs the ``handover`` (and a ``vault`` to seal it), recorded with the
+    request: the handover happened whether or not the closure is approved."""
     incident = load_case(session, org_id=org_id, incident_id=incident_id)
     if IncidentStatus.closed not in allowed_moves(incident.status):
         raise Conflict("Only a resolved case can be closed.")
@@ -157,6 +170,13 @@ def request_closure(
         raise Conflict("A defender who cannot be reached is a reason to verify, not to close.")
     if reason == ClosureReason.other and not note.strip():
         raise Invalid("Explain the reason for closing the case.")
+    if reason == ClosureReason.handed_over:
+        if handover is None or vault is None:
+            raise Invalid("Record the handover: to whom, when and what was handed over.")
+        checked = check_handover(handover, today=utcnow().date())
+        record_handover(
+            session, vault=vault, incident=incident, handover=checked, actor_user_id=actor_user_id
+        )
     incident.closure_reason, incident.closure_note = reason, note.strip() or None
     latest = latest_assessment(session, incident_id=incident.id)
     if needs_second_review(latest.level if latest else None):
@@ -345,7 +365,7 @@ def link_company(
             )
             act.involvements.append(
                 Involvement(
-                    perpetrator_type_id=perpetrator, company_id=company_id, degree="alleged"
+                    perpetrator_type_id=perpetrator, company_id=company_id, certainty="alleged"
                 )
             )
     touch_case(session, incident, "incident.company_linked", actor_user_id, company=company_id)

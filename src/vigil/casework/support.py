@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 
 from vigil.access import in_org
 from vigil.casework.labels import label as casework_label
-from vigil.casework.models import MeasureKind, MeasureStatus, ServiceProvider, SupportMeasure
+from vigil.casework.models import (
+    RETIRED_MEASURE_KINDS,
+    MeasureKind,
+    MeasureStatus,
+    ServiceProvider,
+    SupportMeasure,
+)
 from vigil.casework.service import load_case, touch_case
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -38,7 +44,9 @@ MEASURE_MOVES: dict[str, tuple[str, ...]] = {
     S.delivered: (),
     S.refused: (),
 }
-PROVIDER_KINDS = (*MeasureKind, "other")
+#: What a new measure or provider may be (the retired combined medical code is not offered).
+OFFERED_KINDS = tuple(kind for kind in MeasureKind if kind not in RETIRED_MEASURE_KINDS)
+PROVIDER_KINDS = (*OFFERED_KINDS, "other")
 #: ISO 4217 minor units that differ from 2 (CLDR's own "digits" are for display, not law).
 _THREE = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
 _ZERO = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG")
@@ -48,8 +56,16 @@ MAX_AMOUNT = Decimal("99999999999")
 
 LABELS = {
     "legal_aid": N_("Legal aid"),
-    "medical_psychosocial": N_("Medical and psychosocial care"),
+    "medical": N_("Medical care"),
+    "psychosocial": N_("Psychosocial care"),
+    "protective_accompaniment": N_("Protective accompaniment"),
+    "security_plan_training": N_("Security plan and training"),
+    "security_equipment": N_("Security equipment"),
+    "collective_protection": N_("Collective protection"),
+    "trial_observation": N_("Trial observation"),
+    "medical_psychosocial": N_("Medical and psychosocial care (recorded before the split)"),
     "temporary_relocation": N_("Temporary relocation"),
+    "international_relocation": N_("International relocation"),
     "digital_security": N_("Digital security"),
     "physical_security": N_("Physical security"),
     "family_support": N_("Support for the family"),
@@ -184,7 +200,7 @@ def add_measure(
     actor_user_id: int | None,
 ) -> SupportMeasure:
     incident = load_case(session, org_id=org_id, incident_id=incident_id)
-    if kind not in MeasureKind.__members__:
+    if kind not in OFFERED_KINDS:
         raise Invalid("Choose a kind of support.")
     if provider_id is not None and not in_org(session.get(ServiceProvider, provider_id), org_id):
         raise Invalid("Choose a provider from your directory.")
@@ -321,7 +337,7 @@ def support_context(
             }
             for m, case in everything
         ],
-        "measure_kinds": list(MeasureKind),
+        "measure_kinds": list(OFFERED_KINDS),
         "provider_kinds": list(PROVIDER_KINDS),
         "providers": providers,
         "provider_countries": sorted(

@@ -33,140 +33,68 @@ quiet/public strategy, given by the reporter or obtained ``through_reporter`` do
 anything. A refusal counts whoever relays it: "record only" or a withdrawal from the reporter
 is honoured at once.
 
+A grant may carry an expiry (:attr:`ConsentEntry.expires_at`): from that instant it allows
+nothing, exactly as a withdrawal would, without anyone recording one. Expiry is read at the
+moment of the check (``at``, now by default), never cached.
+
 Every entry is audited (``consent.recorded`` with scope, decision and method; never a name).
+The vocabulary and the table are in :mod:`vigil.defenders.consent_ledger`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from vigil.access import load_in_org
 from vigil.core.audit import record_event
-from vigil.core.db import Base, utcnow
-from vigil.core.errors import Conflict, Invalid
+from vigil.core.db import utcnow
+from vigil.core.errors import Invalid
+from vigil.defenders.consent_ledger import (
+    DEFAULT_CONSENT,
+    NEEDS_RELATION,
+    OWN_GIVERS,
+    RESTRICTIVENESS,
+    STRATEGY,
+    ConsentEntry,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentScope,
+    Decision,
+    Strategy,
+    is_own_decision,
+)
 from vigil.defenders.models import Defender, DefenderKind
 
-
-class ConsentScope(StrEnum):
-    store = "store"
-    share_with_stakeholders = "share_with_stakeholders"  # named in alerts to stakeholders
-    publish_alias = "publish_alias"
-    publish_name = "publish_name"
-    publish_photo = "publish_photo"
-
-
-class Strategy(StrEnum):
-    """The defender's choice of response (same codes as the reporter's wish in intake)."""
-
-    quiet = "quiet"
-    public = "public"
-    record_only = "record_only"
-
-
-class ConsentMethod(StrEnum):
-    """How the decision was obtained."""
-
-    in_person = "in_person"
-    phone = "phone"
-    secure_message = "secure_message"
-    through_reporter = "through_reporter"
-    other = "other"
-
-
-class Decision(StrEnum):
-    grant = "grant"
-    withdraw = "withdraw"
-
-
-class ConsentGiver(StrEnum):
-    """Who took the decision. Only the first three can give permission."""
-
-    defender = "defender"
-    representative = "representative"  # relation recorded: family, lawyer…
-    community = "community"  # a community's assembly or authority; the body recorded
-    reporter = "reporter"  # a third party's word: recorded, never permission
-
-
-#: Givers whose decision is the defender's own (``relation`` says who, for the last two).
-OWN_GIVERS = (ConsentGiver.defender, ConsentGiver.representative, ConsentGiver.community)
-NEEDS_RELATION = (ConsentGiver.representative, ConsentGiver.community)
-
-
-#: The ledger's pseudo-scope for strategy entries (their decision is a :class:`Strategy`).
-STRATEGY = "strategy"
-
-DEFAULT_CONSENT: dict[str, bool] = {scope: scope == ConsentScope.store for scope in ConsentScope}
-#: Most restrictive first: when the victims of one case differ, the first one present wins.
-RESTRICTIVENESS = (Strategy.record_only, Strategy.quiet, Strategy.public)
-
-
-def _in(values: list[str]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
-class ConsentEntry(Base):
-    """One append-only entry. ``report_id`` names the report the decision came through."""
-
-    __tablename__ = "consent_entries"
-    __table_args__ = (
-        Index("ix_consent_entries_defender_scope", "defender_id", "scope", "id"),
-        CheckConstraint(
-            f"(scope = '{STRATEGY}' AND decision IN ({_in(list(Strategy))})) OR "
-            f"(scope IN ({_in(list(ConsentScope))}) AND decision IN ({_in(list(Decision))}))",
-            name="scope_decision",
-        ),
-        CheckConstraint(f"given_by IN ({_in(list(ConsentGiver))})", name="given_by"),
-        CheckConstraint(
-            f"given_by NOT IN ({_in(list(NEEDS_RELATION))}) OR relation IS NOT NULL",
-            name="relation_recorded",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    defender_id: Mapped[int] = mapped_column(ForeignKey("defenders.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(30))
-    decision: Mapped[str] = mapped_column(String(20))
-    method: Mapped[str] = mapped_column(String(30))
-    given_by: Mapped[str] = mapped_column(String(20), default=ConsentGiver.defender)
-    #: The representative's relation to the defender, or the community body that decided.
-    relation: Mapped[str | None] = mapped_column(String(120))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    @property
-    def granted(self) -> bool | None:
-        """True/False for a scope entry; None for a strategy entry."""
-        return None if self.scope == STRATEGY else self.decision == Decision.grant
-
-    @property
-    def own(self) -> bool:
-        return is_own_decision(self.given_by, self.method)
-
-
-def is_own_decision(given_by: str, method: str) -> bool:
-    """Whether a decision comes from the defender's own side and may therefore give
-    permission: the defender, a recorded representative or the community's body, and not
-    relayed by the reporter."""
-    return given_by in OWN_GIVERS and method != ConsentMethod.through_reporter
-
-
-@event.listens_for(ConsentEntry, "before_update")
-def _refuse_update(*_args: object) -> None:
-    raise Conflict("The consent ledger is append-only: record a new entry instead.")
-
-
-@event.listens_for(ConsentEntry, "before_delete")
-def _refuse_delete(*_args: object) -> None:
-    raise Conflict("The consent ledger is append-only: record a new entry instead.")
+#: The ledger's names stay importable from here, where the rules that read them live.
+__all__ = [
+    "DEFAULT_CONSENT",
+    "NEEDS_RELATION",
+    "OWN_GIVERS",
+    "RESTRICTIVENESS",
+    "STRATEGY",
+    "ConsentEntry",
+    "ConsentGiver",
+    "ConsentMethod",
+    "ConsentScope",
+    "Decision",
+    "SharingConsent",
+    "Strategy",
+    "consent_history",
+    "current_consent",
+    "current_entries",
+    "current_strategy",
+    "defenders_kept_out_of_public_counts",
+    "has_consent",
+    "is_own_decision",
+    "most_restrictive",
+    "record_consent",
+    "record_initial_consent_from_report",
+    "sharing_consent",
+]
 
 
 def _defender(session: Session, org_id: int, defender_id: int) -> Defender:
@@ -191,6 +119,26 @@ def _checked_giver(defender: Defender, given_by: str, relation: str | None) -> s
     return relation[:120]
 
 
+def _checked_decision(scope: str, decision: str, method: str, expires_at: datetime | None) -> None:
+    """Refuse an unknown scope, decision or method, and an expiry that cannot apply: only a
+    grant lapses (keeping the record never does), and it must lapse in the future."""
+    if scope == STRATEGY:
+        if decision not in Strategy.__members__:
+            raise Invalid("Choose quiet diplomacy, public action or record only.")
+    elif scope not in ConsentScope.__members__:
+        raise Invalid(f"Unknown consent scope {scope!r}.")
+    elif decision not in Decision.__members__:
+        raise Invalid("Choose whether consent is granted or withdrawn.")
+    if method not in ConsentMethod.__members__:
+        raise Invalid("Say how the consent was obtained.")
+    if expires_at is None:
+        return
+    if scope in (STRATEGY, ConsentScope.store) or decision != Decision.grant:
+        raise Invalid("Only a granted consent to share or publish can have an expiry.")
+    if expires_at.tzinfo is None or expires_at <= utcnow():
+        raise Invalid("The expiry must be in the future.")
+
+
 def record_consent(
     session: Session,
     *,
@@ -204,22 +152,15 @@ def record_consent(
     incident_id: int | None = None,
     given_by: str,
     relation: str | None = None,
+    expires_at: datetime | None = None,
 ) -> ConsentEntry:
     """Append one entry: ``decision`` is grant/withdraw for a scope, or a strategy code when
     ``scope`` is ``"strategy"``; ``given_by`` says who decided and ``relation`` who they are
-    to the defender (required for a representative or a community body). ``incident_id``
-    only tells the audit log where it was done."""
+    to the defender (required for a representative or a community body); a grant may end at
+    ``expires_at``. ``incident_id`` only tells the audit log where it was done."""
     defender = _defender(session, org_id, defender_id)
     relation = _checked_giver(defender, given_by, relation)
-    if scope == STRATEGY:
-        if decision not in Strategy.__members__:
-            raise Invalid("Choose quiet diplomacy, public action or record only.")
-    elif scope not in ConsentScope.__members__:
-        raise Invalid(f"Unknown consent scope {scope!r}.")
-    elif decision not in Decision.__members__:
-        raise Invalid("Choose whether consent is granted or withdrawn.")
-    if method not in ConsentMethod.__members__:
-        raise Invalid("Say how the consent was obtained.")
+    _checked_decision(scope, decision, method, expires_at)
     entry = ConsentEntry(
         organisation_id=defender.organisation_id,
         defender_id=defender.id,
@@ -230,6 +171,7 @@ def record_consent(
         relation=relation,
         recorded_by_id=actor_user_id,
         report_id=report_id,
+        expires_at=expires_at,
     )
     session.add(entry)
     session.flush()
@@ -243,6 +185,8 @@ def record_consent(
         detail["incident"] = incident_id
     if report_id is not None:
         detail["report"] = report_id
+    if expires_at is not None:
+        detail["expires_at"] = expires_at.isoformat()
     record_event(
         session,
         action="consent.recorded",
@@ -266,21 +210,29 @@ def _latest(session: Session, defender_id: int) -> dict[str, ConsentEntry]:
     return {entry.scope: entry for entry in entries}
 
 
-def _allows(scope: str, entry: ConsentEntry | None) -> bool:
-    """A scope's latest entry read as permission: a withdrawal counts from anyone, a grant
-    only from the defender's own side (keeping the record is the one exception: it is the
-    organisation's purpose, see the module's docstring)."""
+def _allows(scope: str, entry: ConsentEntry | None, at: datetime) -> bool:
+    """A scope's latest entry read as permission at ``at``: a withdrawal counts from anyone,
+    a grant only from the defender's own side and only until it expires (keeping the record
+    is the one exception: it is the organisation's purpose, see the module's docstring)."""
     if entry is None:
         return DEFAULT_CONSENT[scope]
-    if entry.decision != Decision.grant:
+    if entry.decision != Decision.grant or entry.expired(at):
         return False
     return scope == ConsentScope.store or entry.own
 
 
-def current_consent(session: Session, *, defender_id: int) -> dict[str, bool]:
-    """Every scope -> allowed now (latest entry, else the default)."""
+def current_consent(
+    session: Session, *, defender_id: int, at: datetime | None = None
+) -> dict[str, bool]:
+    """Every scope -> allowed at ``at`` (now by default; latest entry, else the default)."""
     latest = _latest(session, defender_id)
-    return {scope: _allows(scope, latest.get(scope)) for scope in DEFAULT_CONSENT}
+    when = at or utcnow()
+    return {scope: _allows(scope, latest.get(scope), when) for scope in DEFAULT_CONSENT}
+
+
+def current_entries(session: Session, *, defender_id: int) -> dict[str, ConsentEntry]:
+    """scope -> the entry that decides it now (for showing who consented and until when)."""
+    return _latest(session, defender_id)
 
 
 def _latest_entry(session: Session, defender_id: int, scope: str) -> ConsentEntry | None:
@@ -292,11 +244,14 @@ def _latest_entry(session: Session, defender_id: int, scope: str) -> ConsentEntr
     )
 
 
-def has_consent(session: Session, *, defender_id: int, scope: str) -> bool:
-    """Whether the defender allows ``scope`` now. Ask right before acting; never cache."""
+def has_consent(
+    session: Session, *, defender_id: int, scope: str, at: datetime | None = None
+) -> bool:
+    """Whether the defender allows ``scope`` at ``at`` (now by default). Ask right before
+    acting; never cache (a grant may expire between two checks)."""
     if scope not in ConsentScope.__members__:
         raise Invalid(f"Unknown consent scope {scope!r}.")
-    return _allows(scope, _latest_entry(session, defender_id, scope))
+    return _allows(scope, _latest_entry(session, defender_id, scope), at or utcnow())
 
 
 def current_strategy(session: Session, *, defender_id: int) -> str | None:

@@ -32,6 +32,15 @@ defender_types = Table(
     Column("term_id", ForeignKey("vocabulary_terms.id"), primary_key=True),
 )
 
+#: Gender and identity (the ``gender_identity`` vocabulary), as many as apply: a question of
+#: its own, apart from what the defender does (``defender_types``).
+defender_identities = Table(
+    "defender_identities",
+    Base.metadata,
+    Column("defender_id", ForeignKey("defenders.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("vocabulary_terms.id"), primary_key=True),
+)
+
 
 class Defender(Base):
     __tablename__ = "defenders"
@@ -47,7 +56,9 @@ class Defender(Base):
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     forgotten_at: Mapped[datetime | None]
     alias: Mapped[str] = mapped_column(String(120))
-    gender: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     types: Mapped[list[VocabularyTerm]] = relationship(secondary=defender_types)
+    identities: Mapped[list[VocabularyTerm]] = relationship(
+        secondary=defender_identities, order_by=VocabularyTerm.position
+    )

@@ -11,6 +11,7 @@ from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.defenders.models import Defender, DefenderKind
+from vigil.vocabularies.models import VocabularyTerm
 from vigil.vocabularies.service import get_term
 
 WITHHELD = "withheld"
@@ -31,8 +32,8 @@ def record_defender(
     kind: str = DefenderKind.person,
     name: str | None = None,
     contact: str | None = None,
-    gender: str | None = None,
     type_codes: list[str] | None = None,
+    identity_codes: list[str] | None = None,
 ) -> Defender:
     if kind not in DefenderKind.__members__:
         raise Invalid(f"Unknown defender kind {kind!r}.")
@@ -48,12 +49,23 @@ def record_defender(
         name_index=vault.ring.blind_index(name_index_purpose(org_id), name) if name else None,
         contact_sealed=vault.seal(key.id, contact.strip() if contact else None),
         alias=alias.strip(),
-        gender=gender,
         types=[get_term(session, vocabulary="defender_type", code=c) for c in type_codes or []],
+        identities=identity_terms(session, identity_codes or []),
     )
     session.add(defender)
     session.flush()
     return defender
+
+
+def identity_terms(session: Session, codes: list[str]) -> list[VocabularyTerm]:
+    """The gender and identity terms of ``codes``, each once (unknown codes are refused)."""
+    return [get_term(session, vocabulary="gender_identity", code=c) for c in dict.fromkeys(codes)]
+
+
+def add_identities(session: Session, defender: Defender, codes: list[str]) -> None:
+    """Add identities not yet recorded (a later report may say more); none is removed."""
+    known = {term.code for term in defender.identities}
+    defender.identities.extend(t for t in identity_terms(session, codes) if t.code not in known)
 
 
 def find_defenders_by_name(
@@ -93,6 +105,7 @@ def erase_defender_record(session: Session, *, vault: Vault, defender: Defender)
     defender.name_sealed = None
     defender.contact_sealed = None
     defender.name_index = None  # the digest alone could still confirm a guessed name
+    defender.identities = []  # gender and identity say who they are: forgotten with them
     defender.forgotten_at = utcnow()
     session.flush()
     return True

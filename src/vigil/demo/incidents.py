@@ -36,7 +36,7 @@ SCENARIOS = [
     ),
     (
         "judicial_criminal",
-        "judiciary_prosecutors",
+        "prosecutors",
         "instigator",
         "indigenous_peoples",
         "group",

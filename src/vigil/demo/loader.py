@@ -31,6 +31,7 @@ from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password, new_totp_secret
 from vigil.defenders.consent import STRATEGY, ConsentGiver, ConsentMethod, Strategy, record_consent
+from vigil.defenders.consent_ledger import ConsentScope
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
 from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
@@ -191,7 +192,19 @@ def _load_incident(session: Session, vault: Vault, org_id: int, item: DemoIncide
 def _record_story_consent(session: Session, org_id: int, defender_id: int) -> None:
     """The story case is the one the demo alerts on, so it shows what that takes: the
     reporting organisation's wish (kept, but not consent), then the defender's own choice of
-    quiet diplomacy, asked in person. Every other demo case has no consent: no alert."""
+    quiet diplomacy, asked in person, and her agreement that the state protection programme be
+    told (tier 1 of the death-threat playbook). Every other demo case has no consent: no
+    alert."""
+    record_consent(
+        session,
+        org_id=org_id,
+        defender_id=defender_id,
+        scope=ConsentScope.share_state_mechanism,
+        decision="grant",
+        method=ConsentMethod.in_person,
+        given_by=ConsentGiver.defender,
+        actor_user_id=None,
+    )
     for giver, method in (
         (ConsentGiver.reporter, ConsentMethod.through_reporter),
         (ConsentGiver.defender, ConsentMethod.in_person),

@@ -15,11 +15,18 @@ LABELS = {
     "closed": N_("Closed"),
     "rejected": N_("Rejected"),
     "duplicate": N_("Duplicate"),
-    # degrees of involvement
+    # roles in an act (incidents.models.Role)
+    "unspecified": N_("Role not yet known"),
     "direct": N_("Direct perpetrator"),
     "instigator": N_("Instigator"),
-    "complicit": N_("Complicit or beneficiary"),
+    "complicit": N_("Complicit"),
+    "beneficiary": N_("Beneficiary"),
+    "acquiescence": N_("Acquiescence or failure to protect"),
+    "linked": N_("Linked company, no involvement alleged"),
+    # certainty of an involvement (incidents.models.Certainty)
     "alleged": N_("Alleged"),
+    "documented": N_("Documented"),
+    "established": N_("Established (court, official finding or admission)"),
     # reliability
     "high": N_("High"),
     "medium": N_("Medium"),

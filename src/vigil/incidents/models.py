@@ -42,11 +42,29 @@ class DatePrecision(StrEnum):
     year = "year"
 
 
-class Degree(StrEnum):
+class Certainty(StrEnum):
+    """How well a perpetrator's part is known, kept apart from what that part was."""
+
+    alleged = "alleged"  # said by the victim, a witness or a source; not yet checked
+    documented = "documented"  # backed by evidence we hold (documents, images, testimony)
+    established = "established"  # established by a court, an official finding or admission
+
+
+class Role(StrEnum):
+    """What a perpetrator (or a company) did in an act, whatever the certainty.
+
+    ``acquiescence`` is the state's or a company's failure to protect when it knew or should
+    have known; ``linked`` records a company tied to the project or activity with no
+    involvement alleged (BHRRC's distinction): it is asked for a response, never treated as
+    a suspect."""
+
+    unspecified = "unspecified"
     direct = "direct"
     instigator = "instigator"
     complicit = "complicit"
-    alleged = "alleged"
+    beneficiary = "beneficiary"
+    acquiescence = "acquiescence"
+    linked = "linked"
 
 
 class Reliability(StrEnum):
@@ -152,7 +170,8 @@ class Involvement(Base):
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
-    degree: Mapped[str] = mapped_column(String(20), default=Degree.alleged)
+    role: Mapped[str] = mapped_column(String(20), default=Role.unspecified)
+    certainty: Mapped[str] = mapped_column(String(20), default=Certainty.alleged)
 
     act: Mapped[Act] = relationship(back_populates="involvements")
     perpetrator_type: Mapped[VocabularyTerm] = relationship()

@@ -87,7 +87,12 @@ class IncidentRead(IncidentSummary):
 
 class InvolvementCreate(BaseModel):
     perpetrator_type: str
-    degree: str = "alleged"
+    #: What the perpetrator did (``incidents.models.Role``) and how well it is known
+    #: (``Certainty``): two questions, answered apart.
+    role: str = "unspecified"
+    certainty: str = "alleged"
+    #: The single "degree" of earlier clients: "alleged" is a certainty, the others are roles.
+    degree: str | None = None
     company_id: int | None = None
     project_id: int | None = None
 

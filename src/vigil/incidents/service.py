@@ -18,15 +18,16 @@ from vigil.defenders.models import Defender
 from vigil.incidents.models import (
     PUBLIC_STATUSES,
     Act,
+    Certainty,
     DatePrecision,
-    Degree,
     Incident,
     IncidentStatus,
     Involvement,
     Reliability,
+    Role,
     Source,
 )
-from vigil.incidents.schemas import IncidentCreate, RevealedIncident
+from vigil.incidents.schemas import IncidentCreate, InvolvementCreate, RevealedIncident
 from vigil.vocabularies.service import get_term
 
 MAX_PAGE_SIZE = 100
@@ -49,9 +50,12 @@ def list_incidents(
     *,
     org_id: int,
     status: str | None = None,
+    attack_type: str | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> IncidentPage:
+    """One page of the organisation's incidents, newest first. ``attack_type`` keeps those
+    with at least one act of that type (an incident with several types matches each)."""
     if status is not None and status not in IncidentStatus.__members__:
         raise Invalid(f"Unknown status {status!r}.")
     page = max(page, 1)
@@ -59,6 +63,11 @@ def list_incidents(
     conditions = [Incident.organisation_id == org_id]
     if status:
         conditions.append(Incident.status == status)
+    if attack_type:
+        term = get_term(session, vocabulary="attack_type", code=attack_type)
+        conditions.append(
+            Incident.id.in_(select(Act.incident_id).where(Act.attack_type_id == term.id))
+        )
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
     items = session.scalars(
         select(Incident)
@@ -100,6 +109,21 @@ def _check_choice(value: str, allowed: type, what: str) -> str:
     if value not in allowed.__members__:  # type: ignore[attr-defined]
         raise Invalid(f"Unknown {what} {value!r}.")
     return value
+
+
+def _role_and_certainty(inv: InvolvementCreate) -> dict[str, str]:
+    """The involvement's role and certainty, checked; a legacy ``degree`` fills the one it
+    names ("alleged" the certainty, any other the role) unless given explicitly."""
+    role, certainty = inv.role, inv.certainty
+    if inv.degree:
+        if inv.degree in Certainty.__members__:
+            certainty = inv.degree if certainty == Certainty.alleged else certainty
+        elif role == Role.unspecified:
+            role = inv.degree
+    return {
+        "role": _check_choice(role, Role, "role of the perpetrator"),
+        "certainty": _check_choice(certainty, Certainty, "certainty of involvement"),
+    }
 
 
 def record_incident(
@@ -151,7 +175,7 @@ def record_incident(
                     perpetrator_type=get_term(
                         session, vocabulary="perpetrator_type", code=inv.perpetrator_type
                     ),
-                    degree=_check_choice(inv.degree, Degree, "degree of involvement"),
+                    **_role_and_certainty(inv),
                     company_id=inv.company_id,
                     project_id=inv.project_id,
                 )

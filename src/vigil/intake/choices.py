@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.i18n import N_, gettext
+from vigil.intake.schemas import split_multi
 from vigil.organisations.models import Organisation
 from vigil.vocabularies.models import VocabularyTerm
 
@@ -14,6 +15,7 @@ FORM_VOCABULARIES = {
     "defender_type": "defender_type",
     "attack_type": "attack_type",
     "perpetrator_type": "perpetrator_type",
+    "gender_identity": "gender_identity",
 }
 
 TARGET_KINDS = {
@@ -94,7 +96,7 @@ def fallback_form_context(values: dict[str, str], *, locale: str) -> dict[str, o
     """The form's options when the database cannot be read at all: each list offers only what
     the reporter had chosen, so a failed submission still keeps every answer."""
     options = {
-        field: [(values[field], values[field])] if values.get(field) else []
+        field: [(code, code) for code in split_multi(values.get(field))]
         for field in FORM_VOCABULARIES
     }
     return {**_fixed_options(locale), "options": options, "organisations": []}

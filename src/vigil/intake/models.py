@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -51,7 +51,8 @@ class Report(Base):
     imminent: Mapped[bool] = mapped_column(Boolean, default=False)
     target_kind: Mapped[str | None] = mapped_column(String(20))
     defender_type: Mapped[str | None] = mapped_column(String(64))
-    attack_type: Mapped[str | None] = mapped_column(String(64))
+    #: Every type of attack the reporter ticked (codes of the attack-type vocabulary).
+    attack_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     perpetrator_type: Mapped[str | None] = mapped_column(String(64))
     occurred_on: Mapped[date | None]
     date_precision: Mapped[str | None] = mapped_column(String(8))

@@ -12,6 +12,7 @@ from datetime import date
 
 from babel import Locale
 
+from vigil.core.i18n import N_
 from vigil.core.i18n import gettext as _
 from vigil.defenders.models import DefenderKind
 from vigil.intake.models import Wish
@@ -24,11 +25,30 @@ TEXT_FIELDS = {  # name -> maximum length
     "place": 300,
     "responsible": 2_000,
     "earlier_threats": 5_000,
+    "others_at_risk": 2_000,
+    "needs_now": 2_000,
 }
+#: Who is reporting, and whether the defender knows and agrees (issue 18): the answer that
+#: says whether the report can be read as the defender's own wish. It never counts as their
+#: consent (``defenders.consent``), and the staff page says so when they do not know.
+REPORTER_RELATIONS = {
+    "defender": N_("The person or group targeted, themselves"),
+    "family": N_("A family member"),
+    "colleague": N_("A colleague or their organisation"),
+    "community": N_("Someone from their community"),
+    "other": N_("Someone else"),
+}
+DEFENDER_KNOWS = {
+    "agrees": N_("Yes, they know about this report and agree"),
+    "knows_not_agreed": N_("They know, but have not agreed"),
+    "does_not_know": N_("No, they do not know about this report"),
+    "not_sure": N_("I am not sure"),
+}
+#: Answered by choosing; kept with the sealed answers (they say who the reporter is).
+REPORTER_CHOICES = {"reporter_relation": REPORTER_RELATIONS, "defender_knows": DEFENDER_KNOWS}
 CHOICE_FIELDS = (
     "target_kind",
     "defender_type",
-    "attack_type",
     "perpetrator_type",
     "wish",
     "country",
@@ -42,7 +62,24 @@ SENSITIVE = (
     "place",
     "responsible",
     "earlier_threats",
+    "reporter_relation",
+    "defender_knows",
+    "others_at_risk",  # names of family or neighbours: sealed
+    "gender_identity",  # can expose a person (LGBTI defenders): sealed, never in clear
+    "needs_now",
 )
+
+
+#: Fields answered by ticking several options: the surface joins their values with
+#: ``MULTI_SEPARATOR`` into one string (vocabulary codes never contain it).
+MULTI_CHOICE_FIELDS = ("attack_type", "gender_identity")
+MULTI_SEPARATOR = ","
+
+
+def split_multi(value: str | None) -> list[str]:
+    """The codes of a multi-choice value, each once, in the order given."""
+    codes = (code.strip() for code in (value or "").split(MULTI_SEPARATOR))
+    return list(dict.fromkeys(code for code in codes if code))
 
 
 @dataclass
@@ -55,6 +92,10 @@ class ReportForm:
     @property
     def imminent(self) -> bool:
         return self.values.get("imminent") == "yes"
+
+    def chosen(self, name: str) -> list[str]:
+        """The options ticked for a multi-choice field (``MULTI_CHOICE_FIELDS``)."""
+        return split_multi(self.values.get(name))
 
     def sensitive_answers(self) -> dict[str, str]:
         return {name: self.values[name] for name in SENSITIVE if self.values.get(name)}
@@ -108,6 +149,16 @@ def parse_report_form(
         form.values[name] = value
         if value and value not in allowed.get(name, set()):
             form.errors[name] = _("Please choose one of the options.")
+    for name, options in REPORTER_CHOICES.items():
+        value = form.values.get(name, "").strip()
+        form.values[name] = value
+        if value and value not in options:
+            form.errors[name] = _("Please choose one of the options.")
+    for name in MULTI_CHOICE_FIELDS:
+        chosen = split_multi(form.values.get(name))
+        form.values[name] = MULTI_SEPARATOR.join(chosen)
+        if any(code not in allowed.get(name, set()) for code in chosen):
+            form.errors[name] = _("Please choose one of the options.")
     if not form.values["country"]:
         form.errors["country"] = _("Please choose the country.")
     if not form.values["wish"]:
@@ -132,3 +183,17 @@ def _drop_nul_characters(form: ReportForm) -> set[str]:
             elif name in ("year", "month", "day"):
                 flagged.add("date")
     return flagged
+
+
+def reporter_options() -> dict[str, list[tuple[str, str]]]:
+    """The choices of the "who is reporting" questions, translated, for the form."""
+    return {
+        name: [(code, _(text)) for code, text in options.items()]
+        for name, options in REPORTER_CHOICES.items()
+    }
+
+
+def reporter_answer_label(name: str, code: str) -> str:
+    """A stored answer to a "who is reporting" question, as staff read it."""
+    text = REPORTER_CHOICES.get(name, {}).get(code)
+    return _(text) if text else code

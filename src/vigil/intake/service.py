@@ -81,7 +81,7 @@ def file_report(
         imminent=form.imminent,
         target_kind=values.get("target_kind") or None,
         defender_type=values.get("defender_type") or None,
-        attack_type=values.get("attack_type") or None,
+        attack_types=form.chosen("attack_type"),
         perpetrator_type=values.get("perpetrator_type") or None,
         occurred_on=form.occurred_on,
         date_precision=form.date_precision,

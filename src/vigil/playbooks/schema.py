@@ -236,9 +236,29 @@ class ChainStep(_Strict):
         return next(k for k in STEP_KINDS if getattr(self, k) is not None)
 
 
+#: Who a message may be written for (alerts/recipient_types.py maps a contact onto one).
+#: UN special procedures are not among them: they get a submission pack, not an e-mail.
+RECIPIENT_TYPES: tuple[str, ...] = ("company", "investor", "embassy", "state_mechanism")
+RecipientType = Literal["company", "investor", "embassy", "state_mechanism"]
+
+
+class RecipientMessage(_Strict):
+    """The body for one recipient type; the subject stays the language's own (case
+    reference only), so a variant cannot bring back an identifying subject."""
+
+    body: str = Field(min_length=1, max_length=20_000)
+
+
 class Message(_Strict):
+    """One language's message. ``body`` is the general message; ``by_recipient`` holds the
+    bodies written for a recipient type (a company is asked something else than an embassy).
+    A recipient type without its own body gets the general one, and so does every recipient
+    of a document stored before ``by_recipient`` existed (it is optional, so old documents
+    still load)."""
+
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=20_000)
+    by_recipient: dict[RecipientType, RecipientMessage] = Field(default_factory=dict)
 
 
 class PlaybookDocument(_Strict):

@@ -17,6 +17,10 @@ Public counts must never tell a perpetrator that their victim reported, nor sing
   cell back. In the result every number shown is at least ``min_cell``, the total is exactly
   the sum of the shown country cells, and each counted incident falls in at least one shown
   attack-type cell.
+- **Several types.** An incident counts once in the total and in its country, and once in
+  the cell of *each* of its types of attack, however many acts or victims of that type it
+  has. The attack-type cells may therefore add up to more than the total: they say "incidents
+  that included this type", not a share of the whole.
 """
 
 from __future__ import annotations

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base
 
-VOCABULARIES = ("attack_type", "sector", "perpetrator_type", "defender_type", "response_type")
+VOCABULARIES = (
+    "attack_type",
+    "sector",
+    "perpetrator_type",
+    "defender_type",
+    "response_type",
+    "gender_identity",
+)
 
 
 class VocabularyTerm(Base):

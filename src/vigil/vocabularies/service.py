@@ -20,7 +20,8 @@ def read_seed_terms() -> list[dict[str, str]]:
 
 
 def seed_vocabularies(session: Session) -> int:
-    """Insert missing terms and refresh labels of existing ones; codes are never removed.
+    """Insert missing terms and refresh labels and order of existing ones; codes are never
+    removed.
 
     Returns the number of terms inserted (0 on a second run: the seed is idempotent).
     """
@@ -45,6 +46,8 @@ def seed_vocabularies(session: Session) -> int:
         else:
             for key, value in labels.items():
                 setattr(term, key, value)
+            # New terms go before a closing "Other"/"Unknown": the file's order is the order.
+            term.position = positions[vocabulary]
     session.flush()
     return inserted
 

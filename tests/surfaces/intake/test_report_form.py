@@ -35,7 +35,7 @@ def test_report_is_filed_sealed_and_gives_a_receipt_once(session, client):
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
 
     report = session.scalars(select(Report)).one()
-    assert report.imminent and report.country == "CO" and report.attack_type == "death_threat"
+    assert report.imminent and report.country == "CO" and report.attack_types == ["death_threat"]
     assert report.occurred_on.isoformat() == "2026-10-03" and report.date_precision == "day"
     row = " ".join(str(v) for v in session.execute(select(Report.__table__)).one())
     for secret in ("Quetzali", "4242", "handwritten", "Vereda", receipt.replace(" ", "")):

@@ -121,3 +121,40 @@ def test_another_organisation_sees_nothing(session, client, case, settings, vaul
         response = client.post(f"/staff/alerts/{alert.id}/{action}", data={"csrf_token": token})
         assert response.status_code == 404, action
     assert session.get(Alert, alert.id).status == "draft"
+
+
+def test_the_submission_pack_is_downloaded_from_the_alert_page_with_consent_only(
+    session, client, case
+):
+    from vigil.alerts.service import draft_alert
+    from vigil.defenders.consent import ConsentScope, record_consent
+    from vigil.incidents.models import Act
+
+    org, incident = case
+    alert = draft_alert(session, org_id=org.id, incident_id=incident.id, actor_user_id=None)
+    sign_in(client, make_staff(session, org, "analyst"))
+    alert_url = f"/staff/alerts/{alert.id}"
+    page = client.get(alert_url)
+    assert "Download the submission pack" in page.text
+    pack_url = f"{alert_url}/submission-pack"
+    refused = _post(client, alert_url, pack_url, {})
+    assert refused.status_code == 409
+    victims = session.scalars(select(Act.victim_id).where(Act.incident_id == incident.id))
+    for victim_id in set(victims):
+        for scope in (ConsentScope.share_un_regional, ConsentScope.share_with_stakeholders):
+            record_consent(
+                session,
+                org_id=org.id,
+                defender_id=victim_id,
+                scope=scope,
+                decision="grant",
+                method="in_person",
+                given_by="defender",
+                actor_user_id=None,
+            )
+    pack = _post(client, alert_url, pack_url, {})
+    assert pack.status_code == 200
+    assert pack.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in pack.headers["content-disposition"]
+    assert pack.headers["cache-control"] == "no-store"
+    assert "# Submission to the UN special procedures" in pack.text

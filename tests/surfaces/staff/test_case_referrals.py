@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -132,3 +132,49 @@ def test_referrals_partial_flags_missed_deadlines_and_shows_answers(session, vau
 
     read_only = template.render(**context, **common, staff=_staff(auditor, org, "auditor"))
     assert 'id="referral-form"' not in read_only and "/answer" not in read_only
+
+
+def test_an_emergency_referral_is_posted_with_its_time_and_shown_in_hours(session, vault, client):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    incident = _case(session, vault, org, analyst)
+    session.commit()
+    sign_in(client, analyst)
+    base = f"/staff/incidents/{incident.id}"
+    sent_on = TODAY - timedelta(days=1)
+    form = {
+        "body_name": "CIDH, medidas cautelares",
+        "body_kind": "iachr_precautionary",
+        "sent_on": sent_on.isoformat(),
+        "sent_time": "21:15",
+        "deadline_hours": "72",
+    }
+    assert _post(client, f"{base}/referrals", form).status_code == 303
+    referral = session.scalar(select(Referral).where(Referral.incident_id == incident.id))
+    assert referral is not None
+    sent_at = datetime.combine(sent_on, time(21, 15), UTC)
+    assert referral.sent_at == sent_at
+    assert referral.deadline_at == sent_at + timedelta(hours=72)
+    for bad in ({"sent_time": "9pm"}, {"deadline_hours": "x"}, {"business_days": "10"}):
+        assert _post(client, f"{base}/referrals", {**form, **bad}).status_code == 422
+
+    page = client.get(f"{base}/case")
+    assert page.status_code == 200
+    assert "72 hours after sending" in page.text and "hours left" in page.text
+    assert 'name="deadline_hours"' in page.text and 'name="sent_time"' in page.text
+
+
+def test_the_page_says_what_each_body_is_for_and_its_usual_deadline(session, vault):
+    org = make_org(session)
+    analyst = make_staff(session, org)
+    incident = _case(session, vault, org, analyst)
+    template = templates.env.get_template("staff/casework/_referrals.html")
+    context = referral_context(session, vault=vault, org_id=org.id, incident=incident)
+    common = {"incident": incident, "request": None, "csrf_token": lambda _r: "tok", "label": label}
+    html = template.render(**context, **common, staff=_staff(analyst, org, "analyst"))
+    for kind in ("iachr_precautionary", "helpline", "oecd_ncp", "icoca", "dfi_accountability"):
+        assert f'id="referral-body-{kind}"' in html
+        assert f'<option value="{kind}">' in html
+    assert "IACHR precautionary measures · <strong>72 hours</strong>" in html
+    assert "Emergency helpline · <strong>24 hours</strong>" in html
+    assert "armed escort" in html  # the national mechanism's warning

@@ -34,7 +34,7 @@ def test_analyst_converts_a_report_and_carries_the_case(session, vault, client, 
             "has_source": "yes",
             "reasons": "Land defender; mine nearby; direct report.",
             "title": "Threat, Cauca",
-            "degree": "direct",
+            "role": "direct",
             "reliability": "high",
         },
     )
@@ -83,7 +83,7 @@ def test_analyst_converts_a_report_and_carries_the_case(session, vault, client, 
     assert "Quiet diplomacy" in case  # the reporter's wish, recorded as the first consent
     assert "Extreme risk" in case and "Armed men seen." in case
     incident_page = client.get(f"/staff/incidents/{incident_id}").text
-    assert "(Direct perpetrator)" in incident_page and "Reliability: High" in incident_page
+    assert "(Direct perpetrator, Alleged)" in incident_page and "Reliability: High" in incident_page
     assert "Relocation requested." in case and 'id="closure-review"' in case
     assert "Approve closing" not in case  # not for the analyst who asked
 
@@ -255,7 +255,7 @@ def test_status_form_cannot_close_a_case_directly(session, vault, client):
             "has_source": "yes",
             "reasons": "Land defender; mine nearby; direct report.",
             "title": "Threat",
-            "degree": "direct",
+            "role": "direct",
             "reliability": "high",
         },
     )

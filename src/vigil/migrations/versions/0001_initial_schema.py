@@ -261,7 +261,6 @@ def upgrade() -> None:
     sa.Column('contact_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('forgotten_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('alias', sa.String(length=120), nullable=False),
-    sa.Column('gender', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_defenders_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_defenders_organisation_id_organisations'), ondelete='CASCADE'),
@@ -416,6 +415,13 @@ def upgrade() -> None:
     with op.batch_alter_table('company_revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_revisions_company_id'), ['company_id'], unique=False)
 
+    op.create_table('defender_identities',
+    sa.Column('defender_id', sa.Integer(), nullable=False),
+    sa.Column('term_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_defender_identities_defender_id_defenders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['term_id'], ['vocabulary_terms.id'], name=op.f('fk_defender_identities_term_id_vocabulary_terms')),
+    sa.PrimaryKeyConstraint('defender_id', 'term_id', name=op.f('pk_defender_identities'))
+    )
     op.create_table('defender_types',
     sa.Column('defender_id', sa.Integer(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=False),
@@ -626,6 +632,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_alerts_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_status'), ['status'], unique=False)
 
+    op.create_table('case_handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('receiving_organisation', sa.String(length=200), nullable=False),
+    sa.Column('handed_on', sa.Date(), nullable=False),
+    sa.Column('items_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('agreed_by', sa.String(length=20), nullable=False),
+    sa.Column('relation_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_case_handovers_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_case_handovers_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_handovers'))
+    )
+    with op.batch_alter_table('case_handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_handovers_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('case_notes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -708,6 +731,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('persons_at_risk',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('defender_id', sa.Integer(), nullable=True),
+    sa.Column('relation', sa.String(length=20), nullable=False),
+    sa.Column('alias', sa.String(length=120), nullable=False),
+    sa.Column('name_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('contact_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_persons_at_risk_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_persons_at_risk_defender_id_defenders'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_persons_at_risk_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_persons_at_risk_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_persons_at_risk')),
+    sa.UniqueConstraint('incident_id', 'defender_id', name=op.f('uq_persons_at_risk_incident_id_defender_id'))
+    )
+    with op.batch_alter_table('persons_at_risk', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_persons_at_risk_defender_id'), ['defender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_at_risk_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_at_risk_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -715,6 +761,8 @@ def upgrade() -> None:
     sa.Column('body_kind', sa.String(length=40), nullable=False),
     sa.Column('sent_on', sa.Date(), nullable=False),
     sa.Column('deadline_on', sa.Date(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('answer_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('answered_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -724,6 +772,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals'))
     )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_deadline_at'), ['deadline_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_deadline_on'), ['deadline_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_incident_id'), ['incident_id'], unique=False)
 
@@ -738,7 +787,7 @@ def upgrade() -> None:
     sa.Column('imminent', sa.Boolean(), nullable=False),
     sa.Column('target_kind', sa.String(length=20), nullable=True),
     sa.Column('defender_type', sa.String(length=64), nullable=True),
-    sa.Column('attack_type', sa.String(length=64), nullable=True),
+    sa.Column('attack_types', sa.JSON(), nullable=False),
     sa.Column('perpetrator_type', sa.String(length=64), nullable=True),
     sa.Column('occurred_on', sa.Date(), nullable=True),
     sa.Column('date_precision', sa.String(length=8), nullable=True),
@@ -760,23 +809,6 @@ def upgrade() -> None:
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reports_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_reports_triage', ['organisation_id', 'status', 'imminent', 'received_at'], unique=False)
-
-    op.create_table('risk_assessments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('level', sa.String(length=20), nullable=False),
-    sa.Column('factors', sa.Text(), nullable=False),
-    sa.Column('reasons_sealed', sa.LargeBinary(), nullable=True),
-    sa.Column('assessed_by_id', sa.Integer(), nullable=True),
-    sa.Column('assessed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('review_on', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['assessed_by_id'], ['users.id'], name=op.f('fk_risk_assessments_assessed_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_risk_assessments_incident_id_incidents'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_assessments'))
-    )
-    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_risk_assessments_incident_id'), ['incident_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_risk_assessments_review_on'), ['review_on'], unique=False)
 
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -950,7 +982,8 @@ def upgrade() -> None:
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('report_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(scope = 'strategy' AND decision IN ('quiet', 'public', 'record_only')) OR (scope IN ('store', 'share_with_stakeholders', 'publish_alias', 'publish_name', 'publish_photo') AND decision IN ('grant', 'withdraw'))", name=op.f('ck_consent_entries_scope_decision')),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(scope = 'strategy' AND decision IN ('quiet', 'public', 'record_only')) OR (scope IN ('store', 'share_with_stakeholders', 'publish_alias', 'publish_name', 'publish_photo', 'share_state_mechanism', 'share_un_regional', 'share_funders', 'share_media', 'use_as_evidence', 'share_location') AND decision IN ('grant', 'withdraw'))", name=op.f('ck_consent_entries_scope_decision')),
     sa.CheckConstraint("given_by IN ('defender', 'representative', 'community', 'reporter')", name=op.f('ck_consent_entries_given_by')),
     sa.CheckConstraint("given_by NOT IN ('representative', 'community') OR relation IS NOT NULL", name=op.f('ck_consent_entries_relation_recorded')),
     sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_consent_entries_defender_id_defenders'), ondelete='CASCADE'),
@@ -992,7 +1025,8 @@ def upgrade() -> None:
     sa.Column('perpetrator_type_id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=True),
     sa.Column('project_id', sa.Integer(), nullable=True),
-    sa.Column('degree', sa.String(length=20), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('certainty', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['act_id'], ['acts.id'], name=op.f('fk_involvements_act_id_acts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_involvements_company_id_companies'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['perpetrator_type_id'], ['vocabulary_terms.id'], name=op.f('fk_involvements_perpetrator_type_id_vocabulary_terms')),
@@ -1003,6 +1037,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_involvements_act_id'), ['act_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_involvements_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_involvements_project_id'), ['project_id'], unique=False)
+
+    op.create_table('person_risk_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('ratings', sa.Text(), nullable=False),
+    sa.Column('notes_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('score', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('suggested_level', sa.String(length=20), nullable=True),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('reasons_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('review_on', sa.Date(), nullable=False),
+    sa.Column('assessed_by_id', sa.Integer(), nullable=True),
+    sa.Column('assessed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assessed_by_id'], ['users.id'], name=op.f('fk_person_risk_assessments_assessed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_person_risk_assessments_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['persons_at_risk.id'], name=op.f('fk_person_risk_assessments_person_id_persons_at_risk'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person_risk_assessments'))
+    )
+    with op.batch_alter_table('person_risk_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_risk_assessments_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_risk_assessments_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_risk_assessments_review_on'), ['review_on'], unique=False)
 
     op.create_table('report_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1059,11 +1116,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_signed_links_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_signed_links_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('risk_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('factors', sa.Text(), nullable=False),
+    sa.Column('reasons_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('assessed_by_id', sa.Integer(), nullable=True),
+    sa.Column('assessed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('review_on', sa.Date(), nullable=False),
+    sa.Column('person_assessment_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['assessed_by_id'], ['users.id'], name=op.f('fk_risk_assessments_assessed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_risk_assessments_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_assessment_id'], ['person_risk_assessments.id'], name=op.f('fk_risk_assessments_person_assessment_id_person_risk_assessments'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_assessments'))
+    )
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_assessments_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_assessments_review_on'), ['review_on'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
+
+    op.drop_table('risk_assessments')
     with op.batch_alter_table('signed_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signed_links_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_contact_id'))
@@ -1079,6 +1160,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_report_attachments_report_id'))
 
     op.drop_table('report_attachments')
+    with op.batch_alter_table('person_risk_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_risk_assessments_review_on'))
+        batch_op.drop_index(batch_op.f('ix_person_risk_assessments_person_id'))
+        batch_op.drop_index(batch_op.f('ix_person_risk_assessments_incident_id'))
+
+    op.drop_table('person_risk_assessments')
     with op.batch_alter_table('involvements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_involvements_project_id'))
         batch_op.drop_index(batch_op.f('ix_involvements_company_id'))
@@ -1135,11 +1222,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sources_incident_id'))
 
     op.drop_table('sources')
-    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
-        batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
-
-    op.drop_table('risk_assessments')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_triage')
         batch_op.drop_index(batch_op.f('ix_reports_incident_id'))
@@ -1148,8 +1230,15 @@ def downgrade() -> None:
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referrals_incident_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_deadline_on'))
+        batch_op.drop_index(batch_op.f('ix_referrals_deadline_at'))
 
     op.drop_table('referrals')
+    with op.batch_alter_table('persons_at_risk', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_persons_at_risk_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_persons_at_risk_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_persons_at_risk_defender_id'))
+
+    op.drop_table('persons_at_risk')
     with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_incident_id'))
@@ -1174,6 +1263,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_notes_incident_id'))
 
     op.drop_table('case_notes')
+    with op.batch_alter_table('case_handovers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_handovers_incident_id'))
+
+    op.drop_table('case_handovers')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alerts_status'))
         batch_op.drop_index(batch_op.f('ix_alerts_organisation_id'))
@@ -1226,6 +1319,7 @@ def downgrade() -> None:
 
     op.drop_table('duplicate_links')
     op.drop_table('defender_types')
+    op.drop_table('defender_identities')
     with op.batch_alter_table('company_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_revisions_company_id'))
 

@@ -31,14 +31,17 @@ def api_list_incidents(
     session: DbSession,
     staff: CurrentStaff,
     status: IncidentStatus | None = None,
+    attack_type: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> IncidentList:
-    """Incidents of the signed-in user's organisation, newest first."""
+    """Incidents of the signed-in user's organisation, newest first; ``attack_type`` (a code
+    of the attack-type vocabulary) keeps those with at least one act of that type."""
     result = list_incidents(
         session,
         org_id=staff.organisation_id,
         status=status.value if status else None,
+        attack_type=attack_type or None,
         page=page,
         per_page=per_page,
     )

@@ -24,7 +24,13 @@ from vigil.intake import choices
 from vigil.intake.attachments import CleanFile, CleaningLimits, RejectedFile, sanitise
 from vigil.intake.models import Author
 from vigil.intake.receipts import Answer, check_receipt, format_receipt
-from vigil.intake.schemas import ReportForm, parse_report_form
+from vigil.intake.schemas import (
+    MULTI_CHOICE_FIELDS,
+    MULTI_SEPARATOR,
+    ReportForm,
+    parse_report_form,
+    reporter_options,
+)
 from vigil.intake.service import (
     MAX_MESSAGE,
     FiledReport,
@@ -49,7 +55,11 @@ async def read_form(
     ``web.limits``). Every file is closed when the request ends, stored or refused."""
     form = await request.form()
     try:
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        fields: dict[str, str] = {}
+        for k, v in form.multi_items():
+            if isinstance(v, str):  # ticked boxes of one question arrive as one value each
+                joined = k in MULTI_CHOICE_FIELDS and k in fields
+                fields[k] = f"{fields[k]}{MULTI_SEPARATOR}{v}" if joined else v
         files = [
             v for k, v in form.multi_items() if k == "attachments" and isinstance(v, UploadFile)
         ]
@@ -66,6 +76,7 @@ def _form_page(request: Request, session, form: ReportForm, status: int = 200) -
     context.update(
         form=form, submission_id=form.values.get("submission_id") or secrets.token_urlsafe(16)
     )
+    context.update(reporter_options())
     return render(request, "intake/form.html", context, status)
 
 
@@ -79,6 +90,7 @@ def _form_again(request: Request, form: ReportForm, status: int) -> Response:
         log.error("the report form could not read its options from the database")
     context = choices.fallback_form_context(form.values, locale=current_locale.get())
     context.update(form=form, submission_id=form.values.get("submission_id", ""))
+    context.update(reporter_options())
     return render(request, "intake/form.html", context, status)
 
 

@@ -27,11 +27,11 @@ from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict
 from vigil.core.i18n import current_locale
-from vigil.incidents.models import Act
 from vigil.incidents.service import case_for_reading
 from vigil.outbox.models import Delivery
+from vigil.playbooks.choice import playbook_for_incident
 from vigil.playbooks.models import Playbook
-from vigil.playbooks.service import list_playbooks, playbook_for_attack_type
+from vigil.playbooks.service import list_playbooks
 from vigil.surfaces.gate import Staff
 
 
@@ -54,14 +54,8 @@ def case_alerts_context(session: Session, *, staff: Staff, incident_id: int) -> 
             )
         )
     }
-    act = session.scalar(select(Act).where(Act.incident_id == incident.id).order_by(Act.id))
-    suggested = (
-        playbook_for_attack_type(
-            session, org_id=staff.organisation_id, attack_type_code=act.attack_type.code
-        )
-        if act is not None
-        else None
-    )
+    choice = playbook_for_incident(session, org_id=staff.organisation_id, incident_id=incident.id)
+    suggested = choice.playbook if choice is not None else None
     return {
         "incident": incident,
         "alerts": alerts,

@@ -22,6 +22,7 @@ from vigil.alerts.service import (
     set_recipients,
     stop_alert,
 )
+from vigil.alerts.submission import submission_pack
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.surfaces.gate import CurrentStaff, Staff, require_writer
@@ -194,3 +195,27 @@ def stop(
         now=utcnow(),
     )
     return _to_alert(alert.id, outcome, "timeline-h")
+
+
+@router.post("/staff/alerts/{alert_id}/submission-pack", name="alerts.submission_pack")
+def special_procedures_pack(
+    session: DbSession, vault: RequestVault, staff: Writer, alert_id: ObjectId
+) -> Response:
+    """The UN special procedures' submission pack, as a Markdown download (a POST: making
+    one names a person and is on the audit log)."""
+    pack = submission_pack(
+        session,
+        vault,
+        org_id=staff.organisation_id,
+        alert_id=alert_id,
+        actor_user_id=staff.user_id,
+        today=utcnow().date(),
+    )
+    return Response(
+        pack.text,
+        media_type="text/markdown; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{pack.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,6 +1,7 @@
 """The consent ledger on the case page: what each victim defender of an incident allows, their
-chosen strategy and whether it is their own decision, the history of entries (who decided for
-whom), the form that appends one, and the case's emergency exceptions.
+chosen strategy and whether it is their own decision, each scope's current entry (who decided
+for whom, and until when), the history of entries, the form that appends one (a grant may be
+valid until a day), and the case's emergency exceptions.
 
 ``consent_context`` gives the keys ``casework/_consent.html`` needs; the partial also expects
 ``incident``, ``staff`` and ``csrf_token(request)``. Only aliases are shown, never names.
@@ -8,6 +9,7 @@ whom), the form that appends one, and the case's emergency exceptions.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
@@ -21,7 +23,8 @@ from vigil.accounts.models import Membership, User
 from vigil.casework.emergency import confirm_exception, exceptions_of, request_exception
 from vigil.casework.service import load_case
 from vigil.core.crypto import Vault
-from vigil.core.errors import NotFound
+from vigil.core.db import utcnow
+from vigil.core.errors import Invalid, NotFound
 from vigil.core.i18n import N_, gettext
 from vigil.defenders.consent import (
     ConsentGiver,
@@ -31,6 +34,7 @@ from vigil.defenders.consent import (
     Strategy,
     consent_history,
     current_consent,
+    current_entries,
     current_strategy,
     record_consent,
     sharing_consent,
@@ -49,6 +53,12 @@ CONSENT_LABELS = {
     "publish_alias": N_("Publish the alias"),
     "publish_name": N_("Publish the name"),
     "publish_photo": N_("Publish a photo"),
+    "share_state_mechanism": N_("Share with a state protection mechanism or NHRI"),
+    "share_un_regional": N_("Share with UN and regional human-rights bodies"),
+    "share_funders": N_("Share with funders"),
+    "share_media": N_("Share with the media"),
+    "use_as_evidence": N_("Use their testimony and files as evidence"),
+    "share_location": N_("Share where they are"),
     "strategy": N_("Strategy"),
     "quiet": N_("Quiet diplomacy"),
     "public": N_("Public action"),
@@ -96,6 +106,7 @@ def consent_context(
         {
             "defender": defender,
             "consent": current_consent(session, defender_id=defender.id),
+            "entries": current_entries(session, defender_id=defender.id),
             "strategy": current_strategy(session, defender_id=defender.id) or "none",
             "may_alert": sharing_consent(session, defender=defender).strategy is not None,
             "history": consent_history(session, org_id=org_id, defender_id=defender.id),
@@ -122,7 +133,20 @@ def consent_context(
             for e in exceptions_of(session, incident_id=incident.id)
         ],
         "consent_label": consent_label,
+        "consent_now": utcnow(),
     }
+
+
+def _expiry(text: str) -> datetime | None:
+    """A grant "valid until" a day lasts to the end of that day, UTC: it expires at the
+    next midnight."""
+    if not text.strip():
+        return None
+    try:
+        last_day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise Invalid("Give the last valid day as YYYY-MM-DD.") from exc
+    return datetime.combine(last_day + timedelta(days=1), time(0), UTC)
 
 
 @router.post("/staff/incidents/{incident_id}/consent", name="casework.consent")
@@ -136,6 +160,7 @@ def record(
     method: Annotated[str, Form(max_length=30)],
     given_by: Annotated[str, Form(max_length=20)],
     relation: Annotated[str, Form(max_length=120)] = "",
+    valid_until: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Append one entry for a victim defender of this incident (404 for any other)."""
     incident = load_case(session, org_id=staff.organisation_id, incident_id=incident_id)
@@ -153,6 +178,7 @@ def record(
         incident_id=incident.id,
         given_by=given_by,
         relation=relation,
+        expires_at=_expiry(valid_until),
     )
     return RedirectResponse(f"/staff/incidents/{incident.id}/case?done=consent", status_code=303)
 

@@ -10,14 +10,18 @@ from sqlalchemy.orm import Session
 
 from vigil.access import RESPONDER_ROLES, CaseView
 from vigil.accounts.models import Membership, User
+from vigil.casework.handover import handovers_of
 from vigil.casework.lifecycle import allowed_moves
 from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
+from vigil.casework.persons_at_risk import persons_context
 from vigil.casework.projects import project_context
 from vigil.casework.referrals import referral_context
+from vigil.casework.risk import risk_label
 from vigil.casework.service import duplicates_of
 from vigil.casework.support import support_context
 from vigil.casework.tasks import open_tasks
 from vigil.core.crypto import Vault
+from vigil.defenders.consent import OWN_GIVERS
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading
 from vigil.surfaces.gate import Staff
@@ -65,6 +69,8 @@ def case_context(
         "can_close": IncidentStatus.closed in allowed_moves(incident.status)
         and incident.closure_requested_by_id is None,
         "closure_reasons": list(ClosureReason),
+        "handovers": handovers_of(session, vault=vault, incident=incident),
+        "handover_givers": list(OWN_GIVERS),
         "assessments": [
             {
                 "row": a,
@@ -91,4 +97,5 @@ def case_context(
         consent_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
     )
     context.update(project_context(session, incident=incident))
+    context.update(persons_context(session, incident=incident), risk_label=risk_label)
     return context

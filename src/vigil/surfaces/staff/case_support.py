@@ -3,7 +3,7 @@ Plain POSTs by writers only, each redirecting back to the case page (post/redire
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
@@ -37,6 +37,16 @@ def _required_date(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
         raise Invalid("Give the date as YYYY-MM-DD.") from exc
+
+
+def _sent_at(sent_on: date, text: str) -> datetime | None:
+    """The date sent with the time of the form's time field (UTC), if one was given."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.combine(sent_on, time.fromisoformat(text.strip()), UTC)
+    except ValueError as exc:
+        raise Invalid("Give the time as HH:MM.") from exc
 
 
 def _id(text: str) -> int | None:
@@ -128,19 +138,26 @@ def referral_add(
     sent_on: DateField,
     deadline_on: DateField = "",
     business_days: Annotated[str, Form(max_length=3)] = "",
+    deadline_hours: Annotated[str, Form(max_length=3)] = "",
+    sent_time: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    days = business_days.strip()
+    days, hours = business_days.strip(), deadline_hours.strip()
     if days and not days.isdigit():
         raise Invalid("The deadline in business days must be a number.")
+    if hours and not hours.isdigit():
+        raise Invalid("The deadline in hours must be a number.")
+    sent = _required_date(sent_on)
     add_referral(
         session,
         org_id=staff.organisation_id,
         incident_id=incident_id,
         body_name=body_name,
         body_kind=body_kind,
-        sent_on=_required_date(sent_on),
+        sent_on=sent,
+        sent_at=_sent_at(sent, sent_time),
         deadline_on=_date(deadline_on),
         business_days=int(days) if days else None,
+        deadline_hours=int(hours) if hours else None,
         actor_user_id=staff.user_id,
     )
     return _back(incident_id, "referral_sent", "referrals-h")

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from vigil.access import CaseView
 from vigil.casework.contact_lost import report_lost_contact
 from vigil.casework.conversion import InclusionAnswers, convert_report
+from vigil.casework.handover import Handover
 from vigil.casework.labels import label
 from vigil.casework.models import RISK_FACTORS, ClosureReason, RiskLevel
 from vigil.casework.projects import link_project, projects_of
@@ -56,7 +57,8 @@ def convert(
     is_defender: Annotated[str, Form()] = "",
     business_link: Annotated[str, Form()] = "",
     has_source: Annotated[str, Form()] = "",
-    degree: Annotated[str, Form(max_length=20)] = "alleged",
+    role: Annotated[str, Form(max_length=20)] = "unspecified",
+    certainty: Annotated[str, Form(max_length=20)] = "alleged",
     reliability: Annotated[str, Form(max_length=10)] = "medium",
 ) -> Response:
     answers = InclusionAnswers(
@@ -73,7 +75,8 @@ def convert(
         inclusion=answers,
         title=title,
         actor_user_id=staff.user_id,
-        degree=degree,
+        role=role,
+        certainty=certainty,
         source_reliability=reliability,
     )
     if incident is None:
@@ -122,10 +125,16 @@ def move(
 @router.post("/staff/incidents/{incident_id}/closure", name="casework.closure")
 def close(
     session: DbSession,
+    vault: RequestVault,
     staff: Writer,
     incident_id: ObjectId,
     reason: Annotated[str, Form(max_length=30)],
     note: Annotated[str, Form(max_length=5000)] = "",
+    handover_organisation: Annotated[str, Form(max_length=200)] = "",
+    handover_on: Annotated[str, Form(max_length=10)] = "",
+    handover_items: Annotated[str, Form(max_length=5000)] = "",
+    handover_agreed_by: Annotated[str, Form(max_length=20)] = "",
+    handover_relation: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     if reason == ClosureReason.defender_unreachable:
         report_lost_contact(
@@ -136,6 +145,13 @@ def close(
             actor_user_id=staff.user_id,
         )
         return _back(incident_id, "contact_lost")
+    try:
+        handed_on = date.fromisoformat(handover_on) if handover_on.strip() else None
+    except ValueError as exc:
+        raise Invalid("Give the day of the handover as YYYY-MM-DD.") from exc
+    handover = Handover(
+        handover_organisation, handed_on, handover_items, handover_agreed_by, handover_relation
+    )
     outcome = request_closure(
         session,
         org_id=staff.organisation_id,
@@ -143,6 +159,8 @@ def close(
         reason=reason,
         note=note,
         actor_user_id=staff.user_id,
+        handover=handover if reason == ClosureReason.handed_over else None,
+        vault=vault,
     )
     return _back(incident_id, "closed" if outcome.closed else "closure_requested")
 

@@ -47,7 +47,7 @@ def dashboard_context(
         "until": until,
         "label": label,
         "overdue_referrals": overdue_referrals(
-            session, org_id=staff.organisation_id, today=now.date()
+            session, org_id=staff.organisation_id, today=now.date(), now=now
         ),
         "risk_bars": bars(board.by_risk, risk_order),
         "status_bars": bars(board.by_status, [str(s) for s in OPEN_CASE_STATUSES]),

@@ -12,6 +12,7 @@ from vigil.incidents.labels import label
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading, list_incidents, reveal_incident
 from vigil.surfaces.gate import CurrentStaff
+from vigil.vocabularies.service import list_terms
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import is_htmx, render
 
@@ -24,10 +25,17 @@ def incidents_page(
     session: DbSession,
     staff: CurrentStaff,
     status: str | None = None,
+    attack_type: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    status = status or None
-    result = list_incidents(session, org_id=staff.organisation_id, status=status, page=page)
+    status, attack_type = status or None, attack_type or None
+    result = list_incidents(
+        session,
+        org_id=staff.organisation_id,
+        status=status,
+        attack_type=attack_type,
+        page=page,
+    )
     template = "staff/incidents/_table.html" if is_htmx(request) else "staff/incidents/list.html"
     return render(
         request,
@@ -37,6 +45,8 @@ def incidents_page(
             "result": result,
             "status": status,
             "statuses": list(IncidentStatus),
+            "attack_type": attack_type,
+            "attack_types": list_terms(session, vocabulary="attack_type"),
             "label": label,
         },
     )

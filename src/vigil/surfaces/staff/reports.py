@@ -16,9 +16,12 @@ from vigil.core.crypto import Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import N_, current_locale, gettext
+from vigil.incidents.labels import label as incident_label
+from vigil.incidents.models import Certainty, Role
 from vigil.intake import choices
 from vigil.intake.attachments import ALLOWED_TYPES
 from vigil.intake.models import Report, ReportStatus
+from vigil.intake.schemas import reporter_answer_label, split_multi
 from vigil.intake.service import ConversationEntry, attachment_digests, conversation, open_answers
 from vigil.intake.triage import (
     ALL,
@@ -49,14 +52,21 @@ STATUS_LABELS: dict[str, str] = {
 }
 #: The reporter's sealed answers, in the order the form asks for them.
 ANSWER_LABELS = {
+    "reporter_relation": N_("Who is reporting"),
+    "defender_knows": N_("Does the defender know and agree"),
     "defender_name": N_("Name"),
     "defender_contact": N_("Safe way to reach them"),
+    "gender_identity": N_("Gender and identity"),
     "narrative": N_("What happened"),
     "region": N_("Region"),
     "place": N_("Exact place"),
     "earlier_threats": N_("Earlier threats or attacks"),
     "responsible": N_("Company, project or people involved"),
+    "others_at_risk": N_("Others at risk"),
+    "needs_now": N_("What is needed now"),
 }
+#: Answers that say the defender has not agreed: the page says the wish is not their consent.
+NOT_AGREED = ("does_not_know", "knows_not_agreed")
 NOTICES = {
     "replied": N_("Your message was sent."),
     "moved": N_("The status was changed."),
@@ -121,7 +131,9 @@ def queue_page(
     )
     labels = term_labels(
         session,
-        terms=(("attack_type", row.report.attack_type) for row in queue.items),
+        terms=(
+            ("attack_type", code) for row in queue.items for code in row.report.attack_types or []
+        ),
         locale=current_locale.get(),
     )
     template = "staff/reports/_queue.html" if is_htmx(request) else "staff/reports/queue.html"
@@ -167,11 +179,16 @@ def _report_page(
         session,
         terms=[
             ("defender_type", report.defender_type),
-            ("attack_type", report.attack_type),
+            *(("attack_type", code) for code in report.attack_types or []),
             ("perpetrator_type", report.perpetrator_type),
+            *(("gender_identity", c) for c in split_multi(answers.get("gender_identity"))),
         ],
         locale=locale,
     )
+    if answers.get("gender_identity"):  # sealed codes, shown as their labels
+        answers["gender_identity"] = ", ".join(
+            terms.get(("gender_identity", c), c) for c in split_multi(answers["gender_identity"])
+        )
     target_kind = choices.TARGET_KINDS.get(report.target_kind or "")
     wish = choices.WISHES.get(report.wish)
     context = {
@@ -179,15 +196,18 @@ def _report_page(
         "report": report,
         "withheld": withheld,
         "answers": [
-            (gettext(label), answers[name])
+            (gettext(label), reporter_answer_label(name, answers[name]))
             for name, label in ANSWER_LABELS.items()
             if answers.get(name)
         ],
+        "defender_not_agreed": answers.get("defender_knows") in NOT_AGREED,
         "messages": messages,
         "attachment_sha256": attachment_digests(vault, report),
         "target_kind": gettext(target_kind) if target_kind else report.target_kind,
         "defender_type": terms.get(("defender_type", report.defender_type or "")),
-        "attack_type": terms.get(("attack_type", report.attack_type or "")),
+        "attack_type": ", ".join(
+            terms.get(("attack_type", code), code) for code in report.attack_types or []
+        ),
         "perpetrator_type": terms.get(("perpetrator_type", report.perpetrator_type or "")),
         "wish": gettext(wish) if wish else report.wish,
         "next_statuses": [(s, status_label(s)) for s in next_statuses(report.status)],
@@ -196,6 +216,9 @@ def _report_page(
         "notice": notice,
         "reply_error": reply_error,
         "reply_body": reply_body,
+        "label": incident_label,
+        "involvement_roles": [r.value for r in Role],
+        "involvement_certainties": [c.value for c in Certainty],
     }
     return render(request, "staff/reports/report.html", context, status_code)
 
