@@ -6,6 +6,7 @@ problem."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -198,7 +199,6 @@ def _subject_problem(
 
 def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]:
     found: list[tuple[YamlPath, str, int]] = []
-    allowed = set(TEMPLATE_VARIABLES)
     for language, message in doc.messages.items():
         sources: list[tuple[YamlPath, str, str]] = [
             (("messages", language, "subject"), "subject", message.subject),
@@ -209,39 +209,45 @@ def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]
             for kind, variant in message.by_recipient.items()
         ]
         for path, field, source in sources:
-            try:
-                tree = TEMPLATE_ENV.parse(source)
-                heavy = next(tree.find_all(UNSAFE_NODES), None)
-                if heavy is not None:
-                    refused = "loops, macros and * or ** are not allowed in messages"
-                    found.append((path, refused, heavy.lineno))
-                    continue
-                names = meta.find_undeclared_variables(tree)
-                if field == "subject" and names - set(SUBJECT_VARIABLES):
-                    found.append(_subject_problem(path, tree, names))
-                    continue
-                unknown = sorted(names - allowed)
-                if unknown:
-                    line = min(n.lineno for n in tree.find_all(nodes.Name) if n.name in unknown)
-                    listed = ", ".join(map(repr, unknown))
-                    available = ", ".join(TEMPLATE_VARIABLES)
-                    unknown_text = f"unknown variable {listed} (available: {available})"
-                    found.append((path, unknown_text, line))
-                    continue
-                rendered = TEMPLATE_ENV.from_string(source).render(SAMPLE_CONTEXT)
-            except TemplateSyntaxError as error:
-                found.append((path, f"template error: {error.message}", error.lineno or 0))
-                continue
-            except Exception as error:
-                found.append((path, f"the template cannot be rendered: {error}", 0))
-                continue
-            if field == "subject" and "\n" in rendered.strip():
-                found.append((path, "the subject must be one line", 0))
-            if field == "body":
-                for name in REQUIRED_IN_BODY:
-                    if name not in names:
-                        found.append((path, f"the body must include {{{{ {name} }}}}", 0))
+            found += [(path, text, line) for text, line in _check_template(field, source)]
     return found
+
+
+@functools.lru_cache(maxsize=2048)
+def _check_template(field: str, source: str) -> tuple[tuple[str, int], ...]:
+    """The problems of one template, as (message, line). Cached by text: the bundled
+    playbooks' few hundred templates are checked once per process, not at every install
+    (compiling them all takes seconds, and every new organisation installs them)."""
+    try:
+        tree = TEMPLATE_ENV.parse(source)
+        heavy = next(tree.find_all(UNSAFE_NODES), None)
+        if heavy is not None:
+            return (("loops, macros and * or ** are not allowed in messages", heavy.lineno),)
+        names = meta.find_undeclared_variables(tree)
+        if field == "subject" and names - set(SUBJECT_VARIABLES):
+            _path, text, line = _subject_problem((), tree, names)
+            return ((text, line),)
+        unknown = sorted(names - set(TEMPLATE_VARIABLES))
+        if unknown:
+            line = min(n.lineno for n in tree.find_all(nodes.Name) if n.name in unknown)
+            listed = ", ".join(map(repr, unknown))
+            available = ", ".join(TEMPLATE_VARIABLES)
+            return ((f"unknown variable {listed} (available: {available})", line),)
+        rendered = TEMPLATE_ENV.from_string(source).render(SAMPLE_CONTEXT)
+    except TemplateSyntaxError as error:
+        return ((f"template error: {error.message}", error.lineno or 0),)
+    except Exception as error:
+        return ((f"the template cannot be rendered: {error}", 0),)
+    problems: list[tuple[str, int]] = []
+    if field == "subject" and "\n" in rendered.strip():
+        problems.append(("the subject must be one line", 0))
+    if field == "body":
+        problems += [
+            (f"the body must include {{{{ {name} }}}}", 0)
+            for name in REQUIRED_IN_BODY
+            if name not in names
+        ]
+    return tuple(problems)
 
 
 def parse_playbook_yaml(
