@@ -174,3 +174,12 @@ def test_an_incident_counts_once_in_each_of_its_types_and_once_in_the_total(sess
     assert data["total"] == MIN_CELL
     assert table(data, "attack_type") == {"death_threat": MIN_CELL, "forced_displacement": MIN_CELL}
     assert table(data, "country") == {"PE": MIN_CELL}
+
+
+def test_an_unknown_attack_type_filter_matches_nothing(session, vault):  # type: ignore[no-untyped-def]
+    """A filter value that is no term is answered like any value no incident has: an empty
+    page (the API documents the filter as free text; schemathesis sends any string)."""
+    org = make_org(session)
+    make_incident(session, org, vault=vault, attack_type="death_threat")
+    assert list_incidents(session, org_id=org.id, attack_type="no_such_type").total == 0
+    assert list_incidents(session, org_id=org.id, attack_type="death_threat").total == 1

@@ -55,7 +55,8 @@ def list_incidents(
     per_page: int = 25,
 ) -> IncidentPage:
     """One page of the organisation's incidents, newest first. ``attack_type`` keeps those
-    with at least one act of that type (an incident with several types matches each)."""
+    with at least one act of that type (an incident with several types matches each); a code
+    that is not a term matches nothing, like any filter value no incident has."""
     if status is not None and status not in IncidentStatus.__members__:
         raise Invalid(f"Unknown status {status!r}.")
     page = max(page, 1)
@@ -64,9 +65,12 @@ def list_incidents(
     if status:
         conditions.append(Incident.status == status)
     if attack_type:
-        term = get_term(session, vocabulary="attack_type", code=attack_type)
+        try:
+            term_id = get_term(session, vocabulary="attack_type", code=attack_type).id
+        except Invalid:
+            term_id = None
         conditions.append(
-            Incident.id.in_(select(Act.incident_id).where(Act.attack_type_id == term.id))
+            Incident.id.in_(select(Act.incident_id).where(Act.attack_type_id == term_id))
         )
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
     items = session.scalars(
