@@ -36,7 +36,7 @@ def test_an_analyst_reads_a_playbook_in_words(session, client):
     page = client.get(f"/staff/playbooks/{playbook.id}")
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert "Tier 1: Operator and parent company" in text
+    assert "Tier 1: Operator, parent company and state protection programme" in text
     assert "Site security lead of the operator" in text
     assert "Human-rights lead of the parent company" in text
     assert "Any contact of buyers, supply-chain tier 1 or closer" in text
