@@ -129,6 +129,11 @@ def test_the_staff_list_and_api_filter_on_a_type(session, client, vault):  # typ
     data = client.get("/api/v1/incidents?attack_type=extortion").json()
     assert [item["title"] for item in data["items"]] == ["Extorted and threatened"]
     assert data["items"][0]["attack_types"] == ["death_threat", "extortion"]
+    # A NUL in the filter is a clear 422 on the API and an empty list on the staff page,
+    # never a database error (PostgreSQL cannot compare text holding NUL).
+    assert client.get("/api/v1/incidents?attack_type=%00").status_code == 422
+    page = client.get("/staff/incidents?attack_type=%00")
+    assert page.status_code == 200 and "Extorted and threatened" not in page.text
 
 
 @pytest.mark.parametrize(
@@ -182,4 +187,6 @@ def test_an_unknown_attack_type_filter_matches_nothing(session, vault):  # type:
     org = make_org(session)
     make_incident(session, org, vault=vault, attack_type="death_threat")
     assert list_incidents(session, org_id=org.id, attack_type="no_such_type").total == 0
+    # PostgreSQL refuses a NUL in any text it compares: the lookup must not reach it.
+    assert list_incidents(session, org_id=org.id, attack_type="\x00").total == 0
     assert list_incidents(session, org_id=org.id, attack_type="death_threat").total == 1

@@ -65,6 +65,10 @@ def list_terms(session: Session, *, vocabulary: str) -> list[VocabularyTerm]:
 
 
 def get_term(session: Session, *, vocabulary: str, code: str) -> VocabularyTerm:
+    """The term ``code`` of ``vocabulary``; ``Invalid`` if there is none. A code holding a
+    NUL character is refused before the query, since PostgreSQL cannot even compare it."""
+    if "\x00" in code:
+        raise Invalid(f"{code!r} is not a term of the {vocabulary} vocabulary.")
     term = session.scalar(
         select(VocabularyTerm).where(
             VocabularyTerm.vocabulary == vocabulary, VocabularyTerm.code == code

@@ -31,7 +31,7 @@ def api_list_incidents(
     session: DbSession,
     staff: CurrentStaff,
     status: IncidentStatus | None = None,
-    attack_type: Annotated[str | None, Query(max_length=64)] = None,
+    attack_type: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9_]*$")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> IncidentList:
