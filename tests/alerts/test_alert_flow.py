@@ -25,7 +25,6 @@ from vigil.defenders.consent import ConsentScope, Strategy, record_consent
 from vigil.defenders.models import Defender
 from vigil.defenders.service import reveal_name
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act, Incident
 from vigil.incidents.service import find_incident_by_ref
 from vigil.links.models import LinkPurpose, SignedLink
@@ -88,8 +87,7 @@ messages:
 
 
 @pytest.fixture
-def story(session, settings, vault):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def story(session, settings, vault, demo_data):  # type: ignore[no-untyped-def]
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

@@ -21,7 +21,6 @@ from vigil.companies.service import get_company_by_key
 from vigil.contacts.models import Contact, ContactKind
 from vigil.core.audit import AuditEvent
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.models import Involvement
 from vigil.incidents.service import find_incident_by_ref
@@ -36,8 +35,7 @@ COMMUNITY = "Community relations, El Roble (test)"
 
 
 @pytest.fixture
-def story(session, settings, vault):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def story(session, settings, vault, demo_data):  # type: ignore[no-untyped-def]
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

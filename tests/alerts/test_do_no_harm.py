@@ -24,7 +24,6 @@ from vigil.alerts.service import draft_alert
 from vigil.core.i18n import LOCALES
 from vigil.defenders.consent import Strategy, record_consent
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
@@ -255,11 +254,12 @@ def test_without_the_link_the_paragraph_goes_before_the_closing_paragraph():
     assert message.text == f"Dear R,\n\nPlease help.\n\n{paragraph}\n\nThank you,\nSending Org\n"
 
 
-def test_the_preview_of_a_real_alert_follows_the_defenders_strategy(session, vault, settings):
+def test_the_preview_of_a_real_alert_follows_the_defenders_strategy(
+    session, vault, settings, demo_data
+):
     """Through the service, on both databases: the paragraph in the organisation's name,
     widening from "about this case" to "naming the defender" only once the defender chose
     public action."""
-    load_demo(session, settings=settings, vault=vault)
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

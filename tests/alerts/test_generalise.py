@@ -17,7 +17,6 @@ from vigil.alerts.models import Alert
 from vigil.companies.models import Company, Project
 from vigil.core.i18n import LOCALES
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.models import Act, Incident
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
@@ -183,9 +182,8 @@ def test_the_alert_page_warns_until_the_generalised_level_is_chosen(session, vau
 
 
 def test_the_analyst_chooses_generalised_and_the_preview_hides_alias_day_and_project(
-    session, client, settings, vault
+    session, client, settings, vault, demo_data
 ):
-    load_demo(session, settings=settings, vault=vault)
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

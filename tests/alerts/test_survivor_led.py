@@ -15,7 +15,6 @@ from vigil.alerts.service import add_recipient, draft_alert
 from vigil.alerts.survivor_led import is_company_contact, survivor_led
 from vigil.contacts.models import Contact, ContactKind
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.models import Act, Involvement
 from vigil.incidents.service import find_incident_by_ref
@@ -27,8 +26,7 @@ SECURITY = "Julián Ortega (fictional)"  # the operator's site security lead in 
 
 
 @pytest.fixture
-def story(session, settings, vault):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def story(session, settings, vault, demo_data):  # type: ignore[no-untyped-def]
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

@@ -13,7 +13,6 @@ from vigil.companies.leverage import leverage_for_company
 from vigil.companies.models import Company, CompanyRelationship
 from vigil.companies.service import get_company_by_key
 from vigil.core.errors import Invalid, NotFound
-from vigil.demo.loader import load_demo
 from vigil.incidents.leverage import leverage_for_incident
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
@@ -31,8 +30,7 @@ STORY_ORDER = [
 
 
 @pytest.fixture
-def demo(session, settings, vault):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def demo(session, settings, vault, demo_data):  # type: ignore[no-untyped-def]
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     story = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")
     return org, story

@@ -13,15 +13,13 @@ from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.alerts.models import Alert, AlertRecipient
 from vigil.core.audit import AuditEvent
 from vigil.demo.alerts import load_alert_demo
-from vigil.demo.loader import load_demo
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
 from vigil.outbox.models import Delivery
 
 
 @pytest.fixture
-def case(session, settings, vault):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def case(session, settings, vault, demo_data):  # type: ignore[no-untyped-def]
     load_alert_demo(session)
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")

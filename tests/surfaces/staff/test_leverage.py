@@ -11,15 +11,13 @@ from sqlalchemy import select
 from tests.factories import make_incident, make_org, make_staff, sign_in
 from vigil.companies.service import get_company_by_key
 from vigil.core.audit import AuditEvent
-from vigil.demo.loader import load_demo
 from vigil.incidents.service import find_incident_by_ref
 from vigil.organisations.models import Organisation
 from vigil.web.cookies import SESSION_COOKIE
 
 
 @pytest.fixture
-def story(session, settings, vault, client):  # type: ignore[no-untyped-def]
-    load_demo(session, settings=settings, vault=vault)
+def story(session, settings, vault, client, demo_data):  # type: ignore[no-untyped-def]
     org = session.scalar(select(Organisation).where(Organisation.slug == "red-andina"))
     incident = find_incident_by_ref(session, org_id=org.id, external_ref="demo-000")
     analyst = make_staff(session, org)
