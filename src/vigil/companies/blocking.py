@@ -8,8 +8,13 @@ key shared by more than ``max_block`` records ("inte" of "international") says t
 be used (matching a typed name still counts such keys when the others find too little). On
 PostgreSQL, matching a query can use pg_trgm instead (see ``match_search``).
 
-:func:`cluster` links every compared pair scoring at or above the threshold (single linkage)
-and keeps, for each cluster, the strongest links that explain why each member is in it.
+:func:`cluster` links every compared pair scoring at or above the threshold (single linkage,
+strongest first) and keeps, for each cluster, the links that explain why each member is in it.
+No cluster grows past ``max_size`` distinct records: single linkage can chain names through
+shared words ("University" ⊂ "University of X" ⊂ "University of X, Department of Y") into
+proposals of thousands of records that no reviewer can check. Average linkage would not chain,
+but on the PATSTAT gold clusters (which join subsidiaries sharing a brand) it cut recall from
+0.985 to 0.74, so which of the two "same company" means is still to be settled (issue 19).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from rigour.text import metaphone
 from vigil.companies.matching import Record, Score, match_key, score
 
 DEFAULT_MAX_BLOCK = 1000
+#: Distinct records in one proposed cluster, at most: a reviewer must be able to check them
+#: (the largest PATSTAT gold cluster holds 66 distinct spellings).
+DEFAULT_MAX_CLUSTER = 100
 #: Items of oversized blocks counted for one query, at most (see ``BlockingIndex.candidates``).
 OVERSIZED_BUDGET = 20_000
 
@@ -135,23 +143,51 @@ class Cluster:
         return min((link.score.value for link in self.links), default=1.0)
 
 
-class _Forest:
-    def __init__(self) -> None:
-        self.parent: dict[Hashable, Hashable] = {}
+class _Joiner:
+    """Single-linkage joining of records into clusters, strongest link first, that refuses a
+    join making a cluster larger than ``max_size`` distinct records (``group`` positions:
+    records the matcher sees as identical count once, since a reviewer checks 40 copies of
+    one spelling at a glance). Joining strongest first means a chain is cut at its weakest
+    links when it reaches the limit."""
 
-    def find(self, item: Hashable) -> Hashable:
-        self.parent.setdefault(item, item)
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
+    def __init__(self, reps: Sequence[Sequence[Record]], *, max_size: int) -> None:
+        self.max_size = max_size
+        self.group_of = {record.id: n for n, group in enumerate(reps) for record in group}
+        self.cluster_of: dict[Hashable, int] = {}
+        self.members: dict[int, list[Hashable]] = {}
+        self.groups: dict[int, set[int]] = {}
+        self.links: dict[int, list[Link]] = {}
 
-    def union(self, a: Hashable, b: Hashable) -> bool:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a == root_b:
+    def _cluster(self, item: Hashable) -> int:
+        if item not in self.cluster_of:
+            number = len(self.cluster_of)  # grows with every record seen: never reused
+            self.cluster_of[item] = number
+            self.members[number] = [item]
+            self.groups[number] = {self.group_of[item]}
+            self.links[number] = []
+        return self.cluster_of[item]
+
+    def offer(self, link: Link) -> bool:
+        """Join the clusters of ``link``'s two records unless that passes the size limit."""
+        a, b = self._cluster(link.a), self._cluster(link.b)
+        if a == b or len(self.groups[a] | self.groups[b]) > self.max_size:
             return False
-        self.parent[root_a] = root_b
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a  # relabel the smaller side
+        for item in self.members[b]:
+            self.cluster_of[item] = a
+        self.members[a].extend(self.members.pop(b))
+        self.groups[a] |= self.groups.pop(b)
+        self.links[a].extend([*self.links.pop(b), link])
         return True
+
+    def clusters(self) -> list[Cluster]:
+        found = [
+            Cluster(items, sorted(self.links[number], key=lambda k: -k.score.value))
+            for number, items in self.members.items()
+            if len(items) > 1
+        ]
+        return sorted(found, key=lambda c: (-len(c.members), repr(c.members[0])))
 
 
 def _signature(record: Record) -> tuple[object, ...]:
@@ -179,12 +215,14 @@ def cluster(
     threshold: float,
     skip: Skip | None = None,
     max_block: int = DEFAULT_MAX_BLOCK,
+    max_size: int = DEFAULT_MAX_CLUSTER,
 ) -> list[Cluster]:
     """Clusters of two or more records whose links score at least ``threshold``.
 
     Records that look exactly alike to the matcher (same keys, country, identifiers, address)
     are scored once. ``skip(a, b)`` vetoes a link (a pair a reviewer said is not the same).
-    Clusters come largest first, each with its strongest spanning links first.
+    No cluster grows past ``max_size`` distinct records. Clusters come largest first, each
+    with the links that joined it, strongest first.
     """
     groups: dict[tuple[object, ...], list[Record]] = defaultdict(list)
     for record in records:
@@ -205,17 +243,7 @@ def cluster(
         link_score = score(group_i[0], group_j[0])
         if link_score.value >= threshold and (pair := _first_allowed(group_i, group_j, skip)):
             links.append(Link(pair[0].id, pair[1].id, link_score))
-    forest = _Forest()
-    tree = [
-        link for link in sorted(links, key=lambda k: -k.score.value) if forest.union(link.a, link.b)
-    ]
-    members: dict[Hashable, list[Hashable]] = defaultdict(list)
-    for item in list(forest.parent):
-        members[forest.find(item)].append(item)
-    tree_links: dict[Hashable, list[Link]] = defaultdict(list)
-    for link in tree:
-        tree_links[forest.find(link.a)].append(link)
-    clusters = [
-        Cluster(items, tree_links[root]) for root, items in members.items() if len(items) > 1
-    ]
-    return sorted(clusters, key=lambda c: (-len(c.members), repr(c.members[0])))
+    joiner = _Joiner(reps, max_size=max_size)
+    for link in sorted(links, key=lambda k: -k.score.value):
+        joiner.offer(link)
+    return joiner.clusters()
