@@ -154,3 +154,42 @@ def test_open_supply_hub_list_imports_whole_and_again_unchanged(session):
     assert again.written == {"companies unchanged": 351, "addresses unchanged": 351}
     assert session.scalar(select(func.count()).select_from(Address)) == 351
     assert session.scalar(select(func.count()).select_from(CompanyIdentifier)) == 0
+
+
+def test_a_key_that_cannot_be_used_as_given_is_reported_with_its_row(session, tmp_path):
+    """Keys are what a later file updates by: never replaced silently by a hash."""
+    longest = "k" * 100
+    rows = [
+        ["Ref", "Name", "Countries"],
+        ["MADC-1", "Minera Andina del Cauca", "CO"],  # row 2
+        ["a b", "Spaced Key SA", "PE"],  # row 3
+        ["k" * 101, "Long Key SA", "PE"],  # row 4
+        [longest, "Longest Key SA", "PE"],  # row 5
+        ["", "No Key SA", "PE"],  # row 6: no key, a hash of name and country
+    ]
+    report = import_companies_csv(
+        session,
+        path=write_csv(tmp_path, rows),
+        mapping=parse_mapping(["key=Ref,name=Name,country=Countries"]),
+    )
+    assert [p.line for p in report.problems] == [3, 4]
+    assert "'a b' cannot be used" in str(report.problems[0])
+    keys = set(session.scalars(select(Company.key)))
+    assert {"csv-suppliers.csv-MADC-1", f"csv-suppliers.csv-{longest}"} <= keys
+    assert len([k for k in keys if k.startswith("csv-suppliers.csv-")]) == 3
+
+
+def test_several_countries_in_one_cell(session, tmp_path):
+    rows = [
+        ["Name", "Countries"],
+        ["Andes Copper Holdings", "PE|CO"],  # row 2
+        ["Atlantis Mining", "PE|Atlantis"],  # row 3
+    ]
+    report = import_companies_csv(
+        session,
+        path=write_csv(tmp_path, rows),
+        mapping=parse_mapping(["name=Name,country=Countries"]),
+    )
+    assert [str(p) for p in report.problems] == ["row 3: 'Atlantis' is not a country"]
+    andes = session.scalars(select(Company).where(Company.name == "Andes Copper Holdings")).one()
+    assert sorted(json.loads(andes.ftm_properties)["country"]) == ["co", "pe"]

@@ -54,8 +54,11 @@ FIELDS = {
     "phone": "phone",
     "notes": "notes",
 }
-#: Fields that may hold several values in one cell, separated by "|".
-MULTI = {"alias", "former_name", "sector", "lei", "registration", "isin", "ticker", "tax"}
+#: Fields that may hold several values in one cell, separated by "|" (a company may operate
+#: in several countries; it has one jurisdiction).
+MULTI = {"alias", "former_name", "sector", "lei", "registration", "isin", "ticker", "tax"} | {
+    "country"
+}
 SCHEME_OF = {field: field for field in ("lei", "registration", "isin", "ticker", "tax")}
 
 
@@ -123,11 +126,7 @@ def _row_entities(
         fields[field] = [clean_identifier_or_raise(scheme, v) for v in fields.get(field, [])]
     fields["sector"] = [sectors.get(v.lower(), v) for v in fields.get("sector", [])]
     address_text = " ".join(fields.pop("address", []))
-    key = (fields.pop("key", []) or [""])[0]
-    if not key or not ftm_types.entity.validate(key):
-        basis = key or f"{name_key(name) or name.lower()}|{country or ''}|{address_text.lower()}"
-        key = hashlib.sha256(basis.encode()).hexdigest()[:24]
-    key = f"csv-{_slug(dataset)}-{key}"[:190]
+    key = _row_key(fields.pop("key", []), dataset=dataset, basis=(name, country, address_text))
     company = model.make_entity("Company")
     company.id = key
     for field, values in fields.items():
@@ -145,6 +144,28 @@ def _row_entities(
             address.add("country", country.lower())
         company.add("addressEntity", address.id)
     return company, address
+
+
+#: Longest key a file may give: it is stored as ``csv-{dataset}-{key}`` in 190 characters.
+MAX_KEY = 100
+
+
+def _row_key(given: list[str], *, dataset: str, basis: tuple[str, str | None, str]) -> str:
+    """The row's registry key: the file's own key as given, or (without a key column or with
+    an empty cell) a hash of the name's matching key, the country and the address. A key that
+    cannot be used as given is a problem of the row, never silently replaced: a later file
+    with the same keys must update the same companies."""
+    key = (given or [""])[0]
+    if key and (len(key) > MAX_KEY or not ftm_types.entity.validate(key)):
+        raise ValueError(
+            f"key {key[:60]!r} cannot be used: letters, digits, '.' and '-' only,"
+            f" at most {MAX_KEY} characters"
+        )
+    if not key:
+        name, country, address_text = basis
+        text = f"{name_key(name) or name.lower()}|{country or ''}|{address_text.lower()}"
+        key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    return f"csv-{_slug(dataset)}-{key}"
 
 
 def _slug(text: str) -> str:
