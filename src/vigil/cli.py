@@ -35,9 +35,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema and migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Fictional demonstration data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
@@ -200,6 +202,19 @@ def users_create(
     typer.echo(f"Created {email} ({role}, {org}).")
     typer.echo(f"One-time enrolment link (valid {settings.enrolment_valid_hours} h):")
     typer.echo(f"{settings.base_url.rstrip('/')}/enrol/{token}")
+
+
+@orgs_app.command("set-contact-email")
+def orgs_set_contact_email(
+    org: Annotated[str, typer.Argument(help="Organisation slug.")],
+    email: Annotated[str, typer.Argument(help='The address replies go to ("" removes it).')],
+) -> None:
+    """Set the address recipients' replies to alert e-mail go to (Reply-To)."""
+    from vigil.organisations.service import set_contact_email
+
+    with database_session(_settings().effective_database_url) as session:
+        set_contact_email(session, slug=org, email=email)
+    typer.echo(f"Replies to {org}'s alert e-mail go to {email.strip() or 'nobody (removed)'}.")
 
 
 def _set_user_active(email: str, *, active: bool) -> str:

@@ -2,6 +2,7 @@
 
 from vigil.accounts import models as accounts  # noqa: F401
 from vigil.alerts import models as alerts  # noqa: F401
+from vigil.alerts import response_models as alert_responses  # noqa: F401
 from vigil.casework import emergency as casework_emergency  # noqa: F401
 from vigil.casework import models as casework  # noqa: F401
 from vigil.casework import risk_models as casework_risk  # noqa: F401
@@ -13,12 +14,14 @@ from vigil.core import audit, crypto, jobs, throttle  # noqa: F401
 from vigil.core.db import Base
 from vigil.defenders import consent as defender_consent  # noqa: F401
 from vigil.defenders import models as defenders  # noqa: F401
+from vigil.inbox import models as inbox  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401
 from vigil.links import models as links  # noqa: F401
 from vigil.organisations import models as organisations  # noqa: F401
 from vigil.outbox import models as outbox  # noqa: F401
 from vigil.outbox import staff_email_models as staff_email  # noqa: F401
+from vigil.outbox import staff_page_models as staff_pages  # noqa: F401
 from vigil.playbooks import models as playbooks  # noqa: F401
 from vigil.public import models as public  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401

@@ -1,8 +1,9 @@
 """``vigil worker``: moves alerts along their escalation chains, sends the outbox (alert
 deliveries and queued staff e-mail, in one pass) and runs periodic jobs (retention, case
 monitoring, the publication of the public counts and, if configured, an audit checkpoint,
-daily; missed referral deadlines, which may count in hours, hourly); missed safety
-check-ins are raised every round.
+daily; missed referral deadlines, which may count in hours, and those falling today,
+hourly); missed safety check-ins are raised, and unacknowledged inbox items paged again,
+every round.
 SIGTERM or SIGINT stops it cleanly.
 
 Several workers on several hosts may run at once: outbox rows are claimed row by row (SKIP
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.jobs import advance_alerts
 from vigil.casework.monitoring import run_case_monitoring
-from vigil.casework.referrals import raise_missed_referral_tasks
+from vigil.casework.referrals import raise_missed_referral_tasks, raise_referral_deadlines_today
 from vigil.checkins.service import raise_missed_check_ins
 from vigil.core.audit import audit_seal, bind_audit_sessions
 from vigil.core.audit_head import write_checkpoint
@@ -34,6 +35,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
 from vigil.core.jobs import mark_finished, start_if_due
+from vigil.inbox.jobs import page_unacknowledged
 from vigil.intake.retention import RetentionPolicy, apply_retention
 from vigil.outbox.claiming import default_worker_id
 from vigil.outbox.sender import send_due
@@ -87,6 +89,17 @@ def run_referral_deadlines_if_due(factory: sessionmaker[Session], now: datetime)
     return True
 
 
+def run_referral_deadlines_today_if_due(factory: sessionmaker[Session], now: datetime) -> bool:
+    """Hourly: a referral whose deadline falls today goes to the "needs me now" inbox."""
+    if not start_if_due(factory, "referral_deadlines_today", HOURLY, now):
+        return False
+    with session_scope(factory) as session:
+        raised = raise_referral_deadlines_today(session, today=now.date())
+        mark_finished(session, "referral_deadlines_today")
+    log.info("referral deadlines today: %s raised", raised)
+    return True
+
+
 def run_publication_if_due(
     factory: sessionmaker[Session], settings: Settings, now: datetime
 ) -> bool:
@@ -115,6 +128,18 @@ def raise_missed_check_ins_now(
     if raised:
         log.warning("%s missed safety check-ins raised", raised)
     return raised
+
+
+def page_unacknowledged_now(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> int:
+    """Every round: inbox items nobody acknowledged in their kind's time are paged again
+    (``inbox.jobs``); the pages go out in the same round's outbox pass."""
+    with session_scope(factory) as session:
+        paged = page_unacknowledged(session, settings, now=now)
+    if paged:
+        log.warning("%s unacknowledged inbox items paged again", paged)
+    return paged
 
 
 def advance_alerts_now(factory: sessionmaker[Session], settings: Settings, now: datetime) -> int:
@@ -184,6 +209,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                 if full_round:
                     advance_alerts_now(factory, settings, now)
                     raise_missed_check_ins_now(factory, settings, now)  # before the outbox pass
+                    page_unacknowledged_now(factory, settings, now)
                 # One outbox pass: a batch of alert deliveries, then the staff e-mail due.
                 claimed = send_due(
                     factory, settings, worker_id=worker_id, stop=stop, timeline=ALERT_TIMELINE
@@ -196,6 +222,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                     run_retention_if_due(factory, settings, now)
                     run_case_monitoring_if_due(factory, settings, now)
                     run_referral_deadlines_if_due(factory, now)
+                    run_referral_deadlines_today_if_due(factory, now)
                     run_publication_if_due(factory, settings, now)
                     run_audit_checkpoint_if_due(factory, settings, now)
             except Exception:  # a database or network blip must not end the worker

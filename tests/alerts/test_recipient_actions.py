@@ -198,7 +198,7 @@ def test_a_response_link_works_once(session, vault, settings):
     with pytest.raises(NotFound):
         resolve_link(session, settings, token, now=utcnow())
     kinds = session.scalars(select(AlertResponse.kind)).all()
-    assert kinds == ["response"]
+    assert kinds == ["substantive"]
     assert len(audit_rows(session, "link.used")) == 1
     # Another recipient's response link is its own.
     other = link_for(session, settings, world, "respond", contact_id=world.other.id)

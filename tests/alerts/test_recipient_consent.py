@@ -148,7 +148,7 @@ def test_a_later_tier_skips_a_recipient_whose_consent_expired(session, vault, se
     common = {
         "alert": alert, "document": document, "facts": facts,
         "data_key_id": incident.data_key_id, "tier": 1, "purpose": "reminder",
-        "only_unacknowledged": True,
+        "only_contacts": frozenset({contact.id}),
     }  # fmt: skip
     assert send_to_tier(session, vault, settings, now=expiry, **common) == 0
     skipped = session.query(AlertEvent).filter_by(alert_id=alert.id, contact_id=contact.id)

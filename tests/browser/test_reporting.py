@@ -80,7 +80,7 @@ def test_reporter_and_analyst_talk_without_javascript(  # type: ignore[no-untype
     page.select_option("#country", "CO")
     page.fill("#narrative", NARRATIVE)
     page.set_input_files("#attachments", str(gps_jpeg(tmp_path / "IMG_2041.jpg")))
-    page.click("form.report-form button[type=submit]")
+    page.click("#send-report")
     summary = page.locator(".error-summary")
     if summary.count():
         errors = " | ".join(page.locator(".error").all_inner_texts())
@@ -144,3 +144,16 @@ def test_reporter_and_analyst_talk_without_javascript(  # type: ignore[no-untype
 
     assert seen_hosts, "no request was observed"
     assert set(seen_hosts) == {"127.0.0.1"}
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_enter_in_a_text_field_sends_the_report(page: Page, live_server, seen_hosts):  # type: ignore[no-untyped-def]
+    """Enter presses the form's first submit button: that must be "Send the report", not
+    "Show the regions of the chosen country" (which only reloads the form)."""
+    page.goto(live_server.url + "/report")
+    page.check("#attack_type-death_threat")
+    page.select_option("#country", "CO")
+    page.fill("#narrative", NARRATIVE)
+    page.fill("#place", "Vereda El Carmen")
+    page.press("#place", "Enter")
+    expect(page.locator("#receipt")).to_be_visible()

@@ -16,6 +16,8 @@ def sign_in(page: Page, live_server, analyst) -> None:  # type: ignore[no-untype
     expect(page).to_have_url(re.compile(r"/login/code"))
     page.fill("#code", analyst.code())
     page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/staff/now$"))  # "Needs me now" first
+    page.click("nav a[href='/staff/incidents']")
     expect(page).to_have_url(re.compile(r"/staff/incidents$"))
 
 

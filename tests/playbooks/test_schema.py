@@ -74,7 +74,10 @@ def test_the_death_threat_default_follows_the_documented_protocol():
     assert {"of": "embassy"} in third["recipients"]
     assert {"role": "special_procedures"} in third["recipients"]
     assert document["chain"][0] == {"notify": 1}
-    assert {"escalate_if_unacknowledged": {"from": 1, "to": 2}} in document["chain"]
+    # By default a tier is passed over when it gives no substantive response (acknowledging
+    # is not responding); the weaker rule is only for a playbook that chooses it.
+    assert {"escalate_if_no_response": {"from": 1, "to": 2}} in document["chain"]
+    assert not any("escalate_if_unacknowledged" in step for step in document["chain"])
 
 
 def test_the_stored_document_keeps_the_yaml_keys_and_numbers():
@@ -173,6 +176,16 @@ def test_english_is_required_for_messages_title_and_guidance():
         ("from_step: 9", "from_step: 11", "chain[11].repeat.from_step: must be an earlier step"),
         ("from_step: 9", "from_step: 10", "chain[11].repeat: steps 10 to 10 need a wait_hours"),
         ("{from: 2, to: 3}", "{from: 2, to: 2}", "from and to are the same"),
+        (
+            "{escalate_if_no_response: {from: 1, to: 2}}",
+            "{escalate_if_unacknowledged: {from: 1, to: 1}}",
+            "chain[4].escalate_if_unacknowledged: from and to are the same",
+        ),
+        (
+            "{escalate_if_no_response: {from: 1, to: 2}}",
+            "{escalate_if_no_response: {from: 1}}",
+            "chain[4].escalate_if_no_response.to",
+        ),
         ("country: incident", "country: NO", "quote the value"),
         ("{of: lender}", "{of: lender, max_tier: 1}", "max_tier only applies to buyers"),
         ("{of: lender}", "{of: lender, min_percentage: 5}", "min_percentage only applies"),
@@ -180,7 +193,7 @@ def test_english_is_required_for_messages_title_and_guidance():
         ("channels: [email, webhook]", "channels: [email, fax]", "channels[1]: input should be"),
         ("    deadline_hours: 48\n", "", "tiers[1].deadline_hours: is required"),
         (
-            "{escalate_if_unacknowledged: {from: 2, to: 3}}",
+            "{escalate_if_no_response: {from: 2, to: 3}}",
             "{wait_hours: 1}",
             "tiers[2]: tier 3 is never notified",
         ),

@@ -6,8 +6,10 @@ Used at launch (the first ``notify`` goes out at once) and by the worker (alerts
 a wait has passed. Content is composed per recipient in their language, with signed links of
 their own, and sealed with the incident's key. Each recipient gets the body written for their
 type (alerts/recipient_types.py); UN special procedures get no e-mail (the analyst sends them
-a submission pack from the alert page) and the timeline says so. An escalation names the
-organisations of the silent tier and the date they were informed.
+a submission pack from the alert page) and the timeline says so. A reminder goes only to the
+recipients who have neither acknowledged nor answered; an escalation names the organisations
+of the silent tier and the date they were informed, and what a silent tier leaves behind
+(marks, inbox items) is recorded by alerts/silence.py.
 """
 
 from __future__ import annotations
@@ -21,14 +23,20 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Facts, Links, compose
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
-from vigil.alerts.escalation import Action, Plan, TierState, advance
+from vigil.alerts.escalation import Action, Plan, RecipientState, TierState, advance
 from vigil.alerts.facts import recipient_consented
-from vigil.alerts.models import Alert, AlertEvent, AlertRecipient, AlertTier
+from vigil.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    AlertRecipient,
+    AlertTier,
+)
 from vigil.alerts.proposal import channels_of
 from vigil.alerts.purpose_texts import Silent
 from vigil.alerts.recipient_types import is_special_procedures, recipient_type
+from vigil.alerts.silence import mark_no_response, silent_organisations, tell_staff_tier_silent
 from vigil.contacts.models import Contact
-from vigil.contacts.roles import CONTACT_ROLES
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.links.models import LinkPurpose
@@ -81,13 +89,14 @@ def send_to_tier(
     data_key_id: int,
     tier: int,
     purpose: str,
-    only_unacknowledged: bool,
     now: datetime,
+    only_contacts: frozenset[int] | None = None,
     silent: tuple[Silent, ...] = (),
 ) -> int:
-    """Queue one delivery per included recipient of ``tier`` per channel; returns how many.
-    Opted-out contacts and UN special procedures are skipped (and the skip is on the
-    timeline)."""
+    """Queue one delivery per included recipient of ``tier`` per channel (only those of
+    ``only_contacts`` when given: a reminder's); returns how many. Opted-out contacts and UN
+    special procedures are skipped (and the skip is on the timeline). A recipient sent
+    something is marked informed, with the date an escalation will say."""
     tiers = document.get("tiers", [])
     spec = tiers[tier - 1] if 0 < tier <= len(tiers) else {}
     allowed = spec.get("channels") or DEFAULT_CHANNELS
@@ -103,7 +112,7 @@ def send_to_tier(
     ).all()
     queued = 0
     for recipient, contact in rows:
-        if only_unacknowledged and recipient.acknowledged_at is not None:
+        if only_contacts is not None and recipient.contact_id not in only_contacts:
             continue
         if contact.opted_out_at is not None:
             session.add(
@@ -178,30 +187,8 @@ def send_to_tier(
                 timeline=ALERT_TIMELINE,
             )
             queued += 1
+        recipient.notified_at = recipient.notified_at or now
     return queued
-
-
-def silent_organisations(
-    session: Session, alert_id: int, tier: int, informed_at: datetime | None
-) -> tuple[Silent, ...]:
-    """The organisations of ``tier`` that did not acknowledge, with the day they were
-    informed: the organisation's name, or the contact's role when it has none (never a
-    person's name)."""
-    if informed_at is None:
-        return ()
-    contacts = session.scalars(
-        select(Contact)
-        .join(AlertRecipient, AlertRecipient.contact_id == Contact.id)
-        .where(
-            AlertRecipient.alert_id == alert_id,
-            AlertRecipient.tier == tier,
-            AlertRecipient.included.is_(True),
-            AlertRecipient.acknowledged_at.is_(None),
-        )
-        .order_by(AlertRecipient.id)
-    ).all()
-    names = [c.organisation_name or CONTACT_ROLES.get(c.role, "") for c in contacts]
-    return tuple(Silent(name, informed_at.date()) for name in dict.fromkeys(names) if name)
 
 
 def tier_states(session: Session, alert_id: int) -> dict[int, AlertTier]:
@@ -209,14 +196,96 @@ def tier_states(session: Session, alert_id: int) -> dict[int, AlertTier]:
     return {t.tier: t for t in tiers}
 
 
-def _silent_for(
-    session: Session, alert_id: int, action: Action, tiers: Mapping[int, AlertTier]
-) -> tuple[Silent, ...]:
-    if action.kind != "escalate" or action.from_tier is None:
-        return ()
-    silent_tier = tiers.get(action.from_tier)
-    informed = silent_tier.notified_at if silent_tier is not None else None
-    return silent_organisations(session, alert_id, action.from_tier, informed)
+def _recipients_by_tier(session: Session, alert_id: int) -> dict[int, list[AlertRecipient]]:
+    rows = session.scalars(
+        select(AlertRecipient)
+        .where(AlertRecipient.alert_id == alert_id, AlertRecipient.included.is_(True))
+        .order_by(AlertRecipient.id)
+    ).all()
+    grouped: dict[int, list[AlertRecipient]] = {}
+    for row in rows:
+        grouped.setdefault(row.tier, []).append(row)
+    return grouped
+
+
+def _escalation_states(
+    tiers: Mapping[int, AlertTier], recipients: Mapping[int, list[AlertRecipient]]
+) -> dict[int, TierState]:
+    """What alerts/escalation.py decides on: per tier, whether it was notified and where
+    each of its included recipients stands."""
+    return {
+        number: TierState(
+            notified=row.notified_at is not None,
+            recipients=tuple(
+                RecipientState(
+                    contact_id=r.contact_id,
+                    acknowledged=r.acknowledged_at is not None,
+                    response=r.response,
+                    no_response=r.no_response_at is not None,
+                )
+                for r in recipients.get(number, [])
+            ),
+        )
+        for number, row in tiers.items()
+    }
+
+
+def _event(session: Session, alert: Alert, now: datetime, kind: str, **fields: Any) -> None:
+    session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, **fields))
+
+
+def _escalation_detail(action: Action, count: int) -> str:
+    if action.rule == "unacknowledged":
+        return f"tier {action.from_tier} did not acknowledge; {count} deliveries"
+    return (
+        f"tier {action.from_tier} gave no substantive response by its deadline; {count} deliveries"
+    )
+
+
+def _send(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    *,
+    alert: Alert,
+    document: Mapping[str, Any],
+    facts: Facts,
+    data_key_id: int,
+    action: Action,
+    tiers: Mapping[int, AlertTier],
+    now: datetime,
+) -> None:
+    """Carry out a notify, remind or escalate action and put it on the timeline."""
+    escalating = action.kind == "escalate" and action.from_tier is not None
+    count = send_to_tier(
+        session,
+        vault,
+        settings,
+        alert=alert,
+        document=document,
+        facts=facts,
+        data_key_id=data_key_id,
+        tier=action.tier,
+        purpose=PURPOSE_OF_ACTION[action.kind],
+        only_contacts=frozenset(action.contacts) if action.kind == "remind" else None,
+        now=now,
+        silent=silent_organisations(session, alert.id, action.from_tier) if escalating else (),
+    )
+    tier_row = tiers.get(action.tier)
+    if tier_row is not None:
+        if action.kind == "remind":
+            tier_row.reminders_sent += 1
+        else:
+            tier_row.notified_at = tier_row.notified_at or now
+        if action.kind == "escalate":
+            tier_row.escalated_at = now
+    kind = {"notify": "queued", "remind": "reminded", "escalate": "escalated"}[action.kind]
+    detail = _escalation_detail(action, count) if escalating else f"{count} deliveries"
+    _event(session, alert, now, kind, tier=action.tier, detail=detail)
+    if escalating:
+        tell_staff_tier_silent(
+            session, alert=alert, tier=action.from_tier or 0, escalated_to=action.tier, now=now
+        )
 
 
 def run_chain(
@@ -234,50 +303,38 @@ def run_chain(
     document: Mapping[str, Any] = playbook.document if playbook else {}
     chain = document.get("chain") or [{"notify": 1}]
     tiers = tier_states(session, alert.id)
+    recipients = _recipients_by_tier(session, alert.id)
     plan = advance(
         chain,
         step=alert.chain_step,
         repeats=alert.chain_repeats,
-        tiers={
-            number: TierState(
-                notified=t.notified_at is not None, acknowledged=t.acknowledged_at is not None
-            )
-            for number, t in tiers.items()
-        },
+        tiers=_escalation_states(tiers, recipients),
         now=now,
     )
     for action in plan.actions:
-        tier_row = tiers.get(action.tier)
-        count = send_to_tier(
-            session,
-            vault,
-            settings,
-            alert=alert,
-            document=document,
-            facts=facts,
-            data_key_id=data_key_id,
-            tier=action.tier,
-            purpose=PURPOSE_OF_ACTION[action.kind],
-            only_unacknowledged=action.kind == "remind",
-            now=now,
-            silent=_silent_for(session, alert.id, action, tiers),
-        )
-        if tier_row is not None:
-            if action.kind == "remind":
-                tier_row.reminders_sent += 1
-            else:
-                tier_row.notified_at = tier_row.notified_at or now
-            if action.kind == "escalate":
-                tier_row.escalated_at = now
-        kind = {"notify": "queued", "remind": "reminded", "escalate": "escalated"}[action.kind]
-        detail = f"{count} deliveries"
-        if action.kind == "escalate":
-            detail = f"tier {action.from_tier} did not acknowledge; {count} deliveries"
-        session.add(
-            AlertEvent(alert_id=alert.id, at=now, kind=kind, tier=action.tier, detail=detail)
-        )
+        if action.kind == "no_response":
+            mark_no_response(session, alert, action, recipients, now)
+        elif action.kind == "silent":
+            detail = "no substantive response by the deadline; no further tier to notify"
+            _event(session, alert, now, AlertEventKind.tier_silent, tier=action.tier, detail=detail)
+            tell_staff_tier_silent(
+                session, alert=alert, tier=action.tier, escalated_to=None, now=now
+            )
+        else:
+            _send(
+                session,
+                vault,
+                settings,
+                alert=alert,
+                document=document,
+                facts=facts,
+                data_key_id=data_key_id,
+                action=action,
+                tiers=tiers,
+                now=now,
+            )
     for reason in plan.skipped:
-        session.add(AlertEvent(alert_id=alert.id, at=now, kind="skipped", detail=reason[:500]))
+        _event(session, alert, now, AlertEventKind.skipped, detail=reason[:500])
     alert.chain_step, alert.chain_repeats, alert.chain_due_at = plan.step, plan.repeats, plan.due_at
     session.flush()
     return plan

@@ -46,6 +46,7 @@ from vigil.alerts.purpose_texts import (
 from vigil.alerts.recipient_types import body_for
 from vigil.core.i18n import LOCALES, N_, current_locale, gettext
 from vigil.core.places import region_name
+from vigil.playbooks.schema import CLOSING_VARIABLES
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
@@ -87,6 +88,7 @@ class Facts:
     urgency: int
     strategy: str = "quiet"  # the defender's choice: quiet diplomacy or public action
     date_precision: str = "day"  # day, month or year: how much of occurred_on may be said
+    reply_to: str = ""  # the organisation's contact address: where replies to e-mail go
 
     @property
     def case_reference(self) -> str:
@@ -101,6 +103,7 @@ class Message:
     html: str
     payload: dict[str, Any]
     unsubscribe_url: str
+    reply_to: str = ""
 
     def content(self) -> dict[str, Any]:
         """The dict sealed into a delivery (see alerts/models.py Delivery.content_sealed)."""
@@ -110,6 +113,7 @@ class Message:
             "html": self.html,
             "unsubscribe_url": self.unsubscribe_url,
             "payload": self.payload,
+            "reply_to": self.reply_to,
         }
 
 
@@ -229,6 +233,9 @@ def _body(
     language: str,
 ) -> str:
     if purpose == "resolution":
+        if message.get("closing"):  # the playbook's own (only CLOSING_VARIABLES: schema.py)
+            closing = _template(message["closing"])
+            return closing.render({name: context[name] for name in CLOSING_VARIABLES})
         return resolution_text(
             language,
             recipient_name=context["recipient_name"],
@@ -304,4 +311,5 @@ def compose(
         html=text_to_html(text, language),
         payload=payload,
         unsubscribe_url=links.unsubscribe_url,
+        reply_to=facts.reply_to,
     )

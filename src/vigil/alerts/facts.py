@@ -202,6 +202,7 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         urgency=alert.urgency,
         strategy=alert.strategy,
         date_precision=incident.date_precision,
+        reply_to=(organisation.contact_email or "") if organisation else "",
     )
     if alert.share_level == ShareLevel.generalised:
         return generalised(facts, session, incident)

@@ -1,6 +1,7 @@
 """Worker tasks for alerts: move escalation chains whose wait has passed, and stop the alerts
-of cases an analyst resolved. Both run on every poll of ``vigil worker``; both are cheap when
-there is nothing to do (indexed on ``chain_due_at`` and on status).
+of cases an analyst resolved (their recipients get the closing message: alerts/closing.py).
+Both run on every poll of ``vigil worker``; both are cheap when there is nothing to do
+(indexed on ``chain_due_at`` and on status).
 
 Several workers may run at once: on PostgreSQL due alerts are claimed with
 ``FOR UPDATE SKIP LOCKED``, so each chain step is taken by one worker only.
@@ -14,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.chain import run_chain
+from vigil.alerts.closing import resolve_alert
 from vigil.alerts.facts import facts_for
 from vigil.alerts.models import Alert, AlertStatus
-from vigil.alerts.service import stop_alert
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.incidents.models import Incident, IncidentStatus
@@ -36,7 +37,9 @@ def _locked(session: Session, query):  # type: ignore[no-untyped-def]
     return query
 
 
-def stop_alerts_of_resolved_cases(session: Session, *, now: datetime) -> int:
+def stop_alerts_of_resolved_cases(
+    session: Session, vault: Vault, settings: Settings, *, now: datetime
+) -> int:
     query = (
         select(Alert, Incident.status)
         .join(Incident, Incident.id == Alert.incident_id)
@@ -45,10 +48,11 @@ def stop_alerts_of_resolved_cases(session: Session, *, now: datetime) -> int:
     )
     rows = session.execute(_locked(session, query)).all()
     for alert, status in rows:
-        stop_alert(
+        resolve_alert(
             session,
+            vault,
+            settings,
             alert=alert,
-            status=AlertStatus.resolved,
             reason=f"case {status}",
             actor_user_id=None,
             now=now,
@@ -61,7 +65,7 @@ def advance_alerts(
 ) -> int:
     """Stop alerts of finished cases, then run every chain step that is due; returns how
     many alerts moved."""
-    moved = stop_alerts_of_resolved_cases(session, now=now)
+    moved = stop_alerts_of_resolved_cases(session, vault, settings, now=now)
     query = (
         select(Alert)
         .where(

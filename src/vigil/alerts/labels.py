@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vigil.alerts.escalation import recipient_stage
+from vigil.alerts.models import AlertRecipient
 from vigil.core.i18n import N_, gettext
 
 ALERT_STATUS = {
@@ -23,9 +25,12 @@ EVENTS = {
     "acknowledged": N_("Acknowledged"),
     "reminded": N_("Reminder sent"),
     "escalated": N_("Escalated"),
+    "tier_silent": N_("Tier silent: no substantive response by the deadline"),
+    "no_response": N_("No response by the deadline"),
     "skipped": N_("Step skipped"),
     "info_requested": N_("More information requested"),
     "responded": N_("Response received"),
+    "answered": N_("Answer sent"),
     "unsubscribed": N_("Unsubscribed"),
     "resolved": N_("Resolved"),
     "cancelled": N_("Cancelled"),
@@ -43,6 +48,16 @@ STRATEGIES = {
     "public": N_("Public action"),
     "record_only": N_("Record only"),
 }
+#: Where one recipient stands (alerts/escalation.py ``recipient_stage``).
+RECIPIENT_STAGES = {
+    "not_notified": N_("Not informed yet"),
+    "notified": N_("Informed, no answer yet"),
+    "acknowledged": N_("Acknowledged, no response yet"),
+    "info_requested": N_("Asked for more information"),
+    "declined": N_("Declined to act"),
+    "substantive": N_("Responded"),
+    "no_response": N_("No response by the deadline"),
+}
 DELIVERY_STATES = {
     "queued": N_("Queued"),
     "sent": N_("Sent"),
@@ -59,6 +74,17 @@ def _labeller(table: dict[str, str]) -> Any:
     return label
 
 
+def recipient_stage_label(recipient: AlertRecipient) -> str:
+    """Where the recipient stands, in words (the alert page's recipient list)."""
+    stage = recipient_stage(
+        notified=recipient.notified_at is not None,
+        acknowledged=recipient.acknowledged_at is not None,
+        response=recipient.response,
+        no_response=recipient.no_response_at is not None,
+    )
+    return gettext(RECIPIENT_STAGES[stage])
+
+
 def template_labels() -> dict[str, Any]:
     """Label functions for the alert templates."""
     return {
@@ -67,4 +93,5 @@ def template_labels() -> dict[str, Any]:
         "share_label": _labeller(SHARE_LEVELS),
         "strategy_label": _labeller(STRATEGIES),
         "delivery_state_label": _labeller(DELIVERY_STATES),
+        "recipient_stage_label": recipient_stage_label,
     }

@@ -85,7 +85,7 @@ class AlertTier(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     tier: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … in playbook order
     label: Mapped[str] = mapped_column(String(200), default="")
-    #: From the playbook: hours to wait for an acknowledgement before the next tier, hours
+    #: From the playbook: hours to wait for a response before the next tier, hours
     #: between reminders, and how many reminders at most.
     escalate_after_hours: Mapped[float | None]
     remind_every_hours: Mapped[float | None]
@@ -93,7 +93,7 @@ class AlertTier(Base):
     notified_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_action_at: Mapped[datetime | None] = mapped_column(index=True)
-    acknowledged_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]  # the tier's first acknowledgement (shown only)
     escalated_at: Mapped[datetime | None]
 
 
@@ -113,7 +113,25 @@ class AlertRecipient(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")  # why proposed
     included: Mapped[bool] = mapped_column(Boolean, default=True)
     added_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where this recipient stands (alerts/escalation.py ``recipient_stage``): informed (the
+    #: first delivery queued), acknowledged (pauses their reminders, nothing more), what they
+    #: answered (a ``ResponseKind``; only a substantive response stops the escalation) and
+    #: when their tier's wait ended without a substantive response from them.
+    notified_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
+    response: Mapped[str | None] = mapped_column(String(20))
+    responded_at: Mapped[datetime | None]
+    no_response_at: Mapped[datetime | None]
+
+
+class ResponseKind(StrEnum):
+    """What a recipient's answer amounts to. Only a substantive response (what they did or
+    will do) stops the escalation: declining to act, or asking for more information, is an
+    answer but not a response to the defender's situation."""
+
+    substantive = "substantive"
+    declined = "declined"
+    info_requested = "info_requested"
 
 
 class AlertEventKind(StrEnum):
@@ -126,9 +144,12 @@ class AlertEventKind(StrEnum):
     acknowledged = "acknowledged"
     reminded = "reminded"
     escalated = "escalated"
+    tier_silent = "tier_silent"  # a tier's wait ended without a substantive response
+    no_response = "no_response"  # one recipient's, at that moment
     skipped = "skipped"  # a chain step that did nothing, and why
     info_requested = "info_requested"
     responded = "responded"
+    answered = "answered"  # the team answered a recipient's request for information
     unsubscribed = "unsubscribed"
     resolved = "resolved"
     cancelled = "cancelled"
@@ -165,7 +186,8 @@ class AlertResponse(Base):
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_contacts.id", ondelete="SET NULL")
     )
-    kind: Mapped[str] = mapped_column(String(20))  # "info_request" | "response"
+    #: "info_request", or a response: "substantive" or "declined" (``ResponseKind``).
+    kind: Mapped[str] = mapped_column(String(20))
     #: What they wrote, sealed with the incident's key (it may discuss the defender).
     data_key_id: Mapped[int] = mapped_column(ForeignKey("data_keys.id"))
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)

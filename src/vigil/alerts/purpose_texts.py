@@ -1,8 +1,9 @@
 """The texts that depend on why a message goes out rather than on the playbook: the
 escalation paragraph and the resolution notice.
 
-An escalation tells the next tier who was informed, and when, and did not respond: that is
-the reason they are written to, and what gives their intervention weight. It names
+An escalation tells the next tier who was informed, and when, and has not responded on the
+substance (an acknowledgement, a refusal or a question is not a response): that is the reason
+they are written to, and what gives their intervention weight. It names
 organisations (or, when a contact has none, their role), never people. A resolution tells
 every recipient that nothing more is needed, and nothing else: by then the alert may no
 longer be wanted at all, so it repeats no alias, company, place or date, only the case
@@ -22,19 +23,19 @@ from babel.dates import format_date
 _ESCALATION = {
     "en": (
         "Why you are receiving this message: %(organisation)s informed %(informed)s about "
-        "this case and has received no acknowledgement or response."
+        "this case and has received no substantive response."
     ),
     "es": (
         "Por qué recibe este mensaje: %(organisation)s informó de este caso a %(informed)s y "
-        "no ha recibido ni acuse de recibo ni respuesta."
+        "no ha recibido ninguna respuesta sustantiva."
     ),
     "fr": (
         "Pourquoi vous recevez ce message : %(organisation)s a informé de cette affaire "
-        "%(informed)s et n'a reçu ni accusé de réception ni réponse."
+        "%(informed)s et n'a reçu aucune réponse sur le fond."
     ),
     "pt": (
         "Por que você está recebendo esta mensagem: %(organisation)s informou %(informed)s "
-        "sobre este caso e não recebeu confirmação nem resposta."
+        "sobre este caso e não recebeu nenhuma resposta substantiva."
     ),
 }
 _ON = {"en": "%s on %s", "es": "%s el %s", "fr": "%s le %s", "pt": "%s em %s"}
@@ -80,7 +81,8 @@ _RESOLUTION = {
 
 @dataclass(frozen=True)
 class Silent:
-    """An organisation of the tier that did not respond, and when it was informed."""
+    """An organisation of the tier that gave no substantive response, and when it was
+    informed."""
 
     organisation: str
     informed_on: date
@@ -91,7 +93,7 @@ def _known(language: str) -> str:
 
 
 def escalation_paragraph(language: str, *, organisation: str, silent: Sequence[Silent]) -> str:
-    """Who was informed on which date and did not respond ("" when nobody is known)."""
+    """Who was informed on which date and has not responded ("" when nobody is known)."""
     language = _known(language)
     if not silent:
         return ""

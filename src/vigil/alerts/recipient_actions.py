@@ -32,6 +32,7 @@ from vigil.alerts.models import (
     AlertRecipient,
     AlertResponse,
     AlertTier,
+    ResponseKind,
 )
 from vigil.alerts.service import load_alert
 from vigil.contacts.models import Contact
@@ -40,6 +41,8 @@ from vigil.core.audit import record_event
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.errors import Invalid, NotFound, VigilError
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.incidents.models import Incident
 from vigil.links.limits import take_single_use
 from vigil.links.models import LinkPurpose, SignedLink
@@ -128,8 +131,10 @@ def is_acknowledged(session: Session, link: SignedLink) -> bool:
 
 
 def acknowledge(session: Session, *, link: SignedLink, now: datetime) -> bool:
-    """Record the recipient's acknowledgement and its tier's (the first one stops the tier's
-    reminders and escalation). True the first time; a repeat changes nothing but is audited."""
+    """Record the recipient's acknowledgement (and the tier's first). It pauses the reminders
+    to this recipient only: acknowledging is not responding, so the tier still escalates
+    without a substantive response (alerts/escalation.py). True the first time; a repeat
+    changes nothing but is audited."""
     recipient = _recipient(session, link)
     first = recipient.acknowledged_at is None
     if first:
@@ -171,9 +176,10 @@ def record_response(
     link: SignedLink,
     body: str,
     now: datetime,
+    declined: bool = False,
 ) -> AlertResponse:
-    """Keep what a recipient wrote (a request for information or a response) and tell the
-    case team that it arrived, without a word of it."""
+    """Keep what a recipient wrote (a request for information, or a response: substantive,
+    or ``declined`` to act) and tell the case team that it arrived, without a word of it."""
     if link.purpose not in (LinkPurpose.request_info, LinkPurpose.respond):
         raise Invalid("This link does not take a message.")
     text = body.strip()
@@ -195,12 +201,13 @@ def record_response(
         organisation_id=link.organisation_id,
         alert_id=recipient.alert_id,
         contact_id=recipient.contact_id,
-        kind="info_request" if asked else "response",
+        kind="info_request" if asked else answer_kind(declined),
         data_key_id=incident.data_key_id,
         body_sealed=vault.seal(incident.data_key_id, text),
         created_at=now,
     )
     session.add(response)
+    note_answer(recipient, ResponseKind.info_requested if asked else answer_kind(declined), now)
     session.add(
         AlertEvent(
             alert_id=recipient.alert_id,
@@ -208,9 +215,20 @@ def record_response(
             kind=AlertEventKind.info_requested if asked else AlertEventKind.responded,
             tier=recipient.tier,
             contact_id=recipient.contact_id,
+            detail="" if asked else answer_kind(declined),
         )
     )
     session.flush()
+    raise_item(
+        session,
+        org_id=incident.organisation_id,
+        kind=InboxKind.information_request if asked else InboxKind.recipient_response,
+        object_type="alert",
+        object_id=alert.id,
+        path=f"/staff/alerts/{alert.id}#responses",
+        source_key=f"alert-response:{response.id}",
+        now=now,
+    )
     what = "asked for more information" if asked else "responded"
     for address in case_team_addresses(
         session, org_id=incident.organisation_id, assignee_id=incident.assignee_id, urgent=False
@@ -228,6 +246,19 @@ def record_response(
         )
     record_use(session, link, now=now, action=response.kind, counted=not asked)
     return response
+
+
+def answer_kind(declined: bool) -> ResponseKind:
+    return ResponseKind.declined if declined else ResponseKind.substantive
+
+
+def note_answer(recipient: AlertRecipient, kind: ResponseKind, now: datetime) -> None:
+    """Where the recipient stands after answering: a substantive response is never undone by
+    a later request or refusal (it is what stops the escalation)."""
+    if recipient.response != ResponseKind.substantive:
+        recipient.response = kind
+    if kind != ResponseKind.info_requested and recipient.responded_at is None:
+        recipient.responded_at = now
 
 
 def unsubscribe(session: Session, *, link: SignedLink, now: datetime, one_click: bool) -> bool:

@@ -76,8 +76,11 @@ def convert_report(
     role: str = "unspecified",
     certainty: str = "alleged",
     source_reliability: str = "medium",
+    region: str | None = None,
 ) -> Incident | None:
-    """Returns the new incident, or None when the report failed the inclusion check."""
+    """Returns the new incident, or None when the report failed the inclusion check.
+    ``region`` is the analyst's choice of subdivision (checked against the report's country
+    by ``record_incident``); without one, the reporter's answer is matched to one if it can be."""
     report = load_in_org(session, Report, report_id, org_id=org_id, missing="No such report.")
     if report.status not in CONVERTIBLE:
         raise Conflict("This report was already handled.")
@@ -125,7 +128,7 @@ def convert_report(
             occurred_on=report.occurred_on,
             date_precision=report.date_precision or "day",
             country=report.country,
-            region=match_region(report.country, answers.get("region")),
+            region=region or match_region(report.country, answers.get("region")),
             place=answers.get("place"),
             status=IncidentStatus.verified,
             # One act per type of attack (HURIDOCS: an act is one violation of one victim).

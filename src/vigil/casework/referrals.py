@@ -29,6 +29,8 @@ from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import gettext
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.incidents.models import Incident, IncidentStatus
 
 #: Business-day periods the form offers (30 is common for protection mechanisms).
@@ -320,6 +322,35 @@ def raise_missed_referral_tasks(
             continue
         raised += 1
     return raised
+
+
+def raise_referral_deadlines_today(session: Session, *, today: date) -> int:
+    """For every organisation: one inbox item per unanswered referral on an open case whose
+    deadline falls ``today`` (a chance to call the body before it is missed). Idempotent: the
+    item is keyed by the referral and its deadline. Returns how many were raised now."""
+    rows = session.execute(
+        select(Referral.id, Referral.incident_id, Incident.organisation_id)
+        .join(Incident, Incident.id == Referral.incident_id)
+        .where(
+            Referral.deadline_on == today,
+            Referral.answered_on.is_(None),
+            Incident.status.not_in([str(s) for s in FINISHED]),
+        )
+        .order_by(Referral.id)
+    ).all()
+    raised = [
+        raise_item(
+            session,
+            org_id=org_id,
+            kind=InboxKind.referral_deadline,
+            object_type="incident",
+            object_id=incident_id,
+            path=f"/staff/incidents/{incident_id}/case#referrals",
+            source_key=f"referral-deadline:{referral_id}:{today.isoformat()}",
+        )
+        for referral_id, incident_id, org_id in rows
+    ]
+    return sum(item is not None for item in raised)
 
 
 def referral_context(

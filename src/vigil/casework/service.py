@@ -33,6 +33,8 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.incidents.models import Act, Incident, IncidentStatus, Involvement
 from vigil.vocabularies.service import get_term
 
@@ -182,6 +184,16 @@ def request_closure(
     if needs_second_review(latest.level if latest else None):
         incident.closure_requested_by_id = actor_user_id
         touch_case(session, incident, "incident.closure_requested", actor_user_id, reason=reason)
+        raise_item(
+            session,
+            org_id=org_id,
+            kind=InboxKind.closure_review,
+            object_type="incident",
+            object_id=incident.id,
+            path=f"/staff/incidents/{incident.id}/case#closure-review",
+            source_key=f"closure-review:{incident.id}:{utcnow():%Y%m%dT%H%M%S%f}",
+            once_while_open=True,
+        )
         return ClosureOutcome(incident, closed=False)
     incident.status = IncidentStatus.closed
     touch_case(session, incident, "incident.closed", actor_user_id, reason=reason)

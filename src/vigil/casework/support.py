@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel import Locale
 from babel.core import get_global
 from babel.numbers import format_decimal, get_territory_currencies
 from sqlalchemy import select
@@ -34,7 +33,7 @@ from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import N_, current_locale, gettext
-from vigil.core.places import country_codes
+from vigil.core.places import country_choices, country_codes
 from vigil.incidents.models import Act, Incident
 
 S = MeasureStatus
@@ -314,7 +313,6 @@ def support_context(
     names = {p.id: p.name for p in providers}
     everything = measures_for_defenders(session, org_id=org_id, incident_id=incident.id)
     own = [m for m, case in everything if case.id == incident.id]
-    territories = Locale.parse(current_locale.get()).territories
     return {
         "measures": [
             {
@@ -340,10 +338,7 @@ def support_context(
         "measure_kinds": list(OFFERED_KINDS),
         "provider_kinds": list(PROVIDER_KINDS),
         "providers": providers,
-        "provider_countries": sorted(
-            ((code, territories.get(code, code)) for code in country_codes()),
-            key=lambda item: item[1],
-        ),
+        "provider_countries": country_choices(current_locale.get()),
         "support_label": support_label,
         "support_today": utcnow().date().isoformat(),
     }

@@ -31,17 +31,21 @@ from vigil.core.audit import record_event
 from vigil.core.config import Settings
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.defenders.models import Defender
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.incidents.models import Act, Incident
 from vigil.links.models import LinkPurpose
 from vigil.links.service import issue_link, revoke_links
-from vigil.outbox.paging import case_team_addresses
-from vigil.outbox.staff_email import queue_email
+from vigil.outbox.paging import case_team_user_ids
+from vigil.outbox.staff_paging import page_users
 
 MIN_EVERY_HOURS, MAX_EVERY_HOURS = 1, 168
 MAX_GRACE_MINUTES = 24 * 60
 METHODS = ("link", "receipt", "analyst")
 #: Intervals offered on the case page (any whole or decimal number of hours in range works).
 EVERY_OPTIONS = (6, 12, 24, 48, 72, 168)
+#: The inbox item each urgent origin raises.
+INBOX_KINDS = {"check_in_help": InboxKind.help_call, "missed_check_in": InboxKind.missed_check_in}
 
 
 def active_schedules(session: Session, *, incident_id: int) -> list[CheckInSchedule]:
@@ -295,7 +299,7 @@ def _raise_urgent(
     action: str,
     now: datetime,
 ) -> bool:
-    """One urgent task for the case's assignee and one e-mail per member of the case team;
+    """One urgent task for the case's assignee and one page per member of the case team;
     nothing if this ``source_key`` was already raised."""
     if session.scalar(select(CaseTask.id).where(CaseTask.source_key == source_key)) is not None:
         return False
@@ -309,20 +313,31 @@ def _raise_urgent(
         origin=origin,
         source_key=source_key,
     )
-    url = f"{settings.base_url.rstrip('/')}/staff/incidents/{incident.id}/alerts#check-ins"
-    for address in case_team_addresses(
-        session, org_id=incident.organisation_id, assignee_id=incident.assignee_id, urgent=True
-    ):
-        queue_email(
-            session,
-            to_address=address,
-            subject=f"[Vigil] {title} (case #{incident.id})",
-            body=(
-                f"{message}\nOpen case #{incident.id} now: {url}\n\n"
-                "This message contains nothing else about the case."
-            ),
-            organisation_id=incident.organisation_id,
-        )
+    path = f"/staff/incidents/{incident.id}/alerts#check-ins"
+    raise_item(
+        session,
+        org_id=incident.organisation_id,
+        kind=INBOX_KINDS[origin],
+        object_type="incident",
+        object_id=incident.id,
+        path=path,
+        source_key=source_key,
+        now=now,
+    )
+    url = f"{settings.base_url.rstrip('/')}{path}"
+    page_users(
+        session,
+        org_id=incident.organisation_id,
+        user_ids=case_team_user_ids(
+            session, org_id=incident.organisation_id, assignee_id=incident.assignee_id, urgent=True
+        ),
+        subject=f"[Vigil] {title} (case #{incident.id})",
+        body=(
+            f"{message}\nOpen case #{incident.id} now: {url}\n\n"
+            "This message contains nothing else about the case."
+        ),
+        settings=settings,
+    )
     record_event(
         session,
         action=action,

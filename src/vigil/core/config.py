@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     dkim_selector: str = "vigil"
     dkim_domain: str | None = None
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: SMS and voice pages through Twilio's REST API (``outbox/channels/sms.py``): its base
+    #: URL (another only for a Twilio-compatible gateway or a test server), the account SID,
+    #: auth token and the sending number (E.164). Any of the last three unset: the SMS and
+    #: voice channels are off and nothing is queued for them.
+    sms_url: str = "https://api.twilio.com"
+    sms_account_sid: str | None = None
+    sms_auth_token: SecretStr | None = None
+    sms_from: str | None = None
+    #: Signal pages through a ``signal-cli-rest-api`` server (its base URL) and the Signal
+    #: number registered there; either unset: the Signal channel is off.
+    signal_url: str | None = None
+    signal_number: str | None = None
+    #: How long an SMS, voice or Signal request may take before it is retried.
+    paging_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     #: The outbox's one retry policy (``outbox/retry.py``), for alert deliveries and staff
     #: e-mail alike: attempts, back-off base and how long a worker holds what it claimed.
     delivery_max_attempts: int = Field(default=8, ge=1, le=100)
@@ -97,6 +111,18 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     #: Requests for more information one alert recipient may send per 24 hours (signed links).
     link_info_requests_per_day: int = Field(default=3, ge=1, le=100)
+    #: The "needs me now" inbox (``inbox/jobs.py``): minutes an item may stay unacknowledged
+    #: before the people on duty are paged again (then the coordinators too, every as many
+    #: minutes, until someone acknowledges it). 0: never paged again; the kinds where a life
+    #: may be at stake cannot be switched off.
+    inbox_page_help_call_minutes: int = Field(default=10, ge=1, le=1440)
+    inbox_page_urgent_report_minutes: int = Field(default=10, ge=1, le=1440)
+    inbox_page_missed_check_in_minutes: int = Field(default=15, ge=1, le=1440)
+    inbox_page_reporter_message_minutes: int = Field(default=60, ge=0, le=10080)
+    inbox_page_information_request_minutes: int = Field(default=240, ge=0, le=10080)
+    inbox_page_recipient_response_minutes: int = Field(default=0, ge=0, le=10080)
+    inbox_page_closure_review_minutes: int = Field(default=0, ge=0, le=10080)
+    inbox_page_referral_deadline_minutes: int = Field(default=0, ge=0, le=10080)
     #: Lets a monitoring system read /healthz's details (``Authorization: Bearer …``) without
     #: signing in; unset: only signed-in staff see them.
     health_token: SecretStr | None = None
@@ -111,6 +137,26 @@ class Settings(BaseSettings):
         if not value.get_secret_value().startswith(("smtp://", "smtps://")):
             raise ValueError("must start with smtp:// (STARTTLS with ?starttls=true) or smtps://")
         return value
+
+    @field_validator("sms_account_sid", "sms_from", "signal_url", "signal_number")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("sms_auth_token")
+    @classmethod
+    def _empty_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @property
+    def sms_configured(self) -> bool:
+        """SMS and voice pages are sent (and queued) only with an account, token and sender."""
+        return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)
+
+    @property
+    def signal_configured(self) -> bool:
+        """Signal pages are sent (and queued) only with a server and a sending number."""
+        return bool(self.signal_url and self.signal_number)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -1,6 +1,7 @@
-"""Countries and regions. Countries are ISO 3166-1 alpha-2 codes (CLDR's, through Babel: the
-same list case support and the contact directory check against); regions are ISO 3166-2
-subdivision codes from pycountry, the project's source for subdivisions.
+"""Countries and regions. Countries are pycountry's ISO 3166-1 alpha-2 codes, named by Babel
+(CLDR) in the reader's language; CLDR's own territory list also holds groupings and
+pseudo-regions ("Eurozone", "Pseudo-Accents", "Outlying Oceania") that no one lives in, so it
+is never offered as a list. Regions are ISO 3166-2 subdivision codes from pycountry.
 
 An incident's region is stored in clear and said in alert messages, so it may only ever be a
 code from this list (``CO-CAU``), never free text: whatever a reporter types about a place
@@ -23,9 +24,60 @@ from vigil.core.errors import Invalid
 
 @functools.cache
 def country_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes (without CLDR's "unknown region" and groupings)."""
-    codes = {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()}
-    return frozenset(codes - {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+    """The ISO 3166-1 alpha-2 codes of real countries and territories (pycountry's list)."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def country_name(code: str, language: str = "en") -> str:
+    """The country's name in ``language`` (CLDR's), else pycountry's English name, else the
+    code as given."""
+    code = code.upper()
+    name = Locale.parse(language).territories.get(code)
+    if name:
+        return name
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    return country.name if country else code
+
+
+@functools.cache
+def country_choices(language: str = "en") -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country, sorted by name as a reader of ``language`` expects
+    (Åland Islands next to Albania, not after Zimbabwe)."""
+    named = ((code, country_name(code, language)) for code in country_codes())
+    return tuple(sorted(named, key=lambda pair: (_folded(pair[1]), pair[0])))
+
+
+@functools.cache
+def region_choices(country: str, language: str = "en") -> tuple[tuple[str, str], ...]:
+    """(ISO 3166-2 code, name) of the country's subdivisions, sorted by name; one inside
+    another says which (a French department names its region)."""
+    subdivisions = pycountry.subdivisions.get(country_code=country.upper()) or []
+    names = {s.code: _translated(s.name, language) for s in subdivisions}
+    named = [
+        (
+            s.code,
+            f"{names[s.code]} ({names[s.parent_code]})"
+            if s.parent_code in names
+            else names[s.code],
+        )
+        for s in subdivisions
+    ]
+    return tuple(sorted(named, key=lambda pair: (_folded(pair[1]), pair[0])))
+
+
+def region_of(country: str, code: str | None) -> str | None:
+    """The subdivision code if it belongs to ``country``, else None (no exception: a form
+    asks again)."""
+    try:
+        return check_region(country, code) if country else None
+    except Invalid:
+        return None
+
+
+def region_label(value: str | None, language: str = "en") -> str:
+    """What a stored region says: the subdivision's name for an ISO 3166-2 code, the text as
+    written for an older free-text answer."""
+    return region_name(value.strip().upper(), language) or value if value else ""
 
 
 def _folded(text: str) -> str:

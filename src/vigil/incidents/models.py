@@ -115,6 +115,9 @@ class Incident(Base):
     closure_reviewed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    #: What the analyst tells the reporter(s) when closing, sealed with the case's key; shown
+    #: on the reporter's status page once the case is closed (``casework.reporter_view``).
+    closing_message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     last_action_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: First thing an analyst did on the case (for "time to first action" on the dashboard).
     first_action_at: Mapped[datetime | None]

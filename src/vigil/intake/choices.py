@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.i18n import N_, gettext
+from vigil.core.places import country_choices
 from vigil.intake.schemas import split_multi
 from vigil.organisations.models import Organisation
 from vigil.vocabularies.models import VocabularyTerm
@@ -68,13 +68,8 @@ def receiving_organisations(session: Session) -> dict[str, int]:
 
 def _fixed_options(locale: str) -> dict[str, object]:
     """The options that do not come from the database."""
-    territories = Locale.parse(locale).territories
-    countries = sorted(
-        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-        key=lambda item: item[1],
-    )
     return {
-        "countries": countries,
+        "countries": country_choices(locale),
         "target_kinds": [(k, gettext(v)) for k, v in TARGET_KINDS.items()],
         "wishes": [(k, gettext(v)) for k, v in WISHES.items()],
     }

@@ -68,6 +68,9 @@ class Report(Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     #: When an analyst first acted on it (for "time to triage" on the dashboard).
     first_handled_at: Mapped[datetime | None]
+    #: When a staff member last read the conversation (report or case page): reporter
+    #: messages after it are unread. One mark for the whole team, not per person.
+    staff_read_at: Mapped[datetime | None]
 
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"

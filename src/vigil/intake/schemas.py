@@ -7,13 +7,13 @@ filled in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from babel import Locale
-
-from vigil.core.i18n import N_
+from vigil.core.i18n import N_, current_locale
 from vigil.core.i18n import gettext as _
+from vigil.core.places import country_codes, country_name, region_label, region_of
 from vigil.defenders.models import DefenderKind
 from vigil.intake.models import Wish
 
@@ -82,6 +82,10 @@ def split_multi(value: str | None) -> list[str]:
     return list(dict.fromkeys(code for code in codes if code))
 
 
+#: What an ISO 3166-2 code looks like (``PE-ARE``, ``FR-01``): the form's region list sends one.
+REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
+
+
 @dataclass
 class ReportForm:
     values: dict[str, str] = field(default_factory=dict)
@@ -97,8 +101,33 @@ class ReportForm:
         """The options ticked for a multi-choice field (``MULTI_CHOICE_FIELDS``)."""
         return split_multi(self.values.get(name))
 
+    def typed_region(self) -> str:
+        """A region written as text (older forms, other clients), offered again as typed;
+        empty for a code or nothing."""
+        region = self.values.get("region", "")
+        return "" if REGION_CODE.fullmatch(region.upper()) else region
+
     def sensitive_answers(self) -> dict[str, str]:
         return {name: self.values[name] for name in SENSITIVE if self.values.get(name)}
+
+
+def _region(form: ReportForm) -> None:
+    """A region chosen from the list must be a subdivision of the chosen country (a list
+    from an earlier country choice can send another country's). Text that is not a code
+    (older forms, other clients) is kept as written: it stays sealed with the answers."""
+    region = form.values.get("region", "")
+    if not REGION_CODE.fullmatch(region.upper()):
+        return
+    country = form.values.get("country", "")
+    if country and region_of(country, region) is None:
+        form.errors["region"] = _(
+            "%(region)s is not a region of %(country)s. Please choose the region again."
+        ) % {
+            "region": region_label(region, current_locale.get()),
+            "country": country_name(country, current_locale.get()),
+        }
+    else:
+        form.values["region"] = region.upper()
 
 
 def _date(form: ReportForm) -> None:
@@ -141,7 +170,7 @@ def parse_report_form(
         **codes,
         "target_kind": {k.value for k in DefenderKind},
         "wish": {w.value for w in Wish},
-        "country": {c for c in Locale("en").territories if len(c) == 2 and c.isalpha()},
+        "country": country_codes(),
         "organisation": organisations,
     }
     for name in CHOICE_FIELDS:
@@ -163,6 +192,7 @@ def parse_report_form(
         form.errors["country"] = _("Please choose the country.")
     if not form.values["wish"]:
         form.values["wish"] = Wish.quiet
+    _region(form)
     _date(form)
     for name in with_nul:
         form.errors.setdefault(

@@ -14,6 +14,8 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.security import keyed_digest
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.intake.attachments import CleanFile
 from vigil.intake.models import Author, Report, ReportAttachment, ReportMessage, ReportStatus
 from vigil.intake.receipts import new_receipt, receipt_digest
@@ -109,6 +111,16 @@ def file_report(
         object_id=report.id,
         detail={"imminent": report.imminent, "attachments": len(attachments)},
     )
+    if report.imminent:
+        raise_item(
+            session,
+            org_id=org_id,
+            kind=InboxKind.urgent_report,
+            object_type="report",
+            object_id=report.id,
+            path=f"/staff/reports/{report.id}",
+            source_key=f"urgent-report:{report.id}",
+        )
     return FiledReport(report=report, receipt=receipt.code)
 
 
@@ -161,6 +173,18 @@ def add_message(
         object_type="report",
         object_id=report.id,
     )
+    if author == Author.reporter:
+        raise_item(
+            session,
+            org_id=report.organisation_id,
+            kind=InboxKind.reporter_message,
+            object_type="report",
+            object_id=report.id,
+            path=f"/staff/reports/{report.id}#conversation",
+            source_key=f"report-message:{message.id}",
+            urgent=report.imminent,
+            once_while_open=True,
+        )
     return message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base, utcnow
@@ -17,4 +17,9 @@ class Organisation(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
+    #: Where recipients' replies to alert e-mail go (``Reply-To``); none: no such header.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    #: Emergency numbers by country (ISO 3166-1 code -> text such as "Police 123 · Team
+    #: +57 300 000 0000"): the check-in confirmation shows those of the case's country.
+    emergency_numbers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.core.audit import record_event
 from vigil.core.errors import Invalid, NotFound
 from vigil.organisations.models import Organisation
 
@@ -33,4 +34,30 @@ def ensure_organisation(
         organisation = Organisation(slug=slug, name=name, country=country)
         session.add(organisation)
         session.flush()
+    return organisation
+
+
+#: A plain address (the e-mail channel refuses anything else in a header).
+CONTACT_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$"
+)
+
+
+def set_contact_email(session: Session, *, slug: str, email: str) -> Organisation:
+    """The organisation's contact address: alert e-mail carries it as ``Reply-To`` so that a
+    recipient's reply reaches people, not the sending robot. "" removes it."""
+    organisation = get_organisation_by_slug(session, slug=slug)
+    address = email.strip()
+    if address and (len(address) > 254 or not CONTACT_EMAIL.match(address)):
+        raise Invalid(f"{address!r} is not a plain e-mail address (like team@example.org).")
+    organisation.contact_email = address or None
+    session.flush()
+    record_event(
+        session,
+        action="organisation.contact_email_set",
+        organisation_id=organisation.id,
+        object_type="organisation",
+        object_id=organisation.id,
+        detail={"address": address or None},
+    )
     return organisation

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from vigil.outbox.models import Delivery, DeliveryState
 from vigil.outbox.staff_email_models import OutboundEmail
+from vigil.outbox.staff_page_models import OutboundPage
 
 #: A message queued for longer than this makes /healthz say "degraded".
 STALE_QUEUE = timedelta(minutes=15)
@@ -76,8 +77,24 @@ def staff_email_summary(session: Session, *, now: datetime) -> dict[str, Any]:
     return _summary(now=now, queued=queued, oldest=oldest, failed=failed, recent=recent or 0)
 
 
+def staff_page_summary(session: Session, *, now: datetime) -> dict[str, Any]:
+    """Staff SMS, voice and Signal pages, counted the same way as staff e-mail."""
+    waiting = (OutboundPage.sent_at.is_(None), OutboundPage.failed_at.is_(None))
+    queued, oldest = session.execute(
+        select(func.count(), func.min(OutboundPage.created_at)).where(*waiting)
+    ).one()
+    failed, recent = session.execute(
+        select(
+            func.count(),
+            func.count().filter(OutboundPage.failed_at >= now - timedelta(days=1)),
+        ).where(OutboundPage.failed_at.is_not(None))
+    ).one()
+    return _summary(now=now, queued=queued, oldest=oldest, failed=failed, recent=recent or 0)
+
+
 #: The outbox's checks for ``app.state.health_checks`` (name → function of session and time).
 HEALTH_CHECKS: dict[str, Callable[..., dict[str, Any]]] = {
     "deliveries": failure_summary,
     "staff_email": staff_email_summary,
+    "staff_pages": staff_page_summary,
 }

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from vigil.access import RESPONDER_ROLES
 from vigil.accounts.models import Membership, User
-from vigil.outbox.staff_email import queue_email
+from vigil.core.config import Settings
+from vigil.outbox.staff_paging import page_users
 
 
 def responders(session: Session, *, org_id: int) -> list[tuple[int, str, bool]]:
@@ -49,21 +50,39 @@ def case_team_addresses(
     return list(dict.fromkeys(chosen)) or on_duty_or_everyone(rows)
 
 
+def case_team_user_ids(
+    session: Session, *, org_id: int, assignee_id: int | None, urgent: bool
+) -> list[int]:
+    """:func:`case_team_addresses` as people (user ids), for :func:`page_users`."""
+    rows = responders(session, org_id=org_id)
+    assignee = [user_id for user_id, _email, _duty in rows if user_id == assignee_id]
+    on_duty = [user_id for user_id, _email, duty in rows if duty]
+    chosen = assignee + on_duty if urgent else assignee or on_duty
+    return list(dict.fromkeys(chosen)) or on_duty or [user_id for user_id, _e, _d in rows]
+
+
 def notify_urgent_report(
-    session: Session, *, org_id: int, report_id: int, received_at: str, staff_url: str
+    session: Session,
+    *,
+    org_id: int,
+    report_id: int,
+    received_at: str,
+    staff_url: str,
+    settings: Settings | None = None,
 ) -> int:
-    """Queue one e-mail per responder; the message carries no content of the report."""
-    addresses = on_duty_or_everyone(responders(session, org_id=org_id))
-    for address in addresses:
-        queue_email(
-            session,
-            to_address=address,
-            subject=f"[Vigil] URGENT report #{report_id} received",
-            body=(
-                f"An urgent report (threat to life) was received at {received_at} UTC.\n"
-                f"Open it now: {staff_url.rstrip('/')}/staff/reports/{report_id}\n\n"
-                "This message contains nothing from the report itself."
-            ),
-            organisation_id=org_id,
-        )
-    return len(addresses)
+    """Page each responder (e-mail, and with ``settings`` the channels they chose); the
+    message carries no content of the report. Returns how many people were paged."""
+    rows = responders(session, org_id=org_id)
+    people = [user_id for user_id, _email, duty in rows if duty] or [r[0] for r in rows]
+    return page_users(
+        session,
+        org_id=org_id,
+        user_ids=people,
+        subject=f"[Vigil] URGENT report #{report_id} received",
+        body=(
+            f"An urgent report (threat to life) was received at {received_at} UTC.\n"
+            f"Open it now: {staff_url.rstrip('/')}/staff/reports/{report_id}\n\n"
+            "This message contains nothing from the report itself."
+        ),
+        settings=settings,
+    )

@@ -39,6 +39,7 @@ from vigil.outbox.channels.email import EmailChannel
 from vigil.outbox.channels.webhook import WebhookChannel
 from vigil.outbox.claiming import default_worker_id
 from vigil.outbox.models import Delivery
+from vigil.outbox.page_sender import send_due_pages
 from vigil.outbox.retry import CLAIM_SAFETY, RetryPolicy
 from vigil.outbox.service import (
     DeliveryTimeline,
@@ -304,13 +305,19 @@ def send_due(
     timeline: DeliveryTimeline,
 ) -> int:
     """The worker's one outbox pass: a batch of alert deliveries (most urgent first), then
-    the staff e-mail that is due. Returns how many messages were claimed (0: nothing due)."""
+    the staff e-mail that is due, then the staff SMS, voice and Signal pages
+    (``outbox/page_sender.py``). Returns how many messages were claimed (0: nothing due)."""
     worker_id = worker_id or default_worker_id(settings)
     count = send_due_deliveries(
         factory, settings, now=now, worker_id=worker_id, stop=stop, rng=rng, timeline=timeline
     )
     if stop is not None and stop.is_set():
         return count
-    return count + send_due_staff_emails(
+    count += send_due_staff_emails(
+        factory, settings, now=now, worker_id=worker_id, stop=stop, rng=rng
+    )
+    if stop is not None and stop.is_set():
+        return count
+    return count + send_due_pages(
         factory, settings, now=now, worker_id=worker_id, stop=stop, rng=rng
     )

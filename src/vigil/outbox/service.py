@@ -44,7 +44,8 @@ from vigil.outbox.models import Delivery, DeliveryState
 from vigil.outbox.retry import RetryPolicy, scrub
 
 CHANNELS = ("email", "webhook")
-CONTENT_KEYS = ("subject", "text", "html", "unsubscribe_url", "payload")
+#: ``reply_to``: the organisation's contact address (e-mail's Reply-To), optional.
+CONTENT_KEYS = ("subject", "text", "html", "unsubscribe_url", "payload", "reply_to")
 #: Deliveries that still go out after their alert was resolved (they announce it).
 AFTER_RESOLUTION = ("resolution",)
 

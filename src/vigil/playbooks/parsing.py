@@ -17,6 +17,8 @@ from pydantic import (
 )
 
 from vigil.playbooks.schema import (
+    CLOSING_VARIABLES,
+    ESCALATION_STEPS,
     MAX_YAML_CHARS,
     REQUIRED_IN_BODY,
     SAMPLE_CONTEXT,
@@ -159,12 +161,12 @@ def _chain_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str]]:
             reached.add(step.notify)
         elif step.remind is not None:
             tier((*at, "remind"), step.remind)
-        elif step.escalate_if_unacknowledged is not None:
-            spec = step.escalate_if_unacknowledged
-            tier((*at, "escalate_if_unacknowledged", "from"), spec.from_)
-            tier((*at, "escalate_if_unacknowledged", "to"), spec.to)
+        elif step.kind in ESCALATION_STEPS:
+            spec = getattr(step, step.kind)
+            tier((*at, step.kind, "from"), spec.from_)
+            tier((*at, step.kind, "to"), spec.to)
             if spec.from_ == spec.to:
-                found.append(((*at, "escalate_if_unacknowledged"), "from and to are the same"))
+                found.append(((*at, step.kind), "from and to are the same"))
             reached.add(spec.to)
         elif step.repeat is not None:
             target = step.repeat.from_step
@@ -208,6 +210,8 @@ def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]
             (("messages", language, "by_recipient", kind, "body"), "body", variant.body)
             for kind, variant in message.by_recipient.items()
         ]
+        if message.closing is not None:
+            sources.append((("messages", language, "closing"), "closing", message.closing))
         for path, field, source in sources:
             found += [(path, text, line) for text, line in _check_template(field, source)]
     return found
@@ -227,6 +231,10 @@ def _check_template(field: str, source: str) -> tuple[tuple[str, int], ...]:
         if field == "subject" and names - set(SUBJECT_VARIABLES):
             _path, text, line = _subject_problem((), tree, names)
             return ((text, line),)
+        if field == "closing" and names - set(CLOSING_VARIABLES):
+            listed = ", ".join(map(repr, sorted(names - set(CLOSING_VARIABLES))))
+            allowed = ", ".join(CLOSING_VARIABLES)
+            return ((f"a closing message may use only {allowed}, not {listed}", 0),)
         unknown = sorted(names - set(TEMPLATE_VARIABLES))
         if unknown:
             line = min(n.lineno for n in tree.find_all(nodes.Name) if n.name in unknown)

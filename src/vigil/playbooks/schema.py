@@ -42,7 +42,17 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 CODE = r"^[a-z0-9_]+$"
 Channel = Literal["email", "webhook"]
 CHANNELS: tuple[Channel, ...] = ("email", "webhook")
-STEP_KINDS = ("notify", "wait_hours", "remind", "escalate_if_unacknowledged", "repeat")
+STEP_KINDS = (
+    "notify",
+    "wait_hours",
+    "remind",
+    "escalate_if_no_response",
+    "escalate_if_unacknowledged",
+    "repeat",
+)
+#: The steps that pass a tier over to the next: by default when it gave no substantive
+#: response; ``escalate_if_unacknowledged`` only when nobody in it even acknowledged.
+ESCALATION_STEPS = ("escalate_if_no_response", "escalate_if_unacknowledged")
 #: ``min_percentage`` only makes sense for holders of shares.
 OWNERSHIP_ROLES = frozenset({"investor", "parent", "any"})
 
@@ -69,6 +79,14 @@ TEMPLATE_VARIABLES: tuple[str, ...] = (
     "case_reference",  # VIGIL-<incident id>: the only variable a subject may use
 )
 SUBJECT_VARIABLES: tuple[str, ...] = ("case_reference",)
+#: What a closing message (sent to every alerted recipient when the case is resolved) may
+#: say: by then the alert may no longer be wanted at all, so no alias, company, place or date.
+CLOSING_VARIABLES: tuple[str, ...] = (
+    "recipient_name",
+    "organisation",
+    "case_reference",
+    "unsubscribe_url",
+)
 #: Every body must let the recipient acknowledge (the chain waits for it) and unsubscribe.
 REQUIRED_IN_BODY = ("acknowledge_url", "unsubscribe_url")
 
@@ -212,6 +230,7 @@ class ChainStep(_Strict):
     notify: TierNumber | None = None
     wait_hours: Hours | None = None
     remind: TierNumber | None = None
+    escalate_if_no_response: Escalation | None = None
     escalate_if_unacknowledged: Escalation | None = None
     repeat: Repeat | None = None
 
@@ -259,6 +278,9 @@ class Message(_Strict):
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=20_000)
     by_recipient: dict[RecipientType, RecipientMessage] = Field(default_factory=dict)
+    #: The closing message when the case is resolved (only :data:`CLOSING_VARIABLES`);
+    #: without one, the standard notice of alerts/purpose_texts.py goes out.
+    closing: str | None = Field(default=None, min_length=1, max_length=5_000)
 
 
 class PlaybookDocument(_Strict):

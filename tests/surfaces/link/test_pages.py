@@ -193,4 +193,4 @@ def test_a_used_response_link_and_a_fourth_request_in_a_day_are_refused(
     assert text in refused.text  # what they typed comes back
     session.expire_all()
     kinds = session.scalars(select(AlertResponse.kind).order_by(AlertResponse.id)).all()
-    assert kinds == ["response"] + ["info_request"] * settings.link_info_requests_per_day
+    assert kinds == ["substantive"] + ["info_request"] * settings.link_info_requests_per_day

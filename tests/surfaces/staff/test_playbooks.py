@@ -45,7 +45,11 @@ def test_an_analyst_reads_a_playbook_in_words(session, client):
         "National human-rights institution (anyone in the directory with this role), "
         "in the incident's country"
     ) in text
-    assert "If tier 1 has not acknowledged, notify tier 2: Buyers, investors and lenders" in text
+    assert (
+        "If nobody in tier 1 has responded substantively, notify tier 2: "
+        "Buyers, investors and lenders"
+    ) in text
+    assert "Remind the recipients of tier 1 who have neither acknowledged nor answered" in text
     assert "+24 h" in text and "+72 h" in text  # the timeline
     assert "Safety first." in text  # guidance
     assert "Defender A" in text  # messages previewed with sample data

@@ -104,6 +104,8 @@ def upgrade() -> None:
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('contact_email', sa.String(length=254), nullable=True),
+    sa.Column('emergency_numbers', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
@@ -472,6 +474,30 @@ def upgrade() -> None:
     with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolment_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('inbox_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('object_type', sa.String(length=30), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('source_key', sa.String(length=150), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pages_sent', sa.Integer(), nullable=False),
+    sa.Column('last_paged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_page_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['users.id'], name=op.f('fk_inbox_items_acknowledged_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_inbox_items_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_items')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_inbox_items_source_key'))
+    )
+    with op.batch_alter_table('inbox_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_items_next_page_at'), ['next_page_at'], unique=False)
+        batch_op.create_index('ix_inbox_items_open', ['organisation_id', 'acknowledged_at'], unique=False)
+
     op.create_table('incidents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -493,6 +519,7 @@ def upgrade() -> None:
     sa.Column('closure_note', sa.Text(), nullable=True),
     sa.Column('closure_requested_by_id', sa.Integer(), nullable=True),
     sa.Column('closure_reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('closing_message_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('last_action_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('first_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
@@ -531,6 +558,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('outbound_pages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbound_pages_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_pages'))
+    )
+    with op.batch_alter_table('outbound_pages', schema=None) as batch_op:
+        batch_op.create_index('ix_outbound_pages_due', ['sent_at', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_pages_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_pages_user_id'), ['user_id'], unique=False)
+
     op.create_table('playbooks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -567,6 +616,17 @@ def upgrade() -> None:
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_documents_project_id'), ['project_id'], unique=False)
 
+    op.create_table('staff_paging_choices',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('phone_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('signal_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('sms', sa.Boolean(), nullable=False),
+    sa.Column('voice', sa.Boolean(), nullable=False),
+    sa.Column('signal', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_staff_paging_choices_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_staff_paging_choices'))
+    )
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -799,6 +859,7 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.Integer(), nullable=True),
     sa.Column('rejection_reason', sa.String(length=1000), nullable=True),
     sa.Column('first_handled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('staff_read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_reports_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_reports_incident_id_incidents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_reports_organisation_id_organisations'), ondelete='CASCADE'),
@@ -908,7 +969,11 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('included', sa.Boolean(), nullable=False),
     sa.Column('added_by_hand', sa.Boolean(), nullable=False),
+    sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('response', sa.String(length=20), nullable=True),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('no_response_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_recipients_alert_id_alerts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_recipients_contact_id_alert_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_recipients')),
@@ -1116,6 +1181,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_signed_links_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_signed_links_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('alert_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('response_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('body_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('warning_overridden', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_answers_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_alert_answers_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_alert_answers_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_alert_answers_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alert_answers_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['alert_responses.id'], name=op.f('fk_alert_answers_response_id_alert_responses'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_answers'))
+    )
+    with op.batch_alter_table('alert_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_answers_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_answers_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('alert_response_details',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('responder_name', sa.String(length=200), nullable=False),
+    sa.Column('responder_title', sa.String(length=200), nullable=False),
+    sa.Column('may_publish', sa.Boolean(), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('file_media_type', sa.String(length=100), nullable=True),
+    sa.Column('file_size', sa.Integer(), nullable=True),
+    sa.Column('file_sha256_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('file_content_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('file_stripped', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_alert_response_details_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['response_id'], ['alert_responses.id'], name=op.f('fk_alert_response_details_response_id_alert_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_response_details')),
+    sa.UniqueConstraint('response_id', name=op.f('uq_alert_response_details_response_id'))
+    )
     op.create_table('risk_assessments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1145,6 +1250,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
 
     op.drop_table('risk_assessments')
+    op.drop_table('alert_response_details')
+    with op.batch_alter_table('alert_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_answers_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_answers_alert_id'))
+
+    op.drop_table('alert_answers')
     with op.batch_alter_table('signed_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signed_links_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_contact_id'))
@@ -1284,6 +1395,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    op.drop_table('staff_paging_choices')
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_documents_project_id'))
 
@@ -1292,6 +1404,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_playbooks_organisation_id'))
 
     op.drop_table('playbooks')
+    with op.batch_alter_table('outbound_pages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_pages_user_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_pages_organisation_id'))
+        batch_op.drop_index('ix_outbound_pages_due')
+
+    op.drop_table('outbound_pages')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_organisation_id'))
@@ -1304,6 +1422,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incidents_assignee_id'))
 
     op.drop_table('incidents')
+    with op.batch_alter_table('inbox_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbox_items_open')
+        batch_op.drop_index(batch_op.f('ix_inbox_items_next_page_at'))
+
+    op.drop_table('inbox_items')
     with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolment_tokens_user_id'))
 

@@ -37,6 +37,7 @@ _PLAIN_ADDRESS = re.compile(
 #: Signed headers (RFC 8058 §3: List-Unsubscribe and List-Unsubscribe-Post must be covered).
 SIGNED_HEADERS = (
     "From",
+    "Reply-To",
     "To",
     "Subject",
     "Date",
@@ -123,6 +124,9 @@ def render_message(
         ("Content-Language", language),
         ("Auto-Submitted", "auto-generated"),  # RFC 3834: no out-of-office replies
     ]
+    reply_to = content.get("reply_to") or ""
+    if reply_to and len(reply_to) <= 254 and _PLAIN_ADDRESS.fullmatch(reply_to):
+        headers.insert(1, ("Reply-To", reply_to))  # the organisation's: replies reach people
     unsubscribe = content.get("unsubscribe_url") or ""
     if unsubscribe.startswith(("https://", "http://")) and not _UNSAFE_URL.search(unsubscribe):
         headers.append(("List-Unsubscribe", f"<{unsubscribe}>"))

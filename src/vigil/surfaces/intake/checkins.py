@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from vigil.checkins.models import CheckInSchedule
 from vigil.checkins.service import (
     check_in_with_receipt,
     parse_answer,
@@ -22,8 +23,10 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, NotFound
 from vigil.core.i18n import gettext as _
+from vigil.incidents.models import Incident
 from vigil.intake.models import Report
 from vigil.intake.receipts import Answer, check_receipt
+from vigil.organisations.emergency import emergency_numbers_for
 from vigil.web.deps import AppSettings, DbSession, RequestVault
 from vigil.web.templating import render
 
@@ -71,7 +74,7 @@ def receipt_check_in(
     try:
         if checked.answer is not Answer.RIGHT or checked.report is None:
             raise NotFound("No report matches this receipt.")
-        _check_in(session, settings, report=checked.report, safe=safe, now=now)
+        next_due = _check_in(session, settings, report=checked.report, safe=safe, now=now)
     except NotFound:
         return _receipt_form(
             request, _("No check-in matches this receipt. Check the 16 digits."), 404
@@ -80,13 +83,22 @@ def receipt_check_in(
         return _receipt_form(
             request, _("Please check in with your own check-in link, or call us."), 409
         )
-    return render(request, "checkin_done.html", {"safe": safe})
+    incident = session.get(Incident, checked.report.incident_id or 0)
+    numbers = emergency_numbers_for(
+        session,
+        org_id=checked.report.organisation_id,
+        country=incident.country if incident else None,
+    )
+    context = {"safe": safe, "next_due": next_due, "emergency_numbers": numbers}
+    return render(request, "checkin_done.html", context)
 
 
 def _check_in(
     session: Session, settings: Settings, *, report: Report, safe: bool, now: datetime
-) -> None:
-    check_in_with_receipt(
+) -> datetime | None:
+    """Record the answer; the soonest next due time of the schedules it counted for (what
+    the confirmation page tells the defender)."""
+    check_ins = check_in_with_receipt(
         session,
         settings,
         org_id=report.organisation_id,
@@ -94,6 +106,8 @@ def _check_in(
         safe=safe,
         now=now,
     )
+    schedules = (session.get(CheckInSchedule, c.schedule_id) for c in check_ins)
+    return min((s.next_due_at for s in schedules if s is not None), default=None)
 
 
 def _raise_help_quietly(

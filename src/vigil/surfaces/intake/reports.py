@@ -9,17 +9,19 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from vigil.casework.reporter_view import reporter_case_view
 from vigil.core.crypto import Vault
 from vigil.core.db import read_only_scope, utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import current_locale
 from vigil.core.i18n import gettext as _
+from vigil.core.places import country_codes, region_choices
 from vigil.intake import choices
 from vigil.intake.attachments import CleanFile, CleaningLimits, RejectedFile, sanitise
 from vigil.intake.models import Author
@@ -71,10 +73,18 @@ async def read_form(
 SubmittedForm = Annotated[tuple[dict[str, str], list[UploadFile]], Depends(read_form)]
 
 
+def _regions(form: ReportForm) -> tuple[tuple[str, str], ...]:
+    """The region list for the country the form holds (none before a country is chosen)."""
+    country = form.values.get("country", "").strip().upper()
+    return region_choices(country, current_locale.get()) if country in country_codes() else ()
+
+
 def _form_page(request: Request, session, form: ReportForm, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
     context = choices.form_context(session, locale=current_locale.get())
     context.update(
-        form=form, submission_id=form.values.get("submission_id") or secrets.token_urlsafe(16)
+        form=form,
+        submission_id=form.values.get("submission_id") or secrets.token_urlsafe(16),
+        regions=_regions(form),
     )
     context.update(reporter_options())
     return render(request, "intake/form.html", context, status)
@@ -89,7 +99,9 @@ def _form_again(request: Request, form: ReportForm, status: int) -> Response:
     except SQLAlchemyError:
         log.error("the report form could not read its options from the database")
     context = choices.fallback_form_context(form.values, locale=current_locale.get())
-    context.update(form=form, submission_id=form.values.get("submission_id", ""))
+    context.update(
+        form=form, submission_id=form.values.get("submission_id", ""), regions=_regions(form)
+    )
     context.update(reporter_options())
     return render(request, "intake/form.html", context, status)
 
@@ -97,6 +109,15 @@ def _form_again(request: Request, form: ReportForm, status: int) -> Response:
 @router.get("", name="intake.form")
 def report_form(request: Request, session: ReadOnlyDbSession) -> Response:
     return _form_page(request, session, ReportForm())
+
+
+@router.get("/regions", name="intake.regions")
+def region_field(request: Request, country: Annotated[str, Query(max_length=2)] = "") -> Response:
+    """The region question for a newly chosen country (htmx swaps it into the form)."""
+    form = ReportForm(values={"country": country})
+    return render(
+        request, "intake/_region.html", {"form": form, "regions": _regions(form), "htmx": True}
+    )
 
 
 def _clean_files(files: list[UploadFile], settings) -> tuple[list[CleanFile], str | None]:  # type: ignore[no-untyped-def]
@@ -179,6 +200,7 @@ def _store_report(
             report_id=filed.report.id,
             received_at=f"{filed.report.received_at:%Y-%m-%d %H:%M}",
             staff_url=settings.base_url,
+            settings=settings,
         )
     return filed
 
@@ -205,6 +227,11 @@ def submit_report(request: Request, settings: AppSettings, submitted: SubmittedF
     fails for any reason (the database stayed locked, a value it refuses), nothing is kept
     and the reporter gets the form back as typed, never a bare server error."""
     fields, files = submitted
+    if "show_regions" in fields:  # without JavaScript: list the new country's regions
+        form = ReportForm(values={k: v.replace("\x00", "") for k, v in fields.items()})
+        if files:
+            form.errors["attachments"] = _("Please attach your files again.")
+        return _form_again(request, form, 200)
     upload = _Upload(bool(files), [], None)
     try:
         upload = _Upload(bool(files), *_clean_files(files, settings))
@@ -287,5 +314,6 @@ def report_status(
             "notice": notice,
             "messages": conversation(vault, report),
             "report_status_label": choices.report_status_label,
+            "case": reporter_case_view(session, vault=vault, report=report),
         },
     )

@@ -17,8 +17,10 @@ from vigil.checkins.service import (
 )
 from vigil.core.config import Settings
 from vigil.core.i18n import gettext as _
+from vigil.incidents.models import Incident
 from vigil.links.models import SignedLink
 from vigil.links.service import record_use
+from vigil.organisations.emergency import emergency_numbers_for
 from vigil.web.templating import render
 
 
@@ -43,4 +45,12 @@ def link_answer(
         return render(request, "link/invalid.html", {}, 404)
     record_check_in(session, settings, schedule=schedule, method="link", safe=safe, now=now)
     record_use(session, link, now=now, action="safe" if safe else "help")
-    return render(request, "checkin_done.html", {"safe": safe})
+    incident = session.get(Incident, schedule.incident_id)
+    context = {
+        "safe": safe,
+        "next_due": schedule.next_due_at,
+        "emergency_numbers": emergency_numbers_for(
+            session, org_id=schedule.organisation_id, country=incident.country if incident else None
+        ),
+    }
+    return render(request, "checkin_done.html", context)

@@ -16,6 +16,11 @@
 - A used response link gets the invalid-link page (single use); a request for information
   beyond the day's number comes back with what was typed and HTTP 429
   (``alerts.recipient_actions``).
+- The pages of an alert's links say which alert they are about (``alerts.responder``: the
+  case reference, the date, the company, the deadline; nothing about the defender). The
+  response form also takes the responder's name and title, one file (cleaned like a
+  reporter's, before the link is used: a refused file returns the form as typed) and whether
+  the response may be published.
 
 - The token is this surface's gate; the link's stored purpose picks the page from one table
   (:data:`SHOW` for GET, :data:`ACT` for POST). A purpose with no entry gets the invalid-link
@@ -28,11 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -45,6 +50,14 @@ from vigil.alerts.recipient_actions import (
     record_response,
     unsubscribe,
 )
+from vigil.alerts.responder import (
+    MAX_RESPONDER_NAME,
+    MAX_RESPONDER_TITLE,
+    Responder,
+    add_response_details,
+    alert_summary,
+    check_responder,
+)
 from vigil.contacts.models import Contact
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
@@ -52,15 +65,19 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
 from vigil.core.i18n import LOCALES, current_locale
 from vigil.core.i18n import gettext as _
+from vigil.intake.attachments import CleaningLimits, RejectedFile, sanitise
+from vigil.intake.choices import rejection_message
 from vigil.links.models import LinkPurpose, SignedLink
 from vigil.links.service import resolve_link
 from vigil.organisations.models import Organisation
 from vigil.surfaces.link import checkin
 from vigil.web.csrf import CSRF_REFUSED
-from vigil.web.deps import AppSettings, DbSession, RequestVault
+from vigil.web.deps import AppSettings, DbSession, RequestVault, get_vault
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: The purposes whose page says which alert it is about.
+ABOUT_THE_ALERT = (LinkPurpose.acknowledge, LinkPurpose.request_info, LinkPurpose.respond)
 
 
 @contextmanager
@@ -92,6 +109,9 @@ def _page(
 ) -> Response:
     contact = link_contact(session, link)
     organisation = session.get(Organisation, link.organisation_id)
+    about = None
+    if link.purpose in ABOUT_THE_ALERT:
+        about = alert_summary(session, get_vault(request, session), link)
     with contact_locale(contact) as language:
         response = render(
             request,
@@ -100,6 +120,7 @@ def _page(
                 "purpose": link.purpose,
                 "organisation_name": organisation.name if organisation else "",
                 "action_path": request.url.path,
+                "about": about,
                 **context,
             },
             status,
@@ -131,6 +152,9 @@ class LinkForm:
     message: str
     answer: str
     one_click: bool
+    declined: bool = False  # a response that declines to act (not substantive)
+    responder: Responder = field(default_factory=Responder)
+    upload: UploadFile | None = None
 
 
 def _show_check_in(visit: LinkVisit) -> Response:
@@ -148,9 +172,19 @@ def _show_unsubscribe(visit: LinkVisit) -> Response:
     return _page(visit.request, visit.session, visit.link, "unsubscribe.html", {"already": already})
 
 
+def _message_context(text: str = "", responder: Responder | None = None, **more: Any) -> dict:
+    return {
+        "max_length": MAX_RESPONSE,
+        "max_name": MAX_RESPONDER_NAME,
+        "max_title": MAX_RESPONDER_TITLE,
+        "text": text,
+        "responder": responder or Responder(),
+        **more,
+    }
+
+
 def _show_message(visit: LinkVisit) -> Response:
-    context = {"max_length": MAX_RESPONSE, "text": ""}
-    return _page(visit.request, visit.session, visit.link, "message.html", context)
+    return _page(visit.request, visit.session, visit.link, "message.html", _message_context())
 
 
 #: What GET shows for each purpose. A purpose missing here gets the invalid-link page, never
@@ -212,24 +246,68 @@ def _act_unsubscribe(visit: LinkVisit, form: LinkForm) -> Response:
     return _done(visit.request, visit.session, visit.link, message)
 
 
+def _responder(visit: LinkVisit, form: LinkForm) -> tuple[Responder, str | None]:
+    """The responder's details with their file cleaned (slow, and before anything is written
+    or the single-use link is used), and the reason they cannot be taken, if any."""
+    if visit.link.purpose != LinkPurpose.respond:
+        return Responder(), None
+    try:
+        responder = check_responder(form.responder)
+    except Invalid:
+        error = _("Please keep your name and your title under %(n)s characters each.")
+        return form.responder, error % {"n": MAX_RESPONDER_NAME}
+    upload = form.upload
+    if upload is None or not (upload.filename or upload.size):
+        return responder, None
+    settings = visit.settings
+    try:
+        clean = sanitise(
+            upload.file.read(settings.attachment_max_bytes + 1),
+            filename=None,
+            max_bytes=settings.attachment_max_bytes,
+            limits=CleaningLimits.from_settings(settings),
+        )
+    except RejectedFile as rejected:
+        again = _("Your text was kept: choose a file again, or send without one.")
+        return responder, f"{rejection_message(rejected.code)} {again}"
+    return Responder(responder.name, responder.title, responder.may_publish, clean), None
+
+
 def _act_message(visit: LinkVisit, form: LinkForm) -> Response:
     request, session, link = visit.request, visit.session, visit.link
+    responder, problem = _responder(visit, form)
+
+    def again(error: str, status: int) -> Response:
+        context = _message_context(
+            form.message, form.responder, error=error, declined=form.declined
+        )
+        return _page(request, session, link, "message.html", context, status)
+
+    if problem:
+        return again(problem, 422)
     try:
-        record_response(
-            session, visit.settings, form.vault, link=link, body=form.message, now=visit.now
+        response = record_response(
+            session,
+            visit.settings,
+            form.vault,
+            link=link,
+            body=form.message,
+            now=visit.now,
+            declined=form.declined,
         )
     except LinkLimitReached:
-        error = _("You have sent as many requests as a day allows. Please try again tomorrow.")
-        context = {"max_length": MAX_RESPONSE, "text": form.message, "error": error}
-        return _page(request, session, link, "message.html", context, 429)
+        return again(
+            _("You have sent as many requests as a day allows. Please try again tomorrow."), 429
+        )
     except Invalid:  # the service speaks English; the recipient's page does not
         error = (
             _("Please keep your message under %(n)s characters.") % {"n": MAX_RESPONSE}
             if form.message.strip()
             else _("Please write your message.")
         )
-        context = {"max_length": MAX_RESPONSE, "text": form.message, "error": error}
-        return _page(request, session, link, "message.html", context, 422)
+        return again(error, 422)
+    if link.purpose == LinkPurpose.respond:
+        add_response_details(session, form.vault, response=response, responder=responder)
     return _done(request, session, link, _("Thank you: your message was sent to the team."))
 
 
@@ -252,6 +330,11 @@ def use_link(
     token: str,
     message: Annotated[str, Form(max_length=2 * MAX_RESPONSE)] = "",
     answer: Annotated[str, Form(max_length=10)] = "",
+    stance: Annotated[str, Form(max_length=20)] = "",
+    name: Annotated[str, Form(max_length=5 * MAX_RESPONDER_NAME)] = "",
+    title: Annotated[str, Form(max_length=5 * MAX_RESPONDER_TITLE)] = "",
+    publish: Annotated[str, Form(max_length=10)] = "",
+    attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     visit = _visit(request, session, settings, token)
     action = ACT.get(visit.link.purpose) if visit else None
@@ -260,7 +343,15 @@ def use_link(
     one_click = getattr(request.state, "one_click_unsubscribe", False)
     if one_click and visit.link.purpose != LinkPurpose.unsubscribe:
         raise HTTPException(status_code=403, detail=CSRF_REFUSED)
-    form = LinkForm(vault=vault, message=message, answer=answer, one_click=one_click)
+    form = LinkForm(
+        vault=vault,
+        message=message,
+        answer=answer,
+        one_click=one_click,
+        declined=stance == "declined",
+        responder=Responder(name=name, title=title, may_publish=publish == "yes"),
+        upload=attachment,
+    )
     try:
         return action(visit, form)
     except NotFound:

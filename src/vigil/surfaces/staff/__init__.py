@@ -14,7 +14,9 @@ from vigil.surfaces.gate import current_staff
 from vigil.surfaces.staff import (
     alerts,
     audit,
+    case_closing,
     case_consent,
+    case_conversation,
     case_risk,
     case_support,
     cases,
@@ -32,6 +34,9 @@ from vigil.surfaces.staff import (
     incidents,
     leverage,
     links,
+    now,
+    organisation_settings,
+    paging_settings,
     playbooks,
     projects,
     reports,
@@ -44,6 +49,7 @@ OPEN = frozenset({"/login", "/login/code", "/logout", "/enrol/{token}"})
 #: Order matters where paths overlap: ``/staff/companies/match`` is not a company id.
 GATED_MODULES = (
     home,
+    now,
     dashboard,
     reports,
     incidents,
@@ -54,9 +60,11 @@ GATED_MODULES = (
     company_page,
     leverage,
     cases,
+    case_closing,
     case_risk,
     case_support,
     case_consent,
+    case_conversation,
     alerts,
     links,
     checkins,
@@ -65,6 +73,8 @@ GATED_MODULES = (
     contact_groups,
     deliveries,
     playbooks,
+    paging_settings,
+    organisation_settings,
     audit,
 )
 
@@ -72,7 +82,8 @@ GATED_MODULES = (
 def build_router() -> APIRouter:
     group = APIRouter()
     group.include_router(signin.router)
-    gated = APIRouter(dependencies=[Depends(current_staff)])
+    # The inbox badge counts lazily, once per page that shows the navigation (now.py).
+    gated = APIRouter(dependencies=[Depends(current_staff), Depends(now.inbox_badge)])
     for module in GATED_MODULES:
         gated.include_router(module.router)
     group.include_router(gated)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.access import CaseView
+from vigil.alerts.answers import MAX_ANSWER, answers_by_request
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.generalise import identifying_circumstances
 from vigil.alerts.implicated import company_implicated
@@ -21,6 +22,7 @@ from vigil.alerts.models import (
     AlertTier,
     ShareLevel,
 )
+from vigil.alerts.responder import details_by_response
 from vigil.alerts.service import alerts_for_incident, load_alert
 from vigil.checkins.panel import check_in_panel
 from vigil.contacts.models import Contact
@@ -160,6 +162,9 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         (response, name or "", vault.reveal(response.data_key_id, response.body_sealed) or "")
         for response, name in responses
     ]
+    context["response_details"] = details_by_response(session, [r.id for r, _n in responses])
+    context["answers"] = answers_by_request(session, vault, alert.id)
+    context["max_answer"] = MAX_ANSWER
     if alert.status == AlertStatus.draft:
         context["previews"] = preview(
             session, vault, org_id=staff.organisation_id, alert_id=alert.id

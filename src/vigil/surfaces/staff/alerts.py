@@ -11,9 +11,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from vigil.alerts.answers import MAX_ANSWER, NeedsConfirmation, answer_request
+from vigil.alerts.closing import resolve_alert
 from vigil.alerts.labels import template_labels
 from vigil.alerts.message import write_message
 from vigil.alerts.models import AlertStatus
+from vigil.alerts.responder import read_response_file
 from vigil.alerts.service import (
     add_recipient,
     draft_alert,
@@ -25,6 +28,7 @@ from vigil.alerts.service import (
 from vigil.alerts.submission import submission_pack
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
+from vigil.intake.attachments import ALLOWED_TYPES
 from vigil.surfaces.gate import CurrentStaff, Staff, require_writer
 from vigil.surfaces.staff import alert_page as page
 from vigil.web.deps import AppSettings, DbSession, ObjectId, RequestVault
@@ -178,23 +182,110 @@ def launch(
 @router.post("/staff/alerts/{alert_id}/stop", name="alerts.stop")
 def stop(
     session: DbSession,
+    vault: RequestVault,
+    settings: AppSettings,
     staff: Writer,
     alert_id: ObjectId,
     outcome: Annotated[str, Form(max_length=10)] = "resolved",
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    """Resolving sends every alerted recipient the closing message (alerts/closing.py);
+    cancelling stops the alert without one."""
     alert = load_alert(session, org_id=staff.organisation_id, alert_id=alert_id)
     if outcome not in (AlertStatus.resolved, AlertStatus.cancelled):
         raise Invalid("Choose whether the alert is resolved or cancelled.")
-    stop_alert(
-        session,
-        alert=alert,
-        status=outcome,
-        reason=reason.strip() or f"{outcome} by an analyst",
-        actor_user_id=staff.user_id,
-        now=utcnow(),
-    )
+    reason = reason.strip() or f"{outcome} by an analyst"
+    if outcome == AlertStatus.resolved:
+        resolve_alert(
+            session,
+            vault,
+            settings,
+            alert=alert,
+            reason=reason,
+            actor_user_id=staff.user_id,
+            now=utcnow(),
+        )
+    else:
+        stop_alert(
+            session,
+            alert=alert,
+            status=outcome,
+            reason=reason,
+            actor_user_id=staff.user_id,
+            now=utcnow(),
+        )
     return _to_alert(alert.id, outcome, "timeline-h")
+
+
+@router.post("/staff/alerts/{alert_id}/answers", name="alerts.answer")
+def answer(
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    settings: AppSettings,
+    staff: Writer,
+    alert_id: ObjectId,
+    response: Annotated[str, Form(max_length=12)] = "",
+    text: Annotated[str, Form(max_length=2 * MAX_ANSWER)] = "",
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Answer a recipient's request for information; an answer that may reveal what the
+    consent does not allow comes back with the warning until it is confirmed."""
+    response_id = _int(response, "request for information")
+    try:
+        answer_request(
+            session,
+            vault,
+            settings,
+            org_id=staff.organisation_id,
+            alert_id=alert_id,
+            response_id=response_id,
+            text=text,
+            confirmed=confirm == "yes",
+            actor_user_id=staff.user_id,
+            now=utcnow(),
+        )
+    except (NeedsConfirmation, Invalid) as problem:
+        context = page.alert_context(session, vault, staff=staff, alert_id=alert_id)
+        typed = {"response_id": response_id, "text": text}
+        if isinstance(problem, NeedsConfirmation):
+            typed["warnings"] = problem.found
+        else:
+            typed["error"] = str(problem)
+        context.update(staff=staff, done=None, answer_form=typed, **template_labels())
+        status = 409 if isinstance(problem, NeedsConfirmation) else 422
+        return render(request, "staff/alerts/alert.html", context, status)
+    return _to_alert(alert_id, "answered", "responses-h")
+
+
+@router.get("/staff/alerts/{alert_id}/responses/{response_id}/file", name="alerts.response_file")
+def response_file(
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    alert_id: ObjectId,
+    response_id: ObjectId,
+) -> Response:
+    """The file a recipient sent with their response (cleaned when it arrived; read audited)."""
+    media_type, content = read_response_file(
+        session,
+        vault,
+        org_id=staff.organisation_id,
+        alert_id=alert_id,
+        response_id=response_id,
+        actor_user_id=staff.user_id,
+    )
+    filename = f"alert-{alert_id}-response-{response_id}{ALLOWED_TYPES.get(media_type, '.bin')}"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            # Opened in a tab by mistake, the file may not run anything nor load anything.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @router.post("/staff/alerts/{alert_id}/submission-pack", name="alerts.submission_pack")

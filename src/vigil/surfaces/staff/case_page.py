@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from vigil.access import RESPONDER_ROLES, CaseView
+from vigil.access.roles import Role
 from vigil.accounts.models import Membership, User
 from vigil.casework.handover import handovers_of
+from vigil.casework.labels import label
 from vigil.casework.lifecycle import allowed_moves
-from vigil.casework.models import CaseNote, ClosureReason, RiskAssessment
+from vigil.casework.models import RISK_FACTORS, CaseNote, ClosureReason, RiskAssessment, RiskLevel
 from vigil.casework.persons_at_risk import persons_context
 from vigil.casework.projects import project_context
 from vigil.casework.referrals import referral_context
@@ -20,12 +25,16 @@ from vigil.casework.risk import risk_label
 from vigil.casework.service import duplicates_of
 from vigil.casework.support import support_context
 from vigil.casework.tasks import open_tasks
+from vigil.closing.blockers import closing_blockers
 from vigil.core.crypto import Vault
+from vigil.core.db import utcnow
 from vigil.defenders.consent import OWN_GIVERS
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading
+from vigil.intake.conversations import read_thread, source_reports
 from vigil.surfaces.gate import Staff
 from vigil.surfaces.staff.case_consent import consent_context
+from vigil.web.templating import render
 
 
 def case_context(
@@ -83,6 +92,12 @@ def case_context(
             {"row": n, "body": vault.reveal(incident.data_key_id, n.body_sealed)} for n in notes
         ],
         "tasks": open_tasks(session, incident_id=incident.id),
+        "closing_blockers": closing_blockers(session, incident=incident),
+        "closing_message": vault.reveal(incident.data_key_id, incident.closing_message_sealed)
+        if incident.closing_message_sealed
+        else None,
+        "may_override": staff.role == Role.coordinator,
+        "conversations": conversations(session, vault=vault, staff=staff, incident_id=incident.id),
         "duplicates": duplicates_of(session, incident_id=incident.id),
         "people": people,
         "responders": responders,
@@ -99,3 +114,47 @@ def case_context(
     context.update(project_context(session, incident=incident))
     context.update(persons_context(session, incident=incident), risk_label=risk_label)
     return context
+
+
+def conversations(
+    session: Session, *, vault: Vault, staff: Staff, incident_id: int
+) -> list[dict[str, Any]]:
+    """The reporter's conversation of every report the case came from, with the messages
+    nobody had read marked (opening the case reads them: audited, and the marks clear)."""
+    return [
+        {
+            "report": report,
+            "thread": read_thread(
+                session,
+                vault=vault,
+                report=report,
+                actor_user_id=staff.user_id,
+                now=utcnow(),
+                where="case",
+            ),
+        }
+        for report in source_reports(session, org_id=staff.organisation_id, incident_id=incident_id)
+    ]
+
+
+def render_case(
+    request: Request,
+    session: Session,
+    *,
+    vault: Vault,
+    staff: Staff,
+    incident_id: int,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """The case page; ``extra`` carries a notice or a form typed again after an error."""
+    context = case_context(session, vault=vault, staff=staff, incident_id=incident_id)
+    context.update(
+        staff=staff,
+        factors=RISK_FACTORS,
+        label=label,
+        levels=list(RiskLevel),
+        today=date.today(),
+    )
+    context.update(extra)
+    return render(request, "staff/casework/case.html", context, status_code)

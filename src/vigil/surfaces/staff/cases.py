@@ -1,5 +1,6 @@
 """Staff pages for casework: the decision on a report, and the case page of an incident
-(status, closure and its review, risk assessments, assignment, notes). Plain forms that work
+(risk assessments, assignment, notes, tasks, merging; status and closure are in
+``case_closing``). Plain forms that work
 without JavaScript; every POST redirects back (post/redirect/get)."""
 
 from __future__ import annotations
@@ -12,21 +13,14 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from vigil.access import CaseView
-from vigil.casework.contact_lost import report_lost_contact
 from vigil.casework.conversion import InclusionAnswers, convert_report
-from vigil.casework.handover import Handover
-from vigil.casework.labels import label
-from vigil.casework.models import RISK_FACTORS, ClosureReason, RiskLevel
 from vigil.casework.projects import link_project, projects_of
 from vigil.casework.service import (
     add_note,
     assess_risk,
     assign_case,
-    change_status,
     link_company,
     mark_duplicate,
-    request_closure,
-    review_closure,
 )
 from vigil.casework.tasks import add_task, complete_task
 from vigil.companies.models import Company
@@ -60,6 +54,7 @@ def convert(
     role: Annotated[str, Form(max_length=20)] = "unspecified",
     certainty: Annotated[str, Form(max_length=20)] = "alleged",
     reliability: Annotated[str, Form(max_length=10)] = "medium",
+    region: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     answers = InclusionAnswers(
         is_defender=is_defender == "yes",
@@ -78,6 +73,7 @@ def convert(
         role=role,
         certainty=certainty,
         source_reliability=reliability,
+        region=region.strip() or None,
     )
     if incident is None:
         return RedirectResponse(f"/staff/reports/{report_id}?done=moved", status_code=303)
@@ -93,93 +89,9 @@ def case_page(
     incident_id: ObjectId,
     done: str | None = None,
 ) -> Response:
-    context = page.case_context(session, vault=vault, staff=staff, incident_id=incident_id)
-    context.update(
-        staff=staff,
-        done=done,
-        factors=RISK_FACTORS,
-        label=label,
-        levels=list(RiskLevel),
-        today=date.today(),
+    return page.render_case(
+        request, session, vault=vault, staff=staff, incident_id=incident_id, done=done
     )
-    return render(request, "staff/casework/case.html", context)
-
-
-@router.post("/staff/incidents/{incident_id}/status", name="casework.status")
-def move(
-    session: DbSession,
-    staff: Writer,
-    incident_id: ObjectId,
-    status: Annotated[str, Form(max_length=20)],
-) -> Response:
-    change_status(
-        session,
-        org_id=staff.organisation_id,
-        incident_id=incident_id,
-        status=status,
-        actor_user_id=staff.user_id,
-    )
-    return _back(incident_id, "moved")
-
-
-@router.post("/staff/incidents/{incident_id}/closure", name="casework.closure")
-def close(
-    session: DbSession,
-    vault: RequestVault,
-    staff: Writer,
-    incident_id: ObjectId,
-    reason: Annotated[str, Form(max_length=30)],
-    note: Annotated[str, Form(max_length=5000)] = "",
-    handover_organisation: Annotated[str, Form(max_length=200)] = "",
-    handover_on: Annotated[str, Form(max_length=10)] = "",
-    handover_items: Annotated[str, Form(max_length=5000)] = "",
-    handover_agreed_by: Annotated[str, Form(max_length=20)] = "",
-    handover_relation: Annotated[str, Form(max_length=120)] = "",
-) -> Response:
-    if reason == ClosureReason.defender_unreachable:
-        report_lost_contact(
-            session,
-            org_id=staff.organisation_id,
-            incident_id=incident_id,
-            today=date.today(),
-            actor_user_id=staff.user_id,
-        )
-        return _back(incident_id, "contact_lost")
-    try:
-        handed_on = date.fromisoformat(handover_on) if handover_on.strip() else None
-    except ValueError as exc:
-        raise Invalid("Give the day of the handover as YYYY-MM-DD.") from exc
-    handover = Handover(
-        handover_organisation, handed_on, handover_items, handover_agreed_by, handover_relation
-    )
-    outcome = request_closure(
-        session,
-        org_id=staff.organisation_id,
-        incident_id=incident_id,
-        reason=reason,
-        note=note,
-        actor_user_id=staff.user_id,
-        handover=handover if reason == ClosureReason.handed_over else None,
-        vault=vault,
-    )
-    return _back(incident_id, "closed" if outcome.closed else "closure_requested")
-
-
-@router.post("/staff/incidents/{incident_id}/closure-review", name="casework.review")
-def review(
-    session: DbSession,
-    staff: Writer,
-    incident_id: ObjectId,
-    decision: Annotated[str, Form(max_length=10)],
-) -> Response:
-    review_closure(
-        session,
-        org_id=staff.organisation_id,
-        incident_id=incident_id,
-        approve=decision == "approve",
-        actor_user_id=staff.user_id,
-    )
-    return _back(incident_id, "reviewed")
 
 
 FactorField = Annotated[str, Form(max_length=10)]

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from babel import Locale
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from vigil.companies.match_search import match_companies
 from vigil.companies.matching import clean_text
 from vigil.core.i18n import current_locale
+from vigil.core.places import country_choices
 from vigil.surfaces.gate import CurrentStaff
 from vigil.web.deps import DbSession, safe_next
 from vigil.web.templating import is_htmx, render
@@ -29,11 +29,7 @@ MAX_CANDIDATES = 10
 
 
 def country_options() -> list[tuple[str, str]]:
-    territories = Locale.parse(current_locale.get()).territories
-    return sorted(
-        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-        key=lambda item: item[1],
-    )
+    return list(country_choices(current_locale.get()))
 
 
 @router.get("/match", name="companies.match")

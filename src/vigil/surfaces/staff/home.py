@@ -17,8 +17,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/staff", name="accounts.staff_home")
 def staff_home() -> Response:
-    """The staff surface's front door: the incident list (which asks to sign in if needed)."""
-    return RedirectResponse("/staff/incidents", status_code=303)
+    """The staff surface's front door: "Needs me now" (which asks to sign in if needed)."""
+    return RedirectResponse("/staff/now", status_code=303)
 
 
 @router.post("/staff/duty", name="accounts.duty")

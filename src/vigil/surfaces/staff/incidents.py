@@ -11,6 +11,7 @@ from vigil.access import CaseView
 from vigil.incidents.labels import label
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading, list_incidents, reveal_incident
+from vigil.intake.conversations import source_reports, unread_count
 from vigil.surfaces.gate import CurrentStaff
 from vigil.vocabularies.service import list_terms
 from vigil.web.deps import DbSession, ObjectId, RequestVault
@@ -68,5 +69,7 @@ def incident_page(
         "incident": incident,
         "revealed": reveal_incident(vault, incident),
         "label": label,
+        "reports": source_reports(session, org_id=staff.organisation_id, incident_id=incident.id),
+        "unread_count": unread_count,
     }
     return render(request, "staff/incidents/read.html", context)

@@ -151,9 +151,15 @@ def describe_chain(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         elif "wait_hours" in step:
             text = gettext("Wait %(hours)s hours") % {"hours": step["wait_hours"]}
         elif "remind" in step:
-            text = gettext("Remind the recipients of tier %(tier)s who have not acknowledged") % {
-                "tier": step["remind"]
-            }
+            text = gettext(
+                "Remind the recipients of tier %(tier)s who have neither acknowledged nor answered"
+            ) % {"tier": step["remind"]}
+        elif "escalate_if_no_response" in step:
+            spec = step["escalate_if_no_response"]
+            text = gettext(
+                "If nobody in tier %(from)s has responded substantively, notify tier %(to)s: "
+                "%(label)s"
+            ) % {"from": spec["from"], "to": spec["to"], "label": labels.get(spec["to"], "")}
         elif "escalate_if_unacknowledged" in step:
             spec = step["escalate_if_unacknowledged"]
             text = gettext(

@@ -16,13 +16,15 @@ from vigil.core.crypto import Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.i18n import N_, current_locale, gettext
+from vigil.core.places import match_region, region_choices, region_label
 from vigil.incidents.labels import label as incident_label
 from vigil.incidents.models import Certainty, Role
 from vigil.intake import choices
 from vigil.intake.attachments import ALLOWED_TYPES
+from vigil.intake.conversations import ThreadEntry, read_thread
 from vigil.intake.models import Report, ReportStatus
 from vigil.intake.schemas import reporter_answer_label, split_multi
-from vigil.intake.service import ConversationEntry, attachment_digests, conversation, open_answers
+from vigil.intake.service import attachment_digests, open_answers
 from vigil.intake.triage import (
     ALL,
     OPEN,
@@ -173,7 +175,14 @@ def _report_page(
         answers = open_answers(vault, report)
     except Withheld:  # a person it named was forgotten: the thread goes on under a new key
         withheld = True
-    messages: list[ConversationEntry] = conversation(vault, report)
+    messages: list[ThreadEntry] = read_thread(
+        session,
+        vault=vault,
+        report=report,
+        actor_user_id=staff.user_id,
+        now=utcnow(),
+        where="report",
+    )
     locale = current_locale.get()
     terms = term_labels(
         session,
@@ -189,6 +198,10 @@ def _report_page(
         answers["gender_identity"] = ", ".join(
             terms.get(("gender_identity", c), c) for c in split_multi(answers["gender_identity"])
         )
+    country = report.country or ""
+    region_guess = match_region(country, answers.get("region")) if country else None
+    if answers.get("region"):  # a code from the form's list, or older free text as typed
+        answers["region"] = region_label(answers["region"], locale)
     target_kind = choices.TARGET_KINDS.get(report.target_kind or "")
     wish = choices.WISHES.get(report.wish)
     context = {
@@ -201,6 +214,8 @@ def _report_page(
             if answers.get(name)
         ],
         "defender_not_agreed": answers.get("defender_knows") in NOT_AGREED,
+        "regions": region_choices(country, locale) if country else (),
+        "region_guess": region_guess,
         "messages": messages,
         "attachment_sha256": attachment_digests(vault, report),
         "target_kind": gettext(target_kind) if target_kind else report.target_kind,

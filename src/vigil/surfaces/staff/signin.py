@@ -29,13 +29,13 @@ from vigil.web.deps import AppSettings, DbSession, RequestVault, safe_next
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: Where staff land after signing in: what needs them now (``now.py``).
+LANDING = "/staff/now"
 
 
 @router.get("/login", name="accounts.login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(
-        request, "staff/accounts/login.html", {"next": safe_next(next, "/staff/incidents")}
-    )
+    return render(request, "staff/accounts/login.html", {"next": safe_next(next, LANDING)})
 
 
 @router.post("/login", name="accounts.login_submit")
@@ -44,7 +44,7 @@ def login_submit(
     session: DbSession,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form()] = "/staff/incidents",
+    next: Annotated[str, Form()] = LANDING,
 ) -> Response:
     policy = signin_policy(request.app.state.settings)
     try:
@@ -75,9 +75,7 @@ def login_submit(
 def code_form(request: Request, next: str | None = None) -> Response:
     if not read_cookie(request, PENDING_SIGNIN_COOKIE):
         return RedirectResponse("/login", status_code=303)
-    return render(
-        request, "staff/accounts/code.html", {"next": safe_next(next, "/staff/incidents")}
-    )
+    return render(request, "staff/accounts/code.html", {"next": safe_next(next, LANDING)})
 
 
 @router.post("/login/code", name="accounts.code_submit")
@@ -87,7 +85,7 @@ def code_submit(
     vault: RequestVault,
     settings: AppSettings,
     code: Annotated[str, Form(max_length=20)],
-    next: Annotated[str, Form()] = "/staff/incidents",
+    next: Annotated[str, Form()] = LANDING,
 ) -> Response:
     try:
         full = check_code(
@@ -110,7 +108,7 @@ def code_submit(
         )
         clear_private_cookie(response, settings, PENDING_SIGNIN_COOKIE)
         return response
-    response = RedirectResponse(safe_next(next, "/staff/incidents"), status_code=303)
+    response = RedirectResponse(safe_next(next, LANDING), status_code=303)
     clear_private_cookie(response, settings, PENDING_SIGNIN_COOKIE)
     set_private_cookie(
         response,
