@@ -59,7 +59,7 @@ def test_alert_from_case_to_acknowledgement(  # type: ignore[no-untyped-def]
     expect(page.locator("#tier-1")).to_contain_text("Julián Ortega (fictional)")
     expect(page.locator("#tier-1")).to_contain_text("Harriet Cole (fictional)")
 
-    page.fill("#note", "Two armed men delivered the threat at night; the defender is safe now.")
+    page.fill("#note-en", "Two armed men delivered the threat at night; the defender is safe now.")
     page.click("#message-form button[type=submit]")
     expect(page.locator("#preview-es")).to_contain_text("Two armed men")
     expect(page.locator("#preview-en")).to_be_visible()

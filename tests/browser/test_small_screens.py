@@ -178,7 +178,7 @@ def _alert_pages(  # type: ignore[no-untyped-def]
     expect(page).to_have_url(re.compile(r"/staff/alerts/\d+\?done=drafted"))
     alert_id = int(re.search(r"/staff/alerts/(\d+)", page.url).group(1))  # type: ignore[union-attr]
     seen.check(page, "alert: draft")
-    page.fill("#note", "Two armed men delivered the threat at night; " * 8)
+    page.fill("#note-en", "Two armed men delivered the threat at night; " * 8)
     page.click("#message-form button[type=submit]")
     expect(page.locator("#preview-es")).to_be_visible()
     seen.check(page, "alert: preview")

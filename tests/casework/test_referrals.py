@@ -78,7 +78,8 @@ def test_deadline_in_business_days_is_computed_from_the_date_sent(session, vault
     analyst = make_staff(session, org)
     incident = _case(session, vault, org, analyst)
     referral = _refer(session, org, incident, analyst, sent_on=date(2026, 3, 2), business_days=30)
-    assert referral.deadline_on == date(2026, 4, 13)
+    # Six weeks, plus three Colombian public holidays: 23 March, 2 and 3 April (Easter).
+    assert referral.deadline_on == date(2026, 4, 16)
     fixed = _refer(
         session, org, incident, analyst, sent_on=date(2026, 3, 2), deadline_on=date(2026, 3, 20)
     )
@@ -88,7 +89,7 @@ def test_deadline_in_business_days_is_computed_from_the_date_sent(session, vault
     event = session.scalar(
         select(AuditEvent).where(AuditEvent.action == "referral.sent").order_by(AuditEvent.id)
     )
-    assert json.loads(event.detail)["deadline"] == "2026-04-13"  # type: ignore[union-attr]
+    assert json.loads(event.detail)["deadline"] == "2026-04-16"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

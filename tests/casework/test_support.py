@@ -142,7 +142,7 @@ def test_refusal_is_a_decision_with_its_date(session, vault):
     org = make_org(session)
     analyst = make_staff(session, org)
     incident = _case(session, vault, org, analyst)
-    measure = _measure(session, vault, org, incident, analyst, kind="emergency_grant")
+    measure = _measure(session, vault, org, incident, analyst, kind="temporary_relocation")
     _move(session, org, incident, measure, "refused", analyst, on=TODAY - timedelta(days=1))
     assert measure.status == "refused" and measure.decided_on == TODAY - timedelta(days=1)
     assert measure.delivered_on is None

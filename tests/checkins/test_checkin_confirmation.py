@@ -48,7 +48,7 @@ def test_the_link_confirmation_says_when_the_next_check_in_is_due(session, vault
     done = client.post(f"/l/{token}", data={"csrf_token": csrf, "answer": "safe"})
     assert done.status_code == 200
     said = _next_due_said(session, schedule.id)
-    assert f"Your next check-in is due by {said} (UTC)." in done.text
+    assert f"Your next check-in is due by {said} UTC." in done.text
 
     helped = client.post(f"/l/{token}", data={"csrf_token": csrf, "answer": "help"})
     assert helped.status_code == 200 and 'id="next-due"' in helped.text
@@ -65,7 +65,7 @@ def test_the_receipt_confirmation_says_when_the_next_check_in_is_due(
     done = client.post("/check-in", data={"csrf_token": csrf, "receipt": receipt, "answer": "safe"})
     assert done.status_code == 200
     said = _next_due_said(session, schedule.id)
-    assert f"Your next check-in is due by {said} (UTC)." in done.text
+    assert f"Your next check-in is due by {said} UTC." in done.text
 
     wrong = client.post(
         "/check-in", data={"csrf_token": csrf, "receipt": "1" * 16, "answer": "safe"}

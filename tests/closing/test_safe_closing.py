@@ -212,13 +212,17 @@ def test_closing_stops_check_in_schedules_and_active_alerts(session, vault, sett
         chain_due_at=utcnow() + timedelta(hours=1),
     )
     draft = Alert(organisation_id=org.id, incident_id=incident.id, status=AlertStatus.draft)
-    session.add_all([alert, draft])
+    waiting = Alert(
+        organisation_id=org.id, incident_id=incident.id, status=AlertStatus.awaiting_approval
+    )
+    session.add_all([alert, draft, waiting])
     session.flush()
 
     _resolve(session, vault, org, analyst, incident)
     assert schedule.active is False and schedule.stopped_at is not None
     assert alert.status == AlertStatus.resolved and alert.chain_due_at is None
     assert draft.status == AlertStatus.draft
+    assert waiting.status == AlertStatus.cancelled  # never sent: cancelled, not resolved
 
     outcome = _close(session, vault, org, analyst, incident, message="Thank you; we closed it.")
     assert outcome.closed and incident.status == "closed"

@@ -51,6 +51,7 @@ from vigil.outbox.staff_email_models import OutboundEmail
 from vigil.playbooks.service import import_playbook
 
 NAME = "Zyxwq Plantedname"
+ALIAS = "Quiet Heron"  # the name the reporter chose for the defender ("a name we may use")
 PHONE = "+57 300 999 1234"
 #: What must not be found anywhere, with the obvious variants of each.
 PLANTED = (NAME, NAME.lower(), NAME.upper(), "Plantedname", "plantedname", "Zyxwq", "zyxwq")
@@ -107,6 +108,7 @@ def _file_report(session, client) -> tuple[Report, str]:  # type: ignore[no-unty
     fields = report_fields(
         client,
         imminent="no",
+        chosen_alias=ALIAS,
         defender_name=NAME,
         defender_contact=PHONE,
         narrative=f"{NAME} was threatened after the hearing; call {PHONE}.",
@@ -396,7 +398,7 @@ def test_planted_name_and_phone_are_nowhere_after_forgetting(
     assert len(smtp.sink.messages) == 1 and hook.received == []
     for message in smtp.sink.messages:
         assert_absent(message.data.decode(errors="replace"), "an e-mail sent")
-        assert "Defender from report" in message.message.get_body(("plain",)).get_content()
+        assert ALIAS in message.message.get_body(("plain",)).get_content()
     for received in hook.received:
         assert_absent(received.body.decode(), "a webhook sent")
 

@@ -32,6 +32,8 @@ class User(Base):
     #: The last time step accepted: a code is single-use (moved forward by an atomic UPDATE).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: The IANA time zone this person reads times in; none: their organisation's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enrolled_at: Mapped[datetime | None]
 

@@ -21,6 +21,7 @@ from vigil.core.security import (
     token_digest,
     verify_totp,
 )
+from vigil.core.time_zones import is_time_zone
 from vigil.organisations.models import Organisation
 
 
@@ -218,4 +219,27 @@ def set_user_active(session: Session, *, email: str, active: bool) -> User:
             object_id=user.id,
             detail={"sessions_ended": ended} if not active else None,
         )
+    return user
+
+
+def set_user_time_zone(session: Session, *, org_id: int, user_id: int, name: str) -> User:
+    """The zone this person reads times in; "" goes back to the organisation's. An IANA name
+    ``zoneinfo`` knows (audited, in the organisation the person chose it from)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    name = name.strip()
+    if name and not is_time_zone(name):
+        raise Invalid(f"{name!r} is not a time zone (like America/Bogota).")
+    user.time_zone = name or None
+    session.flush()
+    record_event(
+        session,
+        action="account.time_zone_set",
+        organisation_id=org_id,
+        actor_user_id=user_id,
+        object_type="user",
+        object_id=user_id,
+        detail={"time_zone": name or None},
+    )
     return user

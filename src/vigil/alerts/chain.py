@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.alerts import event_details
 from vigil.alerts.compose import Facts, Links, compose
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.escalation import Action, Plan, RecipientState, TierState, advance
@@ -122,7 +123,7 @@ def send_to_tier(
                     kind="failed",
                     tier=tier,
                     contact_id=contact.id,
-                    detail="not sent: the contact unsubscribed",
+                    detail=event_details.UNSUBSCRIBED,
                 )
             )
             continue
@@ -134,8 +135,7 @@ def send_to_tier(
                     kind="skipped",
                     tier=tier,
                     contact_id=contact.id,
-                    detail="UN special procedures: no e-mail; send the submission pack "
-                    "from the alert page",
+                    detail=event_details.SPECIAL_PROCEDURES,
                 )
             )
             continue
@@ -149,8 +149,7 @@ def send_to_tier(
                     kind="skipped",
                     tier=tier,
                     contact_id=contact.id,
-                    detail="not sent: the defender's consent for this kind of recipient "
-                    "is missing or has expired",
+                    detail=event_details.NO_CONSENT,
                 )
             )
             continue
@@ -235,11 +234,7 @@ def _event(session: Session, alert: Alert, now: datetime, kind: str, **fields: A
 
 
 def _escalation_detail(action: Action, count: int) -> str:
-    if action.rule == "unacknowledged":
-        return f"tier {action.from_tier} did not acknowledge; {count} deliveries"
-    return (
-        f"tier {action.from_tier} gave no substantive response by its deadline; {count} deliveries"
-    )
+    return event_details.escalation_detail(action.rule, action.from_tier, count)
 
 
 def _send(
@@ -280,7 +275,9 @@ def _send(
         if action.kind == "escalate":
             tier_row.escalated_at = now
     kind = {"notify": "queued", "remind": "reminded", "escalate": "escalated"}[action.kind]
-    detail = _escalation_detail(action, count) if escalating else f"{count} deliveries"
+    detail = (
+        _escalation_detail(action, count) if escalating else event_details.deliveries_detail(count)
+    )
     _event(session, alert, now, kind, tier=action.tier, detail=detail)
     if escalating:
         tell_staff_tier_silent(
@@ -315,7 +312,7 @@ def run_chain(
         if action.kind == "no_response":
             mark_no_response(session, alert, action, recipients, now)
         elif action.kind == "silent":
-            detail = "no substantive response by the deadline; no further tier to notify"
+            detail = event_details.LAST_TIER_SILENT
             _event(session, alert, now, AlertEventKind.tier_silent, tier=action.tier, detail=detail)
             tell_staff_tier_silent(
                 session, alert=alert, tier=action.tier, escalated_to=None, now=now

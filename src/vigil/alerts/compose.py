@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -37,6 +37,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from vigil.alerts.do_no_harm import do_no_harm_paragraph, with_do_no_harm
+from vigil.alerts.notes import note_for
 from vigil.alerts.purpose_texts import (
     Silent,
     escalation_paragraph,
@@ -89,6 +90,10 @@ class Facts:
     strategy: str = "quiet"  # the defender's choice: quiet diplomacy or public action
     date_precision: str = "day"  # day, month or year: how much of occurred_on may be said
     reply_to: str = ""  # the organisation's contact address: where replies to e-mail go
+    #: The note per language (alerts/notes.py); ``analyst_note`` is the one in
+    #: ``note_language``, used with a marker where a language has none.
+    analyst_notes: Mapping[str, str] = field(default_factory=dict)
+    note_language: str = "en"
 
     @property
     def case_reference(self) -> str:
@@ -180,7 +185,9 @@ def context_for(
         "occurred_on": say_date(facts.occurred_on, facts.date_precision, language),
         "company": facts.company,
         "project": _localised(facts.project, language),
-        "analyst_note": facts.analyst_note,
+        "analyst_note": note_for(
+            facts.analyst_notes, facts.analyst_note, facts.note_language, language
+        ),
         "organisation": facts.organisation,
         "recipient_name": recipient_name,
         "tier_label": _localised(tier_label, language),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts.compose import Facts
 from vigil.alerts.generalise import generalised
 from vigil.alerts.models import Alert, AlertRecipient, ShareLevel
+from vigil.alerts.notes import default_language, load_notes
 from vigil.alerts.recipient_types import SPECIAL_PROCEDURES, recipient_type
 from vigil.casework.emergency import has_confirmed_exception
 from vigil.companies.models import Company, Project
@@ -188,6 +189,8 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         operator = session.get(Company, project.operator_id)
         companies = [operator.name] if operator else []
     organisation = session.get(Organisation, alert.organisation_id)
+    notes = load_notes(vault.open(incident.data_key_id, alert.message_sealed))
+    note_language = default_language(notes)
     facts = Facts(
         incident_id=incident.id,
         defender=defender,
@@ -197,7 +200,9 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         occurred_on=incident.occurred_on,
         company=", ".join(sorted(companies)),
         project=project.name if project else "",
-        analyst_note=vault.open(incident.data_key_id, alert.message_sealed) or "",
+        analyst_note=notes.get(note_language, ""),
+        analyst_notes=notes,
+        note_language=note_language,
         organisation=organisation.name if organisation else "",
         urgency=alert.urgency,
         strategy=alert.strategy,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vigil.core.i18n import N_
 from vigil.incidents.models import Incident, Role
 
 #: Perpetrator types that are the company or act for it: the company is implicated whatever
@@ -40,7 +41,7 @@ FIRST_TIER_SELECTORS: tuple[Mapping[str, Any], ...] = (
     {"role": "stewardship", "of": "investor"},
 )
 
-LEFT_OUT_REASON = "Left out: the company is implicated ({why})."
+LEFT_OUT_REASON = N_("Left out: the company is implicated (%(why)s).")
 
 
 def company_implicated(incident: Incident) -> str | None:

@@ -11,12 +11,16 @@ from vigil.core.i18n import N_, gettext
 
 ALERT_STATUS = {
     "draft": N_("Draft"),
+    "awaiting_approval": N_("Awaiting a second approval"),
     "active": N_("Active"),
     "resolved": N_("Resolved"),
     "cancelled": N_("Cancelled"),
 }
 EVENTS = {
     "launched": N_("Launched"),
+    "approval_requested": N_("Second approval requested"),
+    "approved": N_("Approved by a second staff member"),
+    "sent_alone": N_("Sent without a second approval"),
     "queued": N_("Queued"),
     "sent": N_("Sent"),
     "delivered": N_("Delivered"),

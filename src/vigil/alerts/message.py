@@ -3,6 +3,8 @@ playbook has, with placeholder links (the real links are issued per recipient at
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Links, Message, compose
@@ -10,6 +12,7 @@ from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.models import (
     Alert,
 )
+from vigil.alerts.notes import clean_notes, dump_notes
 from vigil.alerts.service import ensure_editable, load_alert, playbook_document
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -29,18 +32,24 @@ def write_message(
     *,
     org_id: int,
     alert_id: int,
-    note: str,
+    note: str = "",
     share_level: str,
     actor_user_id: int | None,
+    notes: Mapping[str, str] | None = None,
 ) -> Alert:
-    """The analyst's note for recipients and how much may be said about the defender."""
+    """The analyst's note for recipients, per language (``notes``; ``note`` alone is the
+    English one), and how much may be said about the defender. A language without a note
+    gets the default one with a marker (alerts/notes.py)."""
     alert = load_alert(session, org_id=org_id, alert_id=alert_id)
     ensure_editable(alert)
     alert.strategy = consent_check(session, incident_id=alert.incident_id, share_level=share_level)
     incident = session.get(Incident, alert.incident_id)
     assert incident is not None
     alert.share_level = share_level
-    alert.message_sealed = vault.seal(incident.data_key_id, note.strip()[:5000])
+    written = dict(notes or {})
+    if note.strip() and not written.get("en", "").strip():
+        written["en"] = note
+    alert.message_sealed = vault.seal(incident.data_key_id, dump_notes(written))
     session.flush()
     record_event(
         session,
@@ -49,7 +58,7 @@ def write_message(
         actor_user_id=actor_user_id,
         object_type="alert",
         object_id=alert.id,
-        detail={"share_level": share_level},
+        detail={"share_level": share_level, "languages": sorted(clean_notes(written))},
     )
     return alert
 

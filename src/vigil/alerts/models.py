@@ -30,6 +30,8 @@ from vigil.core.db import Base, utcnow
 
 class AlertStatus(StrEnum):
     draft = "draft"  # recipients proposed, under review by the analyst
+    #: The playbook asks for a second staff member's approval before sending (four eyes).
+    awaiting_approval = "awaiting_approval"
     active = "active"  # sent; the escalation chain runs
     resolved = "resolved"  # the case was resolved: everything stopped
     cancelled = "cancelled"  # a draft abandoned, or stopped by an analyst
@@ -73,6 +75,13 @@ class Alert(Base):
     chain_step: Mapped[int] = mapped_column(Integer, default=0)
     chain_due_at: Mapped[datetime | None] = mapped_column(index=True)
     chain_repeats: Mapped[int] = mapped_column(Integer, default=0)
+    #: Four eyes (alerts/approval.py): who asked to send and when, and who approved (none
+    #: when the launcher sent alone once the playbook's time limit had passed).
+    approval_requested_at: Mapped[datetime | None]
+    approval_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class AlertTier(Base):
@@ -136,6 +145,9 @@ class ResponseKind(StrEnum):
 
 class AlertEventKind(StrEnum):
     launched = "launched"
+    approval_requested = "approval_requested"  # four eyes (alerts/approval.py)
+    approved = "approved"
+    sent_alone = "sent_alone"  # the launcher sent it alone after the time limit
     queued = "queued"
     sent = "sent"
     delivered = "delivered"

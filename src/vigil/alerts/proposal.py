@@ -25,6 +25,7 @@ from vigil.companies.leverage_types import Entry, LeverageMap
 from vigil.contacts.models import Contact, ContactKind
 from vigil.contacts.roles import CONTACT_ROLES
 from vigil.contacts.service import contacts_for
+from vigil.core.i18n import gettext
 from vigil.incidents.models import Incident
 
 #: A playbook's "of: operator" means the companies at the incident itself: the project's
@@ -62,15 +63,18 @@ def _entries_for(leverage: LeverageMap, selector: Mapping[str, Any]) -> list[Ent
 
 
 def _describe(selector: Mapping[str, Any]) -> str:
+    """Why a contact was chosen, in the language of the analyst drafting the alert (the
+    reason is kept with the recipient, as the analyst reviewed it)."""
     parts = []
     if selector.get("role"):
-        parts.append(CONTACT_ROLES.get(selector["role"], selector["role"]))
+        role = CONTACT_ROLES.get(selector["role"])
+        parts.append(gettext(role) if role else selector["role"])
     if selector.get("of"):
-        parts.append(f"of {selector['of']}")
+        parts.append(gettext("of %(of)s") % {"of": selector["of"]})
     if selector.get("group"):
-        parts.append(f"group “{selector['group']}”")
+        parts.append(gettext("group “%(group)s”") % {"group": selector["group"]})
     if selector.get("country"):
-        parts.append(f"in {selector['country']}")
+        parts.append(gettext("in %(country)s") % {"country": selector["country"]})
     return " ".join(parts)
 
 
@@ -163,7 +167,8 @@ def propose(
                     is_left_out_role(role) or is_left_out_role(contact.role)
                 )
                 if left_out:
-                    reason = f"{LEFT_OUT_REASON.format(why=implicated)} {reason}"
+                    left_out = gettext(LEFT_OUT_REASON) % {"why": implicated}
+                    reason = f"{left_out} {reason}"
                 proposed.append(Proposed(number, contact, role, reason[:500], not left_out))
     return proposed
 

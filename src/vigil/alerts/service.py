@@ -15,6 +15,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from vigil.access import load_in_org
+from vigil.alerts.approval import (
+    check_release,
+    close_approval_item,
+    four_eyes_minutes,
+    hold_for_approval,
+    record_release,
+)
 from vigil.alerts.chain import run_chain
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.implicated import company_implicated
@@ -138,6 +145,10 @@ def draft_alert(
 
 
 def ensure_editable(alert: Alert) -> None:
+    if alert.status == AlertStatus.awaiting_approval:
+        raise Conflict(
+            "This alert waits for a second staff member's approval: it can no longer change."
+        )
     if alert.status != AlertStatus.draft:
         raise Conflict("This alert was already sent; its recipients can no longer change.")
 
@@ -240,20 +251,9 @@ def _unreachable_recipients(session: Session, alert_id: int) -> list[str]:
     return problems
 
 
-def launch_alert(
-    session: Session,
-    vault: Vault,
-    settings: Settings,
-    *,
-    org_id: int,
-    alert_id: int,
-    actor_user_id: int | None,
-    now: datetime,
-) -> Alert:
-    """Send: consent re-checked, the case becomes active, the chain's first steps queue
-    their deliveries in this same transaction."""
-    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
-    ensure_editable(alert)
+def _checked(session: Session, alert: Alert) -> tuple[Incident, int]:
+    """Everything that must hold at the moment of sending (again after an approval: the
+    consent may have changed meanwhile): the case, the consent, reachable recipients."""
     incident = session.get(Incident, alert.incident_id)
     assert incident is not None
     if incident.status not in LAUNCHABLE:
@@ -273,10 +273,70 @@ def launch_alert(
         raise Invalid(
             "Nothing was sent: fix or leave out these recipients first: " + "; ".join(unreachable)
         )
+    return incident, included
+
+
+def launch_alert(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    *,
+    org_id: int,
+    alert_id: int,
+    actor_user_id: int | None,
+    now: datetime,
+) -> Alert:
+    """Send: consent re-checked, the case becomes active, the chain's first steps queue
+    their deliveries in this same transaction. When the playbook asks for four eyes, the
+    alert waits for a second staff member's approval instead (alerts/approval.py)."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    ensure_editable(alert)
+    incident, included = _checked(session, alert)
+    minutes = four_eyes_minutes(playbook_document(session, alert)) if alert.playbook_id else None
+    if minutes:
+        return hold_for_approval(
+            session, alert=alert, minutes=minutes, actor_user_id=actor_user_id, now=now
+        )
+    return _send(session, vault, settings, alert, incident, included, actor_user_id, now)
+
+
+def release_alert(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    *,
+    org_id: int,
+    alert_id: int,
+    actor_user_id: int | None,
+    alone: bool,
+    now: datetime,
+) -> Alert:
+    """Send an alert that waited for four eyes: approved by another member of staff, or
+    sent alone by its launcher once the playbook's time limit has passed."""
+    alert = load_alert(session, org_id=org_id, alert_id=alert_id)
+    minutes = four_eyes_minutes(playbook_document(session, alert)) or 0
+    check_release(alert, minutes=minutes, actor_user_id=actor_user_id, alone=alone, now=now)
+    incident, included = _checked(session, alert)
+    record_release(
+        session, alert=alert, minutes=minutes, actor_user_id=actor_user_id, alone=alone, now=now
+    )
+    return _send(session, vault, settings, alert, incident, included, actor_user_id, now)
+
+
+def _send(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    alert: Alert,
+    incident: Incident,
+    included: int,
+    actor_user_id: int | None,
+    now: datetime,
+) -> Alert:
     if incident.status != IncidentStatus.active:
         change_status(
             session,
-            org_id=org_id,
+            org_id=alert.organisation_id,
             incident_id=incident.id,
             status=IncidentStatus.active,
             actor_user_id=actor_user_id,
@@ -297,7 +357,7 @@ def launch_alert(
     record_event(
         session,
         action="alert.launched",
-        organisation_id=org_id,
+        organisation_id=alert.organisation_id,
         actor_user_id=actor_user_id,
         object_type="alert",
         object_id=alert.id,
@@ -319,6 +379,8 @@ def stop_alert(
     alert stay usable (a late acknowledgement is still welcome)."""
     if alert.status in (AlertStatus.resolved, AlertStatus.cancelled):
         return alert
+    if alert.status == AlertStatus.awaiting_approval:
+        close_approval_item(session, alert=alert, actor_user_id=actor_user_id, now=now)
     alert.status = status
     alert.chain_due_at = None
     alert.stop_reason = reason[:200]

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.escalation import Action
+from vigil.alerts.event_details import NO_SUBSTANTIVE_RESPONSE
 from vigil.alerts.models import (
     Alert,
     AlertEvent,
@@ -76,7 +77,7 @@ def mark_no_response(
                     kind=AlertEventKind.no_response,
                     tier=action.tier,
                     contact_id=recipient.contact_id,
-                    detail="no substantive response by the tier's deadline",
+                    detail=NO_SUBSTANTIVE_RESPONSE,
                 )
             )
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts.compose import country_name, say_date
 from vigil.alerts.facts import consent_check, recipient_consented
 from vigil.alerts.models import Alert, ShareLevel
+from vigil.alerts.notes import default_language, load_notes
 from vigil.alerts.recipient_types import SPECIAL_PROCEDURES
 from vigil.alerts.service import load_alert
 from vigil.core.audit import record_event
@@ -166,7 +167,8 @@ def _sections(
         p for p in (region_name(incident.region, "en"), country_name(incident.country, "en")) if p
     )
     when = say_date(incident.occurred_on, incident.date_precision, "en") or "(date unknown)"
-    note = vault.open(incident.data_key_id, alert.message_sealed) or ""
+    notes = load_notes(vault.open(incident.data_key_id, alert.message_sealed))
+    note = notes.get(default_language(notes), "")
     country = country_name(incident.country, "en")
     quiet = alert.strategy != "public"
     business = ", ".join(dict.fromkeys(companies)) + (f" ({project})" if project else "")

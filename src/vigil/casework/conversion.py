@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.access import load_in_org
-from vigil.casework.service import record_inclusion, reopen_for_new_threat
+from vigil.casework.service import assign_case, record_inclusion, reopen_for_new_threat
 from vigil.casework.tasks import add_task
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.places import match_region
+from vigil.defenders.aliases import generate_alias
 from vigil.defenders.consent import record_initial_consent_from_report
 from vigil.defenders.models import Defender
 from vigil.defenders.service import add_identities, find_defenders_by_name, record_defender
@@ -43,7 +44,14 @@ class InclusionAnswers:
 
 
 def _victim(session: Session, vault: Vault, report: Report, answers: dict[str, str]) -> Defender:
+    """The defender the report is about: one already known by name, or a new record called
+    by the name the reporter chose for them, else by a pseudonym in the reporter's language
+    (never the report's number: ``defenders.aliases``). A chosen name that is the real name
+    typed again is not used: the alias is what recipients of alerts may read."""
     name = answers.get("defender_name")
+    chosen = answers.get("chosen_alias", "")
+    if name and " ".join(chosen.split()).casefold() == " ".join(name.split()).casefold():
+        chosen = ""
     if name:
         known = find_defenders_by_name(
             session, vault=vault, org_id=report.organisation_id, name=name
@@ -55,7 +63,8 @@ def _victim(session: Session, vault: Vault, report: Report, answers: dict[str, s
         session,
         vault=vault,
         org_id=report.organisation_id,
-        alias=f"Defender from report {report.id}",
+        alias=chosen
+        or generate_alias(session, org_id=report.organisation_id, language=report.locale),
         kind=report.target_kind or "person",
         name=name,
         contact=answers.get("defender_contact"),
@@ -78,7 +87,8 @@ def convert_report(
     source_reliability: str = "medium",
     region: str | None = None,
 ) -> Incident | None:
-    """Returns the new incident, or None when the report failed the inclusion check.
+    """Returns the new incident, or None when the report failed the inclusion check. An
+    urgent report's case is assigned to the analyst who converted it.
     ``region`` is the analyst's choice of subdivision (checked against the report's country
     by ``record_incident``); without one, the reporter's answer is matched to one if it can be."""
     report = load_in_org(session, Report, report_id, org_id=org_id, missing="No such report.")
@@ -167,6 +177,14 @@ def convert_report(
         object_id=report.id,
         detail={"incident": incident.id},
     )
+    if report.imminent:  # someone owns an urgent case from its first minute: who opened it
+        assign_case(
+            session,
+            org_id=org_id,
+            incident_id=incident.id,
+            assignee_id=actor_user_id,
+            actor_user_id=actor_user_id,
+        )
     record_initial_consent_from_report(
         session,
         defender_id=victim.id,

@@ -183,6 +183,9 @@ class MeasureStatus(StrEnum):
     approved = "approved"
     delivered = "delivered"
     refused = "refused"
+    #: An emergency grant's own last two steps (casework/grants.py).
+    disbursed = "disbursed"
+    reported = "reported"
 
 
 class ServiceProvider(Base):
@@ -204,7 +207,9 @@ class ServiceProvider(Base):
 
 
 class SupportMeasure(Base):
-    """Support given to the defender of a case: requested → approved → delivered, or refused."""
+    """Support given to the defender of a case: requested → approved → delivered, or refused.
+    An emergency grant goes requested → approved → disbursed → reported (casework/grants.py);
+    its notes are its purpose, and who approved it is kept for the four-eyes rule."""
 
     __tablename__ = "support_measures"
 
@@ -226,6 +231,12 @@ class SupportMeasure(Base):
     notes_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Emergency grants: who approved (``decided_on`` is when), how the money went out
+    #: (``delivered_on`` is when), and the report of what it was used for (sealed).
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disbursement_method: Mapped[str | None] = mapped_column(String(30))
+    report_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reported_on: Mapped[date | None]
 
 
 class ReferralBodyKind(StrEnum):

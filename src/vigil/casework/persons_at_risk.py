@@ -39,15 +39,11 @@ from vigil.incidents.models import Act, Incident
 
 
 def case_defenders(session: Session, *, incident_id: int) -> list[Defender]:
-    """The defenders named as victims in the case's acts."""
+    """The defenders named as victims in the case's acts (each once: a subquery, since
+    PostgreSQL cannot compare the JSON columns a DISTINCT over whole rows would need)."""
+    victims = select(Act.victim_id).where(Act.incident_id == incident_id)
     return list(
-        session.scalars(
-            select(Defender)
-            .join(Act, Act.victim_id == Defender.id)
-            .where(Act.incident_id == incident_id)
-            .distinct()
-            .order_by(Defender.id)
-        )
+        session.scalars(select(Defender).where(Defender.id.in_(victims)).order_by(Defender.id))
     )
 
 

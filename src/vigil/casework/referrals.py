@@ -2,8 +2,8 @@
 mechanisms, emergency funds and helplines: casework/referral_bodies.py), with the body's
 deadline to respond.
 
-The deadline is a date, a number of business days after sending (Saturdays and Sundays
-skipped; public holidays are not known and count as business days), or, for emergency
+The deadline is a date, a number of business days after sending (Saturdays, Sundays and the
+public holidays of the case's country skipped: casework/business_days.py), or, for emergency
 procedures, a number of hours after the time sent (UTC): a threat does not wait for business
 days. Given none, a body's usual deadline applies. A referral still without an answer after
 its deadline raises one case task (``raise_missed_referral_tasks``, run hourly by the
@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from vigil.casework.business_days import add_business_days
 from vigil.casework.models import CaseTask, Referral, ReferralBodyKind
 from vigil.casework.referral_bodies import BODIES, body_of
 from vigil.casework.service import load_case, touch_case
@@ -47,19 +48,6 @@ def referral_label(code: str) -> str:
     return gettext(body.label) if body else support_label(code)
 
 
-def add_business_days(start: date, days: int) -> date:
-    """The date ``days`` business days after ``start`` (Monday to Friday; ``start`` itself
-    does not count, so 1 business day after a Friday is the Monday)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    current = start
-    while days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
 def deadline_task_key(referral_id: int) -> str:
     return f"referral:{referral_id}:deadline"
 
@@ -85,6 +73,7 @@ class _Deadline:
 
 
 def _deadline(
+    country: str | None,
     body_kind: str,
     sent_on: date,
     sent_at: datetime | None,
@@ -103,7 +92,7 @@ def _deadline(
     if business_days is not None:
         if not 1 <= business_days <= 365:
             raise Invalid("The deadline must be between 1 and 365 business days.")
-        return _Deadline(add_business_days(sent_on, business_days))
+        return _Deadline(add_business_days(sent_on, business_days, country))
     if deadline_hours is not None:
         if not 1 <= deadline_hours <= MAX_HOURS:
             raise Invalid("The deadline must be between 1 and 720 hours.")
@@ -127,8 +116,9 @@ def add_referral(
     sent_at: datetime | None = None,
     actor_user_id: int | None,
 ) -> Referral:
-    """Record a referral; the deadline is a date, business days after sending or hours after
-    the time sent (the body's usual deadline when none is given)."""
+    """Record a referral; the deadline is a date, business days after sending (less the
+    public holidays of the case's country) or hours after the time sent (the body's usual
+    deadline when none is given)."""
     incident = load_case(session, org_id=org_id, incident_id=incident_id)
     body_name = " ".join(body_name.split())
     if not body_name or len(body_name) > 200:
@@ -138,7 +128,16 @@ def add_referral(
     now = utcnow()
     if sent_on > now.date():
         raise Invalid("The date sent cannot be in the future.")
-    due = _deadline(body_kind, sent_on, sent_at, deadline_on, business_days, deadline_hours, now)
+    due = _deadline(
+        incident.country,
+        body_kind,
+        sent_on,
+        sent_at,
+        deadline_on,
+        business_days,
+        deadline_hours,
+        now,
+    )
     if due.on is not None and due.on < sent_on:
         raise Invalid("The deadline cannot be before the date sent.")
     referral = Referral(

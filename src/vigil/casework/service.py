@@ -47,11 +47,32 @@ def load_case(session: Session, *, org_id: int, incident_id: int) -> Incident:
     return load_in_org(session, Incident, incident_id, org_id=org_id, missing="No such incident.")
 
 
+#: Actions on a case that are bookkeeping, not help given: they never count as its first action.
+NOT_FIRST_ACTIONS = frozenset(
+    {
+        "incident.company_linked",
+        "incident.project_linked",
+        "incident.merged_from",
+        "incident.reopened",  # done by the system when a new threat is recorded elsewhere
+        "incident.edited",
+    }
+)
+
+
 def touch_case(
     session: Session, incident: Incident, action: str, actor: int | None, **detail: object
 ) -> None:
-    """Every action on a case: note the time (stale cases, time to first action) and audit."""
+    """Every action on a case: note the time (stale cases, time to first action) and audit.
+
+    The case's *first action* (``Incident.first_action_at``, the dashboard's "time to first
+    action") is the first thing a staff member did for the defender after the case was
+    opened: assigning it, assessing the risk, a note, a status move (launching an alert moves
+    the case to active), a support measure, a referral, a check-in schedule, a person at risk.
+    What the system does alone (no ``actor``) and bookkeeping (``NOT_FIRST_ACTIONS``) do not
+    count."""
     incident.last_action_at = utcnow()
+    if actor is not None and incident.first_action_at is None and action not in NOT_FIRST_ACTIONS:
+        incident.first_action_at = incident.last_action_at
     session.flush()
     record_event(
         session,

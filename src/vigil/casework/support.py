@@ -2,19 +2,18 @@
 and the organisation's directory of service providers.
 
 A measure moves requested → approved → delivered, or requested → refused; nothing else. An
+emergency grant has steps of its own (casework/grants.py: approved by a coordinator, with
+four eyes above the organisation's threshold, then disbursed, then reported). An
 amount is a ``Decimal`` in an ISO 4217 currency with no more decimals than the currency has.
 Notes are sealed with the incident's key. Every change is audited, never with the notes.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from babel.core import get_global
-from babel.numbers import format_decimal, get_territory_currencies
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from vigil.casework.models import (
     ServiceProvider,
     SupportMeasure,
 )
+from vigil.casework.money import clean_money, format_money, to_minor
 from vigil.casework.service import load_case, touch_case
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
@@ -35,6 +35,7 @@ from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.core.i18n import N_, current_locale, gettext
 from vigil.core.places import country_choices, country_codes
 from vigil.incidents.models import Act, Incident
+from vigil.organisations.models import Organisation
 
 S = MeasureStatus
 MEASURE_MOVES: dict[str, tuple[str, ...]] = {
@@ -46,12 +47,16 @@ MEASURE_MOVES: dict[str, tuple[str, ...]] = {
 #: What a new measure or provider may be (the retired combined medical code is not offered).
 OFFERED_KINDS = tuple(kind for kind in MeasureKind if kind not in RETIRED_MEASURE_KINDS)
 PROVIDER_KINDS = (*OFFERED_KINDS, "other")
-#: ISO 4217 minor units that differ from 2 (CLDR's own "digits" are for display, not law).
-_THREE = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
-_ZERO = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG")
-_ZERO += ("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")
-MINOR_UNITS = {**dict.fromkeys(_THREE, 3), **dict.fromkeys(_ZERO, 0)}
-MAX_AMOUNT = Decimal("99999999999")
+GRANT = MeasureKind.emergency_grant
+#: What an emergency grant may do next, from each status (casework/grants.py does each).
+GRANT_STEPS: dict[str, tuple[str, ...]] = {
+    S.requested: ("approve", "refuse"),
+    S.approved: ("disburse",),
+    S.disbursed: ("report",),
+    S.reported: (),
+    S.refused: (),
+}
+DISBURSEMENT_METHODS = ("bank_transfer", "mobile_money", "money_transfer", "cash", "provider")
 
 LABELS = {
     "legal_aid": N_("Legal aid"),
@@ -73,60 +78,20 @@ LABELS = {
     "approved": N_("Approved"),
     "delivered": N_("Delivered"),
     "refused": N_("Refused"),
+    "disbursed": N_("Disbursed"),
+    "reported": N_("Use reported"),
     "other": N_("Other"),
+    "bank_transfer": N_("Bank transfer"),
+    "mobile_money": N_("Mobile money"),
+    "money_transfer": N_("Money transfer service"),
+    "cash": N_("Cash handed over"),
+    "provider": N_("Paid directly to a provider"),
 }
 
 
 def support_label(code: str) -> str:
     message = LABELS.get(code)
     return gettext(message) if message else casework_label(code)
-
-
-@functools.cache
-def currencies() -> frozenset[str]:
-    """ISO 4217 codes of the currencies in use today in some territory."""
-    codes: set[str] = set()
-    for territory in get_global("territory_currencies"):
-        codes.update(get_territory_currencies(territory))
-    return frozenset(codes | set(MINOR_UNITS))
-
-
-def minor_unit(currency: str) -> int:
-    return MINOR_UNITS.get(currency, 2)
-
-
-def clean_money(
-    amount: str | Decimal | None, currency: str | None
-) -> tuple[Decimal | None, str | None]:
-    """Check an amount (digits and one decimal point, no grouping) and its currency."""
-    text = str(amount).strip() if amount is not None else ""
-    code = (currency or "").strip().upper()
-    if not text:
-        if code and code not in currencies():
-            raise Invalid("Use a three-letter ISO 4217 currency code, such as USD or COP.")
-        return None, None
-    if not text.replace(".", "", 1).isdigit():
-        raise Invalid("Write the amount with digits and a decimal point only, e.g. 1500.50.")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - excluded by the check above
-        raise Invalid("Write the amount with digits and a decimal point only.") from exc
-    if code not in currencies():
-        raise Invalid("Use a three-letter ISO 4217 currency code, such as USD or COP.")
-    if value <= 0 or value > MAX_AMOUNT:
-        raise Invalid("The amount must be more than zero.")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > minor_unit(code):
-        raise Invalid(f"{code} amounts have at most {minor_unit(code)} decimals.")
-    return value, code
-
-
-def format_money(amount: Decimal | None, currency: str | None) -> str | None:
-    if amount is None or currency is None:
-        return None
-    digits = minor_unit(currency)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return f"{format_decimal(amount, format=pattern, locale=current_locale.get())} {currency}"
 
 
 def add_provider(
@@ -204,6 +169,8 @@ def add_measure(
     if provider_id is not None and not in_org(session.get(ServiceProvider, provider_id), org_id):
         raise Invalid("Choose a provider from your directory.")
     value, code = clean_money(amount, currency)
+    if kind == GRANT and (value is None or not notes.strip()):
+        raise Invalid("An emergency grant needs an amount, its currency and its purpose.")
     today = utcnow().date()
     requested_on = requested_on or today
     if requested_on > today:
@@ -249,6 +216,10 @@ def change_measure_status(
     incident, measure = load_measure(
         session, org_id=org_id, incident_id=incident_id, measure_id=measure_id
     )
+    if measure.kind == GRANT:
+        raise Conflict(
+            "An emergency grant moves through its own steps: approval, disbursement, report."
+        )
     if status not in MEASURE_MOVES.get(measure.status, ()):
         raise Conflict(f"A measure cannot move from {measure.status} to {status}.")
     today = utcnow().date()
@@ -273,6 +244,21 @@ def change_measure_status(
         **{"from": previous},
     )
     return measure
+
+
+def threshold_for(session: Session, *, org_id: int, currency: str) -> int | None:
+    """The organisation's self-approval threshold for a currency, in minor units."""
+    organisation = session.get(Organisation, org_id)
+    value = (organisation.grant_thresholds or {}).get(currency) if organisation else None
+    return int(value) if value is not None else None
+
+
+def needs_second_approver(session: Session, *, org_id: int, measure: SupportMeasure) -> bool:
+    """Above the threshold, or in a currency with no threshold set: four eyes."""
+    if measure.amount is None or measure.currency is None:
+        return True
+    limit = threshold_for(session, org_id=org_id, currency=measure.currency)
+    return limit is None or to_minor(measure.amount, measure.currency) > limit
 
 
 def defender_ids(session: Session, *, incident_id: int) -> list[int]:
@@ -320,7 +306,11 @@ def support_context(
                 "provider": names.get(m.provider_id) if m.provider_id else None,
                 "amount": format_money(m.amount, m.currency),
                 "notes": vault.reveal(incident.data_key_id, m.notes_sealed),
-                "moves": MEASURE_MOVES.get(m.status, ()),
+                "moves": () if m.kind == GRANT else MEASURE_MOVES.get(m.status, ()),
+                "grant_steps": GRANT_STEPS.get(m.status, ()) if m.kind == GRANT else (),
+                "second_approver": m.kind == GRANT
+                and needs_second_approver(session, org_id=org_id, measure=m),
+                "report": vault.reveal(incident.data_key_id, m.report_sealed),
             }
             for m in own
         ],
@@ -335,7 +325,8 @@ def support_context(
             }
             for m, case in everything
         ],
-        "measure_kinds": list(OFFERED_KINDS),
+        "measure_kinds": [kind for kind in OFFERED_KINDS if kind != GRANT],
+        "disbursement_methods": DISBURSEMENT_METHODS,
         "provider_kinds": list(PROVIDER_KINDS),
         "providers": providers,
         "provider_countries": country_choices(current_locale.get()),

@@ -108,7 +108,9 @@ def guard_closing(
 def stop_watching(
     session: Session, *, incident: Incident, actor_user_id: int, now: datetime
 ) -> None:
-    """End the case's check-in schedules and resolve its active alerts."""
+    """End the case's check-in schedules, resolve its active alerts and cancel those still
+    waiting for a second staff member's approval (never sent: nothing to close with their
+    recipients, and a case no longer open cannot send them)."""
     for schedule in active_schedules(session, incident_id=incident.id):
         stop_schedule(
             session,
@@ -118,14 +120,16 @@ def stop_watching(
             actor_user_id=actor_user_id,
             now=now,
         )
+    waiting = (AlertStatus.active, AlertStatus.awaiting_approval)
     alerts = session.scalars(
-        select(Alert).where(Alert.incident_id == incident.id, Alert.status == AlertStatus.active)
+        select(Alert).where(Alert.incident_id == incident.id, Alert.status.in_(waiting))
     ).all()
     for alert in alerts:
+        sent = alert.status == AlertStatus.active
         stop_alert(
             session,
             alert=alert,
-            status=AlertStatus.resolved,
+            status=AlertStatus.resolved if sent else AlertStatus.cancelled,
             reason=f"case {incident.status}",
             actor_user_id=actor_user_id,
             now=now,

@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     inbox_page_help_call_minutes: int = Field(default=10, ge=1, le=1440)
     inbox_page_urgent_report_minutes: int = Field(default=10, ge=1, le=1440)
     inbox_page_missed_check_in_minutes: int = Field(default=15, ge=1, le=1440)
+    inbox_page_approval_requested_minutes: int = Field(default=10, ge=1, le=1440)
     inbox_page_reporter_message_minutes: int = Field(default=60, ge=0, le=10080)
     inbox_page_information_request_minutes: int = Field(default=240, ge=0, le=10080)
     inbox_page_recipient_response_minutes: int = Field(default=0, ge=0, le=10080)

@@ -54,11 +54,22 @@ class Defender(Base):
     name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_index: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: When it is safe to reach them ("weekdays 18-20 local"): a routine can identify a
+    #: person, so it is sealed like the contact.
+    contact_times_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The languages they speak, codes separated by spaces ("es qu"): plain, they identify no
+    #: one. Text, not JSON: queries select defenders DISTINCT, and PostgreSQL cannot compare JSON.
+    language_codes: Mapped[str] = mapped_column(String(200), default="")
     forgotten_at: Mapped[datetime | None]
     alias: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     types: Mapped[list[VocabularyTerm]] = relationship(secondary=defender_types)
+
+    @property
+    def languages(self) -> list[str]:
+        return (self.language_codes or "").split()
+
     identities: Mapped[list[VocabularyTerm]] = relationship(
         secondary=defender_identities, order_by=VocabularyTerm.position
     )

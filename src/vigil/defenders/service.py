@@ -4,6 +4,8 @@ casework issue."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,10 @@ from vigil.vocabularies.models import VocabularyTerm
 from vigil.vocabularies.service import get_term
 
 WITHHELD = "withheld"
+#: A language code (ISO 639-1 or 639-3, optionally with a region: ``es``, ``quz``, ``pt-br``).
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?")
+CONTACT_TIMES_LIMIT = 300
+LANGUAGES_LIMIT = 200  # Defender.language_codes
 
 
 def name_index_purpose(org_id: int) -> str:
@@ -68,6 +74,42 @@ def add_identities(session: Session, defender: Defender, codes: list[str]) -> No
     defender.identities.extend(t for t in identity_terms(session, codes) if t.code not in known)
 
 
+def update_reach(
+    session: Session,
+    *,
+    vault: Vault,
+    defender: Defender,
+    languages: list[str],
+    contact_times: str,
+) -> None:
+    """The defender's languages and when it is safe to contact them. Times are sealed with
+    the defender's own key (a routine can tell who and where someone is); language codes are
+    kept plain, lower-case, each once. A forgotten defender's record stays empty."""
+    if defender.forgotten_at is not None:
+        raise Invalid("This person was forgotten: their record cannot be changed.")
+    codes = [code.strip().lower() for code in languages]
+    if any(not LANGUAGE_CODE.fullmatch(code) for code in codes if code):
+        raise Invalid("Write languages as codes such as es, pt or qu, separated by commas.")
+    if len(" ".join(codes)) > LANGUAGES_LIMIT:
+        raise Invalid("Please list fewer languages.")
+    if len(contact_times) > CONTACT_TIMES_LIMIT:
+        raise Invalid(f"Please shorten the contact times to {CONTACT_TIMES_LIMIT} characters.")
+    defender.language_codes = " ".join(dict.fromkeys(code for code in codes if code))
+    times = contact_times.strip()
+    defender.contact_times_sealed = vault.seal(defender.data_key_id, times) if times else None
+    session.flush()
+
+
+def reveal_contact_times(vault: Vault, defender: Defender) -> str:
+    """When it is safe to contact them, or "" (none recorded, or forgotten)."""
+    if defender.forgotten_at is not None or defender.contact_times_sealed is None:
+        return ""
+    try:
+        return vault.open(defender.data_key_id, defender.contact_times_sealed) or ""
+    except Withheld:
+        return ""
+
+
 def find_defenders_by_name(
     session: Session, *, vault: Vault, org_id: int, name: str
 ) -> list[Defender]:
@@ -104,6 +146,7 @@ def erase_defender_record(session: Session, *, vault: Vault, defender: Defender)
     vault.destroy(defender.data_key_id)
     defender.name_sealed = None
     defender.contact_sealed = None
+    defender.contact_times_sealed = None
     defender.name_index = None  # the digest alone could still confirm a guessed name
     defender.identities = []  # gender and identity say who they are: forgotten with them
     defender.forgotten_at = utcnow()

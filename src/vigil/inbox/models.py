@@ -30,10 +30,18 @@ class InboxKind(StrEnum):
     referral_deadline = "referral_deadline"
     tier_escalated = "tier_escalated"  # an alert tier gave no response: the next was alerted
     tier_silent = "tier_silent"  # an alert tier gave no response and nobody new was alerted
+    approval_requested = "approval_requested"  # an alert waits for a second pair of eyes
 
 
 #: Kinds that are urgent whatever the producer says: a life may be at stake.
-URGENT_KINDS = frozenset({InboxKind.urgent_report, InboxKind.help_call, InboxKind.missed_check_in})
+URGENT_KINDS = frozenset(
+    {
+        InboxKind.urgent_report,
+        InboxKind.help_call,
+        InboxKind.missed_check_in,
+        InboxKind.approval_requested,
+    }
+)
 
 KIND_LABELS = {
     InboxKind.urgent_report: N_("Urgent report not yet triaged"),
@@ -48,6 +56,7 @@ KIND_LABELS = {
         "An alert tier gave no response by its deadline: the next tier was alerted"
     ),
     InboxKind.tier_silent: N_("An alert tier gave no response by its deadline"),
+    InboxKind.approval_requested: N_("An urgent alert waits for a second staff member's approval"),
 }
 
 

@@ -198,3 +198,22 @@ class Source(Base):
     received_on: Mapped[date | None]
 
     incident: Mapped[Incident] = relationship(back_populates="sources")
+
+
+class IncidentEdit(Base):
+    """One edit of an incident after it was recorded: who, when, which fields, and the values
+    before and after, sealed with the incident's key (a title or a source can name people;
+    forgetting the incident's key withholds its history too)."""
+
+    __tablename__ = "incident_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What changed, plainly: "title", "occurred_on", "act_added", "source_added"… (comma list).
+    fields: Mapped[str] = mapped_column(String(300))
+    #: JSON ``{field: [before, after]}``, sealed.
+    values_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

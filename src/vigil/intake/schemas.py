@@ -18,6 +18,7 @@ from vigil.defenders.models import DefenderKind
 from vigil.intake.models import Wish
 
 TEXT_FIELDS = {  # name -> maximum length
+    "chosen_alias": 120,  # "a name we may use for you": the defender's alias (Defender.alias)
     "defender_name": 300,
     "defender_contact": 500,
     "narrative": 20_000,
@@ -55,6 +56,7 @@ CHOICE_FIELDS = (
     "organisation",
 )
 SENSITIVE = (
+    "chosen_alias",  # chosen by the reporter: it may be a nickname people know them by
     "defender_name",
     "defender_contact",
     "narrative",

@@ -22,4 +22,11 @@ class Organisation(Base):
     #: Emergency numbers by country (ISO 3166-1 code -> text such as "Police 123 · Team
     #: +57 300 000 0000"): the check-in confirmation shows those of the case's country.
     emergency_numbers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Emergency grants (casework/grants.py): per ISO 4217 currency, the amount in minor
+    #: units (integers, never floats) up to which the requester may approve their own grant;
+    #: above it, or in a currency not listed, a second coordinator must approve.
+    grant_thresholds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    #: The IANA time zone staff and reporters see times in (``core.time_zones``); stored
+    #: times stay UTC. A staff member may choose their own (``User.time_zone``).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.audit import record_event
 from vigil.core.errors import Invalid, NotFound
+from vigil.core.time_zones import is_time_zone
 from vigil.organisations.models import Organisation
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -61,3 +62,33 @@ def set_contact_email(session: Session, *, slug: str, email: str) -> Organisatio
         detail={"address": address or None},
     )
     return organisation
+
+
+def set_time_zone(session: Session, *, org_id: int, name: str, actor_user_id: int) -> Organisation:
+    """The zone the organisation's staff (unless they chose their own) and its reporters see
+    times in; an IANA name ``zoneinfo`` knows (audited: the old and new zone)."""
+    organisation = session.get(Organisation, org_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    name = name.strip()
+    if not is_time_zone(name):
+        raise Invalid(f"{name!r} is not a time zone (like America/Bogota).")
+    previous, organisation.time_zone = organisation.time_zone, name
+    session.flush()
+    record_event(
+        session,
+        action="organisation.time_zone_set",
+        organisation_id=org_id,
+        actor_user_id=actor_user_id,
+        object_type="organisation",
+        object_id=org_id,
+        detail={"from": previous, "to": name},
+    )
+    return organisation
+
+
+def time_zone_of(session: Session, *, org_id: int) -> str:
+    """The organisation's time zone name (UTC for an organisation not found): what the
+    pages reached without an account show times in."""
+    organisation = session.get(Organisation, org_id)
+    return organisation.time_zone if organisation is not None else "UTC"

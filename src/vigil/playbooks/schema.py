@@ -283,6 +283,14 @@ class Message(_Strict):
     closing: str | None = Field(default=None, min_length=1, max_length=5_000)
 
 
+class FourEyes(_Strict):
+    """An alert of this playbook waits for a second staff member's approval before it is
+    sent; after ``approve_within_minutes`` the analyst who launched it may send it alone
+    (recorded). A death threat cannot wait for a colleague who is asleep."""
+
+    approve_within_minutes: int = Field(ge=1, le=24 * 60)
+
+
 class PlaybookDocument(_Strict):
     code: str = Field(pattern=CODE, max_length=60)
     title: LocalText
@@ -294,6 +302,7 @@ class PlaybookDocument(_Strict):
     tiers: list[Tier] = Field(min_length=1, max_length=20)
     chain: list[ChainStep] = Field(min_length=1, max_length=100)
     messages: dict[str, Message]
+    four_eyes: FourEyes | None = None
 
     @field_validator("messages")
     @classmethod

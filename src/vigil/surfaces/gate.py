@@ -17,6 +17,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, VigilError
 from vigil.web.cookies import SESSION_COOKIE, read_cookie
 from vigil.web.deps import DbSession
+from vigil.web.templating import show_times_in
 
 
 class SignInRequired(Exception):
@@ -32,6 +33,8 @@ class Staff:
     organisation_name: str
     role: str
     on_duty: bool = False
+    #: The zone this person reads times in: their own choice, else the organisation's.
+    time_zone: str = "UTC"
 
     @property
     def actor(self) -> Actor:
@@ -74,6 +77,8 @@ def current_staff(request: Request, session: DbSession) -> Staff:
     membership = get_membership(
         session, user_id=user_session.user_id, organisation_id=user_session.organisation_id
     )
+    time_zone = user_session.user.time_zone or user_session.organisation.time_zone
+    show_times_in(request, time_zone)
     return Staff(
         user_id=user_session.user_id,
         email=user_session.user.email,
@@ -82,6 +87,7 @@ def current_staff(request: Request, session: DbSession) -> Staff:
         organisation_name=user_session.organisation.name,
         role=membership.role,
         on_duty=membership.on_duty,
+        time_zone=time_zone,
     )
 
 

@@ -1,5 +1,6 @@
 """One Jinja2 environment for every surface: autoescaping, Babel gettext, and the helpers
-templates need (CSRF field, country names, dates) in the request's locale."""
+templates need (CSRF field, country names, dates) in the request's locale. Times are shown
+in the request's time zone (``show_times_in``; UTC until a surface names one), labelled."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.responses import Response
 
 from vigil.core import i18n
 from vigil.core.places import region_name
+from vigil.core.time_zones import DEFAULT_ZONE, current_zone, in_zone, zone_label
 from vigil.web.csrf import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -39,7 +41,9 @@ def localised_date(value: date | datetime | None, precision: str = "day") -> str
         return ""
     locale = i18n.current_locale.get()
     if isinstance(value, datetime):
-        return format_datetime(value, "medium", locale=locale)
+        local = in_zone(value)
+        shown = format_datetime(local, "medium", tzinfo=local.tzinfo, locale=locale)
+        return f"{shown} {zone_label(local)}"
     if precision == "year":
         return str(value.year)
     if precision == "month":
@@ -49,6 +53,12 @@ def localised_date(value: date | datetime | None, precision: str = "day") -> str
 
 def localised_number(value: float | int) -> str:
     return format_decimal(value, locale=i18n.current_locale.get())
+
+
+def show_times_in(request: Request, zone: str | None) -> None:
+    """The time zone this request's pages show times in (an IANA name; UTC for none): the
+    staff gate sets the reader's, the anonymous surfaces the organisation's."""
+    request.state.time_zone = zone or DEFAULT_ZONE
 
 
 def is_htmx(request: Request) -> bool:
@@ -84,6 +94,7 @@ def build_environment() -> Environment:
         locales=i18n.LOCALES,
         locale_names=i18n.LOCALE_NAMES,
         current_locale=i18n.current_locale.get,
+        time_zone_name=current_zone.get,
         is_htmx=is_htmx,
     )
     env.filters.update(country=country_name, ldate=localised_date, number=localised_number)
@@ -97,4 +108,8 @@ templates = Jinja2Templates(env=build_environment())
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    zone = current_zone.set(getattr(request.state, "time_zone", DEFAULT_ZONE))
+    try:  # the template is rendered here, so the zone holds for every date on the page
+        return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    finally:
+        current_zone.reset(zone)

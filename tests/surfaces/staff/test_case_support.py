@@ -47,7 +47,7 @@ def test_analyst_records_a_provider_and_carries_a_measure_to_delivery(session, v
         client,
         f"{base}/measures",
         {
-            "kind": "emergency_grant",
+            "kind": "temporary_relocation",
             "provider": str(provider.id),
             "amount": "2500000",
             "currency": "COP",

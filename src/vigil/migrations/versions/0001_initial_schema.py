@@ -106,6 +106,8 @@ def upgrade() -> None:
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('contact_email', sa.String(length=254), nullable=True),
     sa.Column('emergency_numbers', sa.JSON(), nullable=False),
+    sa.Column('grant_thresholds', sa.JSON(), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), server_default='UTC', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
@@ -261,6 +263,8 @@ def upgrade() -> None:
     sa.Column('name_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('name_index', sa.String(length=64), nullable=True),
     sa.Column('contact_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('contact_times_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('language_codes', sa.String(length=200), nullable=False),
     sa.Column('forgotten_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('alias', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -346,6 +350,7 @@ def upgrade() -> None:
     sa.Column('totp_secret_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_users_data_key_id_data_keys')),
@@ -680,6 +685,11 @@ def upgrade() -> None:
     sa.Column('chain_step', sa.Integer(), nullable=False),
     sa.Column('chain_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('chain_repeats', sa.Integer(), nullable=False),
+    sa.Column('approval_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approval_requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['approval_requested_by_id'], ['users.id'], name=op.f('fk_alerts_approval_requested_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_alerts_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_alerts_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_alerts_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_alerts_organisation_id_organisations'), ondelete='CASCADE'),
@@ -791,6 +801,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('incident_edits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('edited_by_id', sa.Integer(), nullable=True),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('fields', sa.String(length=300), nullable=False),
+    sa.Column('values_sealed', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['edited_by_id'], ['users.id'], name=op.f('fk_incident_edits_edited_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_incident_edits_incident_id_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_edits'))
+    )
+    with op.batch_alter_table('incident_edits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_edits_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('persons_at_risk',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -899,6 +923,11 @@ def upgrade() -> None:
     sa.Column('notes_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('disbursement_method', sa.String(length=30), nullable=True),
+    sa.Column('report_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('reported_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_support_measures_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_support_measures_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_support_measures_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['provider_id'], ['service_providers.id'], name=op.f('fk_support_measures_provider_id_service_providers'), ondelete='SET NULL'),
@@ -1350,6 +1379,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_persons_at_risk_defender_id'))
 
     op.drop_table('persons_at_risk')
+    with op.batch_alter_table('incident_edits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_edits_incident_id'))
+
+    op.drop_table('incident_edits')
     with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_incident_id'))

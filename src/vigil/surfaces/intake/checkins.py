@@ -27,8 +27,9 @@ from vigil.incidents.models import Incident
 from vigil.intake.models import Report
 from vigil.intake.receipts import Answer, check_receipt
 from vigil.organisations.emergency import emergency_numbers_for
+from vigil.organisations.service import time_zone_of
 from vigil.web.deps import AppSettings, DbSession, RequestVault
-from vigil.web.templating import render
+from vigil.web.templating import render, show_times_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +90,7 @@ def receipt_check_in(
         org_id=checked.report.organisation_id,
         country=incident.country if incident else None,
     )
+    show_times_in(request, time_zone_of(session, org_id=checked.report.organisation_id))
     context = {"safe": safe, "next_due": next_due, "emergency_numbers": numbers}
     return render(request, "checkin_done.html", context)
 

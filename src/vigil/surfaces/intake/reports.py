@@ -42,9 +42,10 @@ from vigil.intake.service import (
     file_report,
     issue_receipt,
 )
+from vigil.organisations.service import time_zone_of
 from vigil.outbox.paging import notify_urgent_report
 from vigil.web.deps import AppSettings, DbSession, ReadOnlyDbSession, RequestVault
-from vigil.web.templating import render
+from vigil.web.templating import render, show_times_in
 
 router = APIRouter(prefix="/report", include_in_schema=False)
 log = logging.getLogger("vigil.intake")
@@ -294,6 +295,7 @@ def report_status(
             {"error": _("No report matches this receipt. Check the 16 digits.")},
             404,
         )
+    show_times_in(request, time_zone_of(session, org_id=report.organisation_id))
     notice = None
     if message.strip():
         try:

@@ -21,7 +21,8 @@ from vigil.incidents.models import Incident
 from vigil.links.models import SignedLink
 from vigil.links.service import record_use
 from vigil.organisations.emergency import emergency_numbers_for
-from vigil.web.templating import render
+from vigil.organisations.service import time_zone_of
+from vigil.web.templating import render, show_times_in
 
 
 def link_page(request: Request, error: str | None = None, status: int = 200) -> Response:
@@ -46,6 +47,7 @@ def link_answer(
     record_check_in(session, settings, schedule=schedule, method="link", safe=safe, now=now)
     record_use(session, link, now=now, action="safe" if safe else "help")
     incident = session.get(Incident, schedule.incident_id)
+    show_times_in(request, time_zone_of(session, org_id=schedule.organisation_id))
     context = {
         "safe": safe,
         "next_due": schedule.next_due_at,

@@ -73,7 +73,7 @@ from vigil.organisations.models import Organisation
 from vigil.surfaces.link import checkin
 from vigil.web.csrf import CSRF_REFUSED
 from vigil.web.deps import AppSettings, DbSession, RequestVault, get_vault
-from vigil.web.templating import render
+from vigil.web.templating import render, show_times_in
 
 router = APIRouter(include_in_schema=False)
 #: The purposes whose page says which alert it is about.
@@ -109,6 +109,7 @@ def _page(
 ) -> Response:
     contact = link_contact(session, link)
     organisation = session.get(Organisation, link.organisation_id)
+    show_times_in(request, organisation.time_zone if organisation else None)
     about = None
     if link.purpose in ABOUT_THE_ALERT:
         about = alert_summary(session, get_vault(request, session), link)

@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.access import CaseView
+from vigil.accounts.models import User
 from vigil.alerts.answers import MAX_ANSWER, answers_by_request
+from vigil.alerts.approval import four_eyes_minutes, may_send_alone_at
+from vigil.alerts.event_details import shown_event, shown_tiers
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.generalise import identifying_circumstances
 from vigil.alerts.implicated import company_implicated
@@ -28,7 +31,7 @@ from vigil.checkins.panel import check_in_panel
 from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict
-from vigil.core.i18n import current_locale
+from vigil.core.i18n import LOCALES, current_locale
 from vigil.incidents.service import case_for_reading
 from vigil.outbox.models import Delivery
 from vigil.playbooks.choice import playbook_for_incident
@@ -81,6 +84,11 @@ def _recipients(session: Session, alert_id: int) -> list[tuple[AlertRecipient, C
     ]
 
 
+def _document(session: Session, alert: Any) -> dict[str, Any]:
+    playbook = session.get(Playbook, alert.playbook_id) if alert.playbook_id else None
+    return playbook.document if playbook else {}
+
+
 def timeline_context(session: Session, *, staff: Staff, alert_id: int) -> dict[str, Any]:
     """The delivery timeline, polled every few seconds by the open alert page. Not a case
     read of its own: it shows deliveries, not the case, and the page that polls it was
@@ -109,9 +117,9 @@ def timeline_context(session: Session, *, staff: Staff, alert_id: int) -> dict[s
     ).all()
     return {
         "alert": alert,
-        "events": events[:500],
+        "events": [shown_event(event) for event in events[:500]],
         "contact_names": names,
-        "tiers": tiers,
+        "tiers": shown_tiers(tiers, _document(session, alert), current_locale.get()),
         "deliveries_by_tier": by_tier,
         "minutes_to_first_delivery": minutes_between(alert.verified_at, alert.first_delivered_at),
         "live": alert.status == AlertStatus.active,
@@ -148,7 +156,8 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         "identifying": incident is not None
         and alert.share_level != ShareLevel.generalised
         and identifying_circumstances(session, incident),
-        "note": facts_for(session, vault, alert).analyst_note,
+        "notes": facts_for(session, vault, alert).analyst_notes,
+        "note_languages": LOCALES,
         "draft": alert.status == AlertStatus.draft,
         "company_implicated": incident is not None and company_implicated(incident) is not None,
     }
@@ -176,4 +185,20 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
             .limit(300)
         ).all()
     context.update(timeline_context(session, staff=staff, alert_id=alert.id))
+    context.update(_approval(session, alert, document, staff))
     return context
+
+
+def _approval(session: Session, alert: Any, document: dict, staff: Staff) -> dict[str, Any]:
+    """Four eyes: who asked, and from when the launcher may send alone."""
+    if alert.status != AlertStatus.awaiting_approval:
+        return {"awaiting": False}
+    minutes = four_eyes_minutes(document) or 0
+    launcher = session.get(User, alert.approval_requested_by_id or 0)
+    return {
+        "awaiting": True,
+        "approval_minutes": minutes,
+        "approval_launcher": launcher.display_name if launcher else "",
+        "is_launcher": staff.user_id == alert.approval_requested_by_id,
+        "send_alone_at": may_send_alone_at(alert, minutes),
+    }

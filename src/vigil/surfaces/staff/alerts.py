@@ -22,6 +22,7 @@ from vigil.alerts.service import (
     draft_alert,
     launch_alert,
     load_alert,
+    release_alert,
     set_recipients,
     stop_alert,
 )
@@ -146,13 +147,19 @@ def message(
     alert_id: ObjectId,
     share_level: Annotated[str, Form(max_length=20)] = "alias",
     note: Annotated[str, Form(max_length=5000)] = "",
+    note_en: Annotated[str, Form(max_length=5000)] = "",
+    note_es: Annotated[str, Form(max_length=5000)] = "",
+    note_fr: Annotated[str, Form(max_length=5000)] = "",
+    note_pt: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
+    """One note per language (``note`` alone, from older forms, is the English one)."""
     write_message(
         session,
         vault,
         org_id=staff.organisation_id,
         alert_id=alert_id,
         note=note,
+        notes={"en": note_en, "es": note_es, "fr": note_fr, "pt": note_pt},
         share_level=share_level,
         actor_user_id=staff.user_id,
     )
@@ -174,6 +181,32 @@ def launch(
         org_id=staff.organisation_id,
         alert_id=alert_id,
         actor_user_id=staff.user_id,
+        now=utcnow(),
+    )
+    return _to_alert(alert_id, "launched", "timeline-h")
+
+
+@router.post("/staff/alerts/{alert_id}/release", name="alerts.release")
+def release(
+    session: DbSession,
+    vault: RequestVault,
+    settings: AppSettings,
+    staff: Writer,
+    alert_id: ObjectId,
+    how: Annotated[str, Form(max_length=10)] = "approve",
+) -> Response:
+    """Four eyes: another member of staff approves and the alert is sent, or its launcher
+    sends it alone once the playbook's time limit has passed (alerts/approval.py)."""
+    if how not in ("approve", "alone"):
+        raise Invalid("Choose to approve the alert or to send it alone.")
+    release_alert(
+        session,
+        vault,
+        settings,
+        org_id=staff.organisation_id,
+        alert_id=alert_id,
+        actor_user_id=staff.user_id,
+        alone=how == "alone",
         now=utcnow(),
     )
     return _to_alert(alert_id, "launched", "timeline-h")

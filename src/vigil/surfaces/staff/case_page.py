@@ -14,6 +14,7 @@ from starlette.responses import Response
 from vigil.access import RESPONDER_ROLES, CaseView
 from vigil.access.roles import Role
 from vigil.accounts.models import Membership, User
+from vigil.casework.defender_reach import reach_context
 from vigil.casework.handover import handovers_of
 from vigil.casework.labels import label
 from vigil.casework.lifecycle import allowed_moves
@@ -29,11 +30,13 @@ from vigil.closing.blockers import closing_blockers
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.defenders.consent import OWN_GIVERS
+from vigil.incidents.editing import incident_history
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading
 from vigil.intake.conversations import read_thread, source_reports
 from vigil.surfaces.gate import Staff
 from vigil.surfaces.staff.case_consent import consent_context
+from vigil.surfaces.staff.case_summary import summary_context
 from vigil.web.templating import render
 
 
@@ -112,7 +115,12 @@ def case_context(
         consent_context(session, vault=vault, org_id=staff.organisation_id, incident=incident)
     )
     context.update(project_context(session, incident=incident))
+    context.update(
+        summary_context(session, incident=incident, assessments=list(assessments)),
+        history=incident_history(session, vault=vault, incident=incident),
+    )
     context.update(persons_context(session, incident=incident), risk_label=risk_label)
+    context.update(reach_context(session, vault=vault, incident=incident))
     return context
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from vigil.casework.grants import decide_grant, disburse_grant, report_grant
 from vigil.casework.referrals import add_referral, record_answer
 from vigil.casework.service import load_case
 from vigil.casework.support import add_measure, add_provider, change_measure_status
@@ -103,6 +104,80 @@ def measure_status(
         actor_user_id=staff.user_id,
     )
     return _back(incident_id, "measure_moved", "support-h")
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/grants/{measure_id}/decision", name="casework.grant_decide"
+)
+def grant_decide(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    measure_id: ObjectId,
+    decision: Annotated[str, Form(max_length=10)],
+    on: DateField = "",
+) -> Response:
+    """Approve or refuse an emergency grant (coordinators; four eyes above the threshold)."""
+    if decision not in ("approve", "refuse"):
+        raise Invalid("Choose to approve or refuse the grant.")
+    decide_grant(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        measure_id=measure_id,
+        approve=decision == "approve",
+        actor=staff.actor,
+        on=_date(on),
+    )
+    done = "grant_approved" if decision == "approve" else "grant_refused"
+    return _back(incident_id, done, f"measure-{measure_id}")
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/grants/{measure_id}/disbursement",
+    name="casework.grant_disburse",
+)
+def grant_disburse(
+    session: DbSession,
+    staff: Writer,
+    incident_id: ObjectId,
+    measure_id: ObjectId,
+    method: Annotated[str, Form(max_length=30)],
+    on: DateField = "",
+) -> Response:
+    disburse_grant(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        measure_id=measure_id,
+        method=method,
+        on=_date(on),
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "grant_disbursed", f"measure-{measure_id}")
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/grants/{measure_id}/report", name="casework.grant_report"
+)
+def grant_report(
+    session: DbSession,
+    vault: RequestVault,
+    staff: Writer,
+    incident_id: ObjectId,
+    measure_id: ObjectId,
+    report: Annotated[str, Form(max_length=20_000)],
+) -> Response:
+    report_grant(
+        session,
+        vault=vault,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        measure_id=measure_id,
+        report=report,
+        actor_user_id=staff.user_id,
+    )
+    return _back(incident_id, "grant_reported", f"measure-{measure_id}")
 
 
 @router.post("/staff/incidents/{incident_id}/providers", name="casework.provider_add")

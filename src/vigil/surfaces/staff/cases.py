@@ -29,6 +29,7 @@ from vigil.core.i18n import gettext
 from vigil.incidents.service import case_for_reading
 from vigil.surfaces.gate import CurrentStaff, Staff, require_writer
 from vigil.surfaces.staff import case_page as page
+from vigil.surfaces.staff.reports import render_report
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -40,41 +41,100 @@ def _back(incident_id: int, done: str) -> Response:
     return RedirectResponse(f"/staff/incidents/{incident_id}/case?done={done}", status_code=303)
 
 
+#: The inclusion check's criteria, as the decision form names them.
+CRITERIA = ("is_defender", "business_link", "has_source")
+
+
+def _decision_problems(form: dict[str, str], decision: str) -> dict[str, str]:
+    """What keeps the decision from being recorded, by field. "include" with a criterion
+    unticked is refused (the analyst may have missed a box), never turned into a rejection;
+    without an explicit decision (older forms) an unticked criterion means rejecting."""
+    missing = [name for name in CRITERIA if form.get(name) != "yes"]
+    rejecting = decision == "reject" or (bool(missing) and decision != "include")
+    errors: dict[str, str] = {}
+    if decision == "include" and missing:
+        errors["criteria"] = gettext(
+            "Not every criterion is ticked: tick those that are met, or choose not to include "
+            "the report and say why."
+        )
+    elif rejecting and not missing:
+        errors["criteria"] = gettext(
+            "Every criterion is ticked: untick the one that is not met, or include the report."
+        )
+    elif rejecting and not form.get("reasons", "").strip():
+        errors["reasons"] = gettext("Say why the report does not meet the criteria.")
+    if not rejecting and not form.get("title", "").strip():
+        errors["title"] = gettext("Give the incident a title.")
+    return errors
+
+
 @router.post("/staff/reports/{report_id}/convert", name="casework.convert")
 def convert(
+    request: Request,
     session: DbSession,
     vault: RequestVault,
     staff: Writer,
     report_id: ObjectId,
     title: Annotated[str, Form(max_length=300)] = "",
     reasons: Annotated[str, Form(max_length=5000)] = "",
-    is_defender: Annotated[str, Form()] = "",
-    business_link: Annotated[str, Form()] = "",
-    has_source: Annotated[str, Form()] = "",
+    is_defender: Annotated[str, Form(max_length=3)] = "",
+    business_link: Annotated[str, Form(max_length=3)] = "",
+    has_source: Annotated[str, Form(max_length=3)] = "",
     role: Annotated[str, Form(max_length=20)] = "unspecified",
     certainty: Annotated[str, Form(max_length=20)] = "alleged",
     reliability: Annotated[str, Form(max_length=10)] = "medium",
     region: Annotated[str, Form(max_length=10)] = "",
+    decision: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    answers = InclusionAnswers(
-        is_defender=is_defender == "yes",
-        business_link=business_link == "yes",
-        has_source=has_source == "yes",
-        reasons=reasons,
-    )
-    incident = convert_report(
-        session,
-        vault=vault,
-        org_id=staff.organisation_id,
-        report_id=report_id,
-        inclusion=answers,
-        title=title,
-        actor_user_id=staff.user_id,
-        role=role,
-        certainty=certainty,
-        source_reliability=reliability,
-        region=region.strip() or None,
-    )
+    """Record the decision on a report. Anything missing returns the form as typed with the
+    missing items marked (422); nothing is recorded until the whole decision is."""
+    form = {
+        "title": title,
+        "reasons": reasons,
+        "is_defender": is_defender,
+        "business_link": business_link,
+        "has_source": has_source,
+        "role": role,
+        "certainty": certainty,
+        "reliability": reliability,
+        "region": region,
+    }
+    errors = _decision_problems(form, decision)
+    incident = None
+    if not errors:
+        try:
+            with session.begin_nested():  # a refusal leaves no half-recorded decision behind
+                incident = convert_report(
+                    session,
+                    vault=vault,
+                    org_id=staff.organisation_id,
+                    report_id=report_id,
+                    inclusion=InclusionAnswers(
+                        is_defender=is_defender == "yes",
+                        business_link=business_link == "yes",
+                        has_source=has_source == "yes",
+                        reasons=reasons,
+                    ),
+                    title=title,
+                    actor_user_id=staff.user_id,
+                    role=role,
+                    certainty=certainty,
+                    source_reliability=reliability,
+                    region=region.strip() or None,
+                )
+        except Invalid as invalid:
+            errors["form"] = gettext(str(invalid))
+    if errors:
+        return render_report(
+            request,
+            session,
+            vault,
+            staff,
+            report_id,
+            convert=form,
+            convert_errors=errors,
+            status_code=422,
+        )
     if incident is None:
         return RedirectResponse(f"/staff/reports/{report_id}?done=moved", status_code=303)
     return _back(incident.id, "converted")

@@ -1,6 +1,7 @@
-"""``/staff/organisation``: the organisation's settings a coordinator keeps. Today: the
-emergency numbers per country that the check-in confirmation shows (``organisations.
-emergency``). Everyone signed in may read them; only coordinators change them."""
+"""``/staff/organisation``: the organisation's settings a coordinator keeps: the emergency
+numbers per country that the check-in confirmation shows (``organisations.emergency``) and
+the time zone its staff and reporters see times in. Everyone signed in may read them; only
+coordinators change them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from vigil.access import Role
-from vigil.core.errors import Forbidden
+from vigil.casework.grants import parse_thresholds, set_grant_thresholds, thresholds_as_lines
+from vigil.core.errors import Forbidden, Invalid
 from vigil.core.i18n import gettext
+from vigil.core.time_zones import zone_names
 from vigil.organisations.emergency import (
     MAX_COUNTRIES,
     MAX_TEXT,
@@ -22,12 +25,14 @@ from vigil.organisations.emergency import (
     set_emergency_numbers,
 )
 from vigil.organisations.models import Organisation
+from vigil.organisations.service import set_time_zone
 from vigil.surfaces.gate import CurrentStaff, Staff
 from vigil.web.deps import DbSession
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/staff/organisation"
+ZONE_PAGE = "/staff/organisation/time-zone"
 
 
 def require_coordinator(staff: CurrentStaff) -> Staff:
@@ -59,12 +64,16 @@ def _page(
         "staff": staff,
         "organisation": org,
         "numbers_text": text,
+        "thresholds_text": thresholds_as_lines(org.grant_thresholds),
         "may_edit": staff.role == Role.coordinator,
         "problems": [],
         "saved": False,
+        "zone_names": zone_names(),
+        "zone_error": None,
         **extra,
     }
-    status = 422 if extra.get("problems") else 200
+    failed = ("problems", "zone_error", "grant_problem")
+    status = 422 if any(extra.get(key) for key in failed) else 200
     return render(request, "staff/organisation/settings.html", context, status)
 
 
@@ -94,3 +103,43 @@ def save_settings(
         return _page(request, staff, org, emergency_numbers, problems=problems)
     set_emergency_numbers(session, org_id=org.id, numbers=numbers, actor_user_id=staff.user_id)
     return RedirectResponse(f"{PAGE}?saved=1", status_code=303)
+
+
+@router.post(ZONE_PAGE, name="organisations.time_zone_save")
+def save_time_zone(
+    request: Request,
+    session: DbSession,
+    staff: Coordinator,
+    time_zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Save the organisation's zone (audited), or say the name is unknown."""
+    org = session.get(Organisation, staff.organisation_id)
+    assert org is not None
+    try:
+        set_time_zone(session, org_id=org.id, name=time_zone, actor_user_id=staff.user_id)
+    except Invalid:
+        error = gettext("Choose a time zone from the list.")
+        return _page(request, staff, org, as_lines(org.emergency_numbers), zone_error=error)
+    return RedirectResponse(f"{PAGE}?saved=1#time-zone", status_code=303)
+
+
+@router.post(f"{PAGE}/grants", name="organisations.grant_thresholds")
+def save_grant_thresholds(
+    request: Request,
+    session: DbSession,
+    staff: Coordinator,
+    thresholds: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Up to which amount, per currency, a coordinator may approve an emergency grant they
+    requested themselves (casework/grants.py); shown again as typed when a line is wrong."""
+    org = session.get(Organisation, staff.organisation_id)
+    assert org is not None
+    try:
+        parsed = parse_thresholds(thresholds)
+    except Invalid as error:
+        numbers = as_lines(org.emergency_numbers)
+        return _page(
+            request, staff, org, numbers, grant_problem=str(error), thresholds_text=thresholds
+        )
+    set_grant_thresholds(session, org_id=org.id, thresholds=parsed, actor_user_id=staff.user_id)
+    return RedirectResponse(f"{PAGE}?saved=1#grants-h", status_code=303)

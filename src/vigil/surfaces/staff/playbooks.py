@@ -37,6 +37,7 @@ from vigil.playbooks.service import (
     list_playbooks,
 )
 from vigil.surfaces.gate import CurrentStaff, Staff
+from vigil.vocabularies.service import list_terms
 from vigil.web.deps import DbSession, ObjectId
 from vigil.web.templating import country_name, render
 
@@ -187,6 +188,12 @@ def _preview(source: str) -> str:
         return source
 
 
+def attack_type_names(session: Session) -> dict[str, str]:
+    """Attack type code → its name in the reader's language (a playbook stores codes)."""
+    locale = current_locale.get()
+    return {term.code: term.label(locale) for term in list_terms(session, vocabulary="attack_type")}
+
+
 def version_context(session: Session, playbook: Playbook) -> dict[str, Any]:
     document = playbook.document
     tiers = [
@@ -246,6 +253,7 @@ def playbooks_page(
             "playbooks": playbooks,
             "notice": notice,
             "urgency_label": urgency_label,
+            "attack_type_names": attack_type_names(session),
         },
     )
 
@@ -314,6 +322,7 @@ def version_page(
     playbook = get_version(session, playbook_id=playbook_id, org_id=staff.organisation_id)
     context = version_context(session, playbook)
     context.update(staff=staff, notice=gettext(DONE[done]) if done in DONE else None)
+    context["attack_type_names"] = attack_type_names(session)
     return render(request, "staff/playbooks/read.html", context)
 
 

@@ -56,6 +56,7 @@ STATUS_LABELS: dict[str, str] = {
 ANSWER_LABELS = {
     "reporter_relation": N_("Who is reporting"),
     "defender_knows": N_("Does the defender know and agree"),
+    "chosen_alias": N_("Name we may use"),
     "defender_name": N_("Name"),
     "defender_contact": N_("Safe way to reach them"),
     "gender_identity": N_("Gender and identity"),
@@ -154,7 +155,7 @@ def queue_page(
     )
 
 
-def _report_page(
+def render_report(
     request: Request,
     session: DbSession,
     vault: RequestVault,
@@ -164,8 +165,12 @@ def _report_page(
     notice: str | None = None,
     reply_error: str | None = None,
     reply_body: str = "",
+    convert: dict[str, str] | None = None,
+    convert_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The report page; ``convert`` is the decision form as typed, returned with
+    ``convert_errors`` (what is missing, by field) when it could not be recorded."""
     report: Report = get_report(
         session, org_id=staff.organisation_id, report_id=report_id, actor_user_id=staff.user_id
     )
@@ -234,7 +239,11 @@ def _report_page(
         "label": incident_label,
         "involvement_roles": [r.value for r in Role],
         "involvement_certainties": [c.value for c in Certainty],
+        "convert": convert or {},
+        "convert_errors": convert_errors or {},
     }
+    if convert is not None and "region" in convert:  # the analyst's choice, kept as typed
+        context["region_guess"] = convert["region"]
     return render(request, "staff/reports/report.html", context, status_code)
 
 
@@ -249,7 +258,7 @@ def report_page(
 ) -> Response:
     message = NOTICES.get(done or "")
     notice = gettext(message) if message else None
-    return _report_page(request, session, vault, staff, report_id, notice=notice)
+    return render_report(request, session, vault, staff, report_id, notice=notice)
 
 
 @router.post("/{report_id}/messages", name="intake.staff_reply")
@@ -277,7 +286,7 @@ def reply(
         except Invalid as invalid:
             error = str(invalid)
     if error:
-        return _report_page(
+        return render_report(
             request,
             session,
             vault,
