@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_incident, make_org
+from tests.factories import make_incident, make_org, make_staff
 from vigil.alerts.jobs import advance_alerts
 from vigil.alerts.message import preview, write_message
 from vigil.alerts.models import Alert, AlertEvent, AlertRecipient, AlertTier
@@ -473,3 +473,28 @@ def test_an_invalid_address_stops_the_launch_before_anything_is_queued(
         )
     assert _deliveries(session, alert) == []
     assert alert.status == "draft" and alert.launched_at is None
+
+
+def test_launching_on_an_active_case_is_its_first_action(session, vault, settings, story):  # type: ignore[no-untyped-def]
+    """The dashboard's time to first action: an alert launched by a staff member counts even
+    when the case was already active (no status move to note it); one sent by the system
+    does not."""
+    org, incident, _playbook = story
+    incident.status = "active"
+    incident.first_action_at = None
+    analyst = make_staff(session, org)
+    unattended = _draft(session, story)
+    _launch(session, vault, settings, unattended, now=utcnow())
+    assert incident.first_action_at is None
+    alert = _draft(session, story)
+    now = utcnow()
+    launch_alert(
+        session,
+        vault,
+        settings,
+        org_id=org.id,
+        alert_id=alert.id,
+        actor_user_id=analyst.user.id,
+        now=now,
+    )
+    assert incident.first_action_at == now

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.policy
 import socket
 from email import message_from_bytes
+from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -70,6 +71,8 @@ def test_urgent_report_emails_responders_without_its_content(
     )
     _envelope, message = sink.messages[0]
     assert message["Subject"].startswith("[Vigil] URGENT report #")
+    # Staff mail sorts by its Date header in every mail client (and some refuse mail without).
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "/staff/reports/" in body
     for secret in ("Quetzali", "4242", "handwritten", "Vereda"):

@@ -34,7 +34,7 @@ from vigil.alerts.models import (
     ShareLevel,
 )
 from vigil.alerts.proposal import propose
-from vigil.casework.service import change_status, load_case
+from vigil.casework.service import change_status, load_case, note_first_action
 from vigil.contacts.models import Contact
 from vigil.contacts.rules import clean_email, clean_webhook_url
 from vigil.core.audit import record_event
@@ -341,6 +341,7 @@ def _send(
             status=IncidentStatus.active,
             actor_user_id=actor_user_id,
         )
+    note_first_action(incident, actor=actor_user_id, at=now)
     alert.status = AlertStatus.active
     alert.launched_at = now
     alert.verified_at = incident.verified_at

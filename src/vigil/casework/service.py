@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,8 +71,8 @@ def touch_case(
     What the system does alone (no ``actor``) and bookkeeping (``NOT_FIRST_ACTIONS``) do not
     count."""
     incident.last_action_at = utcnow()
-    if actor is not None and incident.first_action_at is None and action not in NOT_FIRST_ACTIONS:
-        incident.first_action_at = incident.last_action_at
+    if action not in NOT_FIRST_ACTIONS:
+        note_first_action(incident, actor=actor, at=incident.last_action_at)
     session.flush()
     record_event(
         session,
@@ -83,6 +83,13 @@ def touch_case(
         object_id=incident.id,
         detail=detail or None,
     )
+
+
+def note_first_action(incident: Incident, *, actor: int | None, at: datetime) -> None:
+    """Record ``at`` as the case's first action if it has none and a staff member acted
+    (see :func:`touch_case`; launching an alert on a case already active counts too)."""
+    if actor is not None and incident.first_action_at is None:
+        incident.first_action_at = at
 
 
 def latest_assessment(session: Session, *, incident_id: int) -> RiskAssessment | None:
