@@ -18,6 +18,7 @@ from tests.factories import csrf_from, make_org, make_staff, sign_in
 from vigil.core.audit import AuditEvent
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.inbox.service import list_open_items
 from vigil.intake import choices
 from vigil.intake.attachments import CleanFile, sanitise
 from vigil.intake.models import Author
@@ -354,7 +355,9 @@ def test_reply_reaches_the_reporter_and_the_answer_comes_back(session, vault, cl
     assert 'id="body-error"' in empty.text
 
 
-def test_reporter_is_told_why_a_message_was_not_sent(session, vault, reporter):
+def test_reporter_is_told_why_a_message_was_not_sent_and_a_closed_report_still_listens(
+    session, vault, reporter
+):
     org = make_org(session)
     filed = file(session, vault, org)
     session.commit()
@@ -369,12 +372,17 @@ def test_reporter_is_told_why_a_message_was_not_sent(session, vault, reporter):
             session, org_id=org.id, report_id=filed.report.id, status=status, actor_user_id=None
         )
     session.commit()
+    # A closed report still hears its reporter (a defender may be threatened again), and
+    # the message reaches the team's inbox.
     closed = reporter.post(
-        "/report/status", data={"receipt": filed.receipt, "message": "Hi", "csrf_token": token}
+        "/report/status",
+        data={"receipt": filed.receipt, "message": "They came back.", "csrf_token": token},
     )
-    assert "Your message was not sent: this report is closed." in closed.text
+    assert "Your message was sent." in closed.text and "They came back." in closed.text
     session.refresh(filed.report)
-    assert filed.report.messages == []
+    assert len(filed.report.messages) == 1
+    items = list_open_items(session, org_id=org.id)
+    assert [(i.kind, i.object_id) for i in items] == [("reporter_message", filed.report.id)]
 
 
 def test_status_form_moves_the_report_and_refuses_bad_moves(session, vault, client):

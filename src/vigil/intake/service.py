@@ -17,7 +17,7 @@ from vigil.core.security import keyed_digest
 from vigil.inbox.models import InboxKind
 from vigil.inbox.service import raise_item
 from vigil.intake.attachments import CleanFile
-from vigil.intake.models import Author, Report, ReportAttachment, ReportMessage, ReportStatus
+from vigil.intake.models import Author, Report, ReportAttachment, ReportMessage
 from vigil.intake.receipts import new_receipt, receipt_digest
 from vigil.intake.schemas import ReportForm
 
@@ -142,13 +142,14 @@ def add_message(
     body: str,
     author_user_id: int | None = None,
 ) -> ReportMessage:
+    """Add a message to the report's conversation. A reporter may write whatever the
+    report's status, closed included: a defender whose case was closed may be threatened
+    again, and what they write reaches the team's "needs me now" inbox."""
     body = body.strip()
     if not body:
         raise Invalid("The message is empty.")
     if len(body) > MAX_MESSAGE:
         raise Invalid(f"Please shorten the message to {MAX_MESSAGE} characters.")
-    if report.status == ReportStatus.closed and author == Author.reporter:
-        raise Conflict("This report is closed.")
     last = report.messages[-1] if report.messages else None
     if (
         last is not None

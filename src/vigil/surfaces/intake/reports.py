@@ -305,8 +305,6 @@ def report_status(
             notice = _("Your message was not sent: please keep it under %(n)s characters.") % {
                 "n": MAX_MESSAGE
             }
-        except Conflict:
-            notice = _("Your message was not sent: this report is closed.")
     return render(
         request,
         "intake/status.html",
