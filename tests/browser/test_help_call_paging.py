@@ -93,9 +93,16 @@ def _paged(database_url: str, item_id: int) -> list[str]:
         engine.dispose()
 
 
-@pytest.mark.browser_context_args(java_script_enabled=False)
+@pytest.mark.parametrize(
+    "javascript",
+    [
+        pytest.param(False, marks=pytest.mark.browser_context_args(java_script_enabled=False)),
+        pytest.param(True, marks=pytest.mark.browser_context_args(java_script_enabled=True)),
+    ],
+    ids=["js-off", "js-on"],
+)
 def test_an_unacknowledged_help_call_pages_again_then_the_coordinator(  # type: ignore[no-untyped-def]
-    page: Page, live_server, analyst, seen_hosts
+    page: Page, live_server, analyst, seen_hosts, javascript
 ):
     incident_id, token, coordinator = _case_with_check_in(live_server, analyst)
 

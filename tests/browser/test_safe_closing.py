@@ -45,9 +45,16 @@ def _case_with_help_call(live_server, analyst) -> int:  # type: ignore[no-untype
     return incident_id
 
 
-@pytest.mark.browser_context_args(java_script_enabled=False)
+@pytest.mark.parametrize(
+    "javascript",
+    [
+        pytest.param(False, marks=pytest.mark.browser_context_args(java_script_enabled=False)),
+        pytest.param(True, marks=pytest.mark.browser_context_args(java_script_enabled=True)),
+    ],
+    ids=["js-off", "js-on"],
+)
 def test_closing_is_refused_after_a_help_call(  # type: ignore[no-untyped-def]
-    page: Page, live_server, analyst, seen_hosts
+    page: Page, live_server, analyst, seen_hosts, javascript
 ):
     incident_id = _case_with_help_call(live_server, analyst)
     staff_sign_in(page, live_server, analyst)
