@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert
@@ -24,7 +24,7 @@ from vigil.casework.lifecycle import HIGH_RISK
 from vigil.casework.service import latest_assessment
 from vigil.checkins.models import CheckIn, CheckInSchedule
 from vigil.core.i18n import N_, gettext
-from vigil.inbox.models import InboxItem
+from vigil.inbox.service import urgent_item_waits
 from vigil.incidents.models import Incident
 from vigil.intake.models import Report
 
@@ -94,26 +94,17 @@ def risk_not_reassessed(session: Session, incident: Incident) -> Blocker | None:
 def urgent_inbox(session: Session, incident: Incident) -> Blocker | None:
     """An urgent inbox item nobody acknowledged, about the case itself (a help call, a missed
     check-in), one of the reports it came from (an urgent report, a reporter's message) or
-    one of its alerts. Read straight from the inbox's table: ``vigil.inbox.service`` has no
-    per-object count yet."""
-    reports = select(Report.id).where(Report.incident_id == incident.id)
-    alerts = select(Alert.id).where(Alert.incident_id == incident.id)
-    about_the_case = or_(
-        and_(InboxItem.object_type == "incident", InboxItem.object_id == incident.id),
-        and_(InboxItem.object_type == "report", InboxItem.object_id.in_(reports)),
-        and_(InboxItem.object_type == "alert", InboxItem.object_id.in_(alerts)),
+    one of its alerts."""
+    waits = urgent_item_waits(
+        session,
+        org_id=incident.organisation_id,
+        about=[
+            ("incident", [incident.id]),
+            ("report", select(Report.id).where(Report.incident_id == incident.id)),
+            ("alert", select(Alert.id).where(Alert.incident_id == incident.id)),
+        ],
     )
-    waiting = session.scalar(
-        select(InboxItem.id)
-        .where(
-            InboxItem.organisation_id == incident.organisation_id,
-            InboxItem.acknowledged_at.is_(None),
-            InboxItem.urgent.is_(True),
-            about_the_case,
-        )
-        .limit(1)
-    )
-    return Blocker("urgent_inbox") if waiting is not None else None
+    return Blocker("urgent_inbox") if waits else None
 
 
 #: Every check, in the order the page lists their reasons.

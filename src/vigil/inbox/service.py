@@ -9,10 +9,12 @@ and when are kept and audited), and it stops the re-paging.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,6 +99,21 @@ def _still_open(session: Session, org_id: int, kind: str, object_type: str, obje
 
 def _open(org_id: int):  # type: ignore[no-untyped-def]
     return (InboxItem.organisation_id == org_id, InboxItem.acknowledged_at.is_(None))
+
+
+def urgent_item_waits(
+    session: Session, *, org_id: int, about: Sequence[tuple[str, Select[Any] | list[int]]]
+) -> bool:
+    """Whether an urgent item nobody acknowledged points at one of the objects ``about``
+    names: (object type, ids or a query of ids) pairs. Safe closing asks it of a case, its
+    reports and its alerts."""
+    pointing = or_(
+        *(and_(InboxItem.object_type == kind, InboxItem.object_id.in_(ids)) for kind, ids in about)
+    )
+    waiting = session.scalar(
+        select(InboxItem.id).where(*_open(org_id), InboxItem.urgent.is_(True), pointing).limit(1)
+    )
+    return waiting is not None
 
 
 def count_open_items(session: Session, *, org_id: int) -> int:
