@@ -130,6 +130,25 @@ def make_incident(
     )
 
 
+def location_consent(session: Session, incident: Incident) -> None:
+    """Every victim of ``incident`` agrees to their location (the region) being shared: without
+    it, alert messages and the submission pack say the country only."""
+    victims = session.scalars(
+        select(Act.victim_id).where(Act.incident_id == incident.id).distinct()
+    )
+    for victim_id in sorted(v for v in victims if v is not None):
+        record_consent(
+            session,
+            org_id=incident.organisation_id,
+            defender_id=victim_id,
+            scope="share_location",
+            decision="grant",
+            method="in_person",
+            given_by="defender",
+            actor_user_id=None,
+        )
+
+
 def consent_of_the_defender(
     session: Session, incident: Incident, *, strategy: str = "quiet", method: str = "in_person"
 ) -> None:

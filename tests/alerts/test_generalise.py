@@ -9,7 +9,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.factories import csrf_from, make_incident, make_org, make_staff, sign_in
+from tests.factories import (
+    csrf_from,
+    location_consent,
+    make_incident,
+    make_org,
+    make_staff,
+    sign_in,
+)
 from vigil.alerts.compose import Links, compose
 from vigil.alerts.facts import facts_for
 from vigil.alerts.generalise import RARE_BELOW, identifying_circumstances
@@ -66,6 +73,7 @@ def _case(session, vault, *, country: str = "FR", region: str | None = "FR-01"):
     incident.region, incident.project_id = region, project.id
     incident.occurred_on = date(2026, 3, 14)
     session.flush()
+    location_consent(session, incident)  # the region is said only with this consent
     return org, incident
 
 

@@ -85,6 +85,7 @@ def test_no_pack_without_the_consent_to_be_named(session, vault, alert):
 def test_the_pack_says_what_the_consent_allows_and_nothing_more(session, vault, alert):
     _may_name(session, alert, scope=ConsentScope.share_un_regional)
     _may_name(session, alert)
+    _may_name(session, alert, scope=ConsentScope.share_location)  # else the country only
     pack = _pack(session, vault, alert)
     assert pack.filename == f"VIGIL-{alert.incident_id}-special-procedures.md"
     text = pack.text

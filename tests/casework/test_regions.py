@@ -8,7 +8,14 @@ import secrets
 import pytest
 from sqlalchemy import text
 
-from tests.factories import consent_of_the_defender, make_incident, make_org, make_staff, sign_in
+from tests.factories import (
+    consent_of_the_defender,
+    location_consent,
+    make_incident,
+    make_org,
+    make_staff,
+    sign_in,
+)
 from vigil.alerts.message import preview
 from vigil.alerts.service import draft_alert
 from vigil.casework.conversion import InclusionAnswers, convert_report
@@ -82,6 +89,7 @@ def test_the_typed_region_stays_sealed_and_alerts_say_only_a_subdivision(
     assert FREE_TEXT not in _row(session, "incidents", incident.id)
     install_default_playbooks(session, org_id=org.id)
     consent_of_the_defender(session, incident)
+    location_consent(session, incident)  # without it the messages say the country only
     alert = draft_alert(session, org_id=org.id, incident_id=incident.id, actor_user_id=None)
     messages = preview(session, vault, org_id=org.id, alert_id=alert.id)
     assert {m.language for m in messages} == {"en", "es", "fr", "pt"}

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.factories import consent_of_the_defender, csrf_from, make_org, make_staff, sign_in
+from tests.factories import (
+    consent_of_the_defender,
+    csrf_from,
+    location_consent,
+    make_org,
+    make_staff,
+    sign_in,
+)
 from tests.intake.helpers import gps_jpeg, report_fields
 from tests.outbox.delivery_support import SmtpServer, WebhookReceiver, fast
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
@@ -177,6 +184,7 @@ def _contacts(session, vault, org_id: int, hook_url: str) -> list[int]:  # type:
 def _alert(session, vault, settings, story_ids, contact_ids, now) -> Alert:  # type: ignore[no-untyped-def]
     org_id, incident_id, defender_id = story_ids
     consent_of_the_defender(session, session.get(Incident, incident_id))
+    location_consent(session, session.get(Incident, incident_id))
     record_consent(
         session,
         given_by="defender",

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from tests.factories import make_incident, make_org
+from tests.factories import consent_of_the_defender, make_incident, make_org
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.models import Alert
 from vigil.contacts.models import Contact
@@ -180,6 +180,9 @@ class World:
 def make_world(session: Session, vault: Vault, *, urgency: int = 1) -> World:
     org = make_org(session)
     incident = make_incident(session, org, vault=vault)
+    # An active alert needs the defender's consent: the worker cancels queued deliveries of
+    # alerts whose consent lapsed (alerts/jobs.py).
+    consent_of_the_defender(session, incident)
     alert = Alert(organisation_id=org.id, incident_id=incident.id, status="active", urgency=urgency)
     session.add(alert)
     session.flush()

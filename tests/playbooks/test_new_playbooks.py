@@ -27,6 +27,7 @@ ATTACK_TYPES = {row["code"] for row in read_seed_terms() if row["vocabulary"] ==
 #: Playbook code → the attack types it is the proposed playbook for.
 NEW = {
     "enforced_disappearance": ["enforced_disappearance"],
+    "abduction": ["abduction"],
     "sexual_violence": ["sexual_violence"],
     "threat_family": ["threat_family", "forced_displacement"],
     "threat_intimidation": ["threat_intimidation"],
@@ -82,10 +83,42 @@ def test_enforced_disappearance_is_split_from_abduction(session):
     )
     assert chosen.code == "enforced_disappearance" and "abduction" not in chosen.attack_types
     other = playbook_for_attack_type(session, org_id=org.id, attack_type_code="abduction")
-    assert other is None or other.code != "enforced_disappearance"
+    assert other is not None and other.code == "abduction"
     guidance = _document("enforced_disappearance").guidance["en"]
     for needed in ("acquiescence", "Working Group on Enforced or Involuntary Disappearances"):
         assert needed in guidance
+
+
+#: A ransom is never advised on or mentioned in a message, in any language.
+RANSOM = {"en": "ransom", "es": "rescate", "fr": "rançon", "pt": "resgate"}
+
+
+def test_the_abduction_playbook_gives_no_ransom_advice_and_puts_the_family_first():
+    document = _document("abduction")
+    guidance = " ".join(document.guidance["en"].split())
+    for needed in (
+        "Family first",
+        "No ransom advice",
+        "preserve records",
+        "official investigation",
+        "without the family's consent",
+        "contractors and providers",
+        "prosecutor",
+        "protection programme",
+        "enforced disappearance",
+    ):
+        assert needed in guidance, needed
+    assert guidance.index("Family first") < guidance.index("State protection")
+    for language, word in RANSOM.items():
+        assert word in document.guidance[language].casefold(), language
+        assert word not in document.messages[language].body.casefold(), language
+        assert "2." in document.messages[language].body
+    first = document.tiers[0].recipients
+    roles = {(s.role, s.of, s.country) for s in first}
+    assert ("protection_programme", None, "incident") in roles  # state protection at hour 0
+    assert ("security_lead", "operator", None) in roles  # left out when the company is implicated
+    english = document.messages["en"].body
+    assert "contractors and security providers" in english and "prosecutor" in english
 
 
 def test_the_sexual_violence_playbook_names_no_company():

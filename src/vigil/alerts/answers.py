@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts.compose import Facts, text_to_html
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.do_no_harm import do_no_harm_paragraph, with_do_no_harm
-from vigil.alerts.facts import consent_check, facts_for
+from vigil.alerts.facts import consent_check, facts_for, location_allowed
 from vigil.alerts.models import (
     Alert,
     AlertEvent,
@@ -161,9 +161,14 @@ def answer_warnings(session: Session, vault: Vault, *, alert: Alert, text: str) 
     if place and _mentions(text, parts):
         found.append(PLACE)
     region = incident.region
-    inner = region and top_level_region(region) != region
+    located = location_allowed(session, incident_id=incident.id)
+    # Without the location consent, any region is too much (the country only).
+    inner = region and (not located or top_level_region(region) != region)
     regions = {region_name(region, language) for language in LOCALES} if inner else set()
-    if alert.share_level == ShareLevel.generalised and _mentions(text, regions):
+    said = {region_name(top_level_region(region), language) for language in LOCALES}
+    regions |= said if region and not located else set()
+    wide = alert.share_level == ShareLevel.generalised or not located
+    if wide and _mentions(text, {r for r in regions if r}):
         found.append(REGION)
     return found
 

@@ -62,6 +62,21 @@ PURPOSE_PREFIX = {
 SAFE_SUBJECT = N_("Case %(reference)s")
 #: How a date is said, by its precision (a generalised alert says the month at most).
 DATE_FORMATS = {"day": "long", "month": "yMMMM", "year": "y"}
+#: The preposition before a date, by how the sentence uses it and the date's precision: a
+#: day is "on 14 March", a month or a year "in March 2026" ("el 14 de marzo" but "en marzo
+#: de 2026"; "le 14 mars" but "en mars 2026"). A language not listed says the bare date.
+PREPOSITIONS: dict[str, dict[str, dict[str, str]]] = {
+    "when": {
+        "day": {"en": "on", "es": "el", "fr": "le", "pt": "em"},
+        "month": {"en": "in", "es": "en", "fr": "en", "pt": "em"},
+        "year": {"en": "in", "es": "en", "fr": "en", "pt": "em"},
+    },
+    "since": {
+        "day": {"en": "since", "es": "desde el", "fr": "depuis le", "pt": "desde"},
+        "month": {"en": "since", "es": "desde", "fr": "depuis", "pt": "desde"},
+        "year": {"en": "since", "es": "desde", "fr": "depuis", "pt": "desde"},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,7 @@ class Facts:
 
     incident_id: int
     defender: str | None  # alias or consented name; None → "a human rights defender"
-    attack_type_labels: Mapping[str, str]  # language → label
+    attack_type_labels: Mapping[str, str]  # language → every type of the case, joined
     country: str
     region: str | None  # ISO 3166-2 code (never free text); messages say its name
     occurred_on: date | None
@@ -157,6 +172,17 @@ def say_date(value: date | None, precision: str, language: str) -> str:
     return format_skeleton(pattern, value, locale=language)
 
 
+def say_when(value: date | None, precision: str, language: str, *, relation: str = "when") -> str:
+    """The date with the preposition it takes in ``language`` ("on 14 March 2026", "in
+    March 2026", "desde marzo de 2026"): ``relation`` is "when" or "since"."""
+    said = say_date(value, precision, language)
+    if not said:
+        return ""
+    level = precision if precision in DATE_FORMATS else "month"
+    preposition = PREPOSITIONS[relation][level].get(language, "")
+    return f"{preposition} {said}" if preposition else said
+
+
 def _localised(value: Mapping[str, str] | str | None, language: str) -> str:
     if value is None:
         return ""
@@ -183,6 +209,10 @@ def context_for(
         "country": country_name(facts.country, language),
         "region": region_name(facts.region, language),
         "occurred_on": say_date(facts.occurred_on, facts.date_precision, language),
+        "occurred_when": say_when(facts.occurred_on, facts.date_precision, language),
+        "occurred_since": say_when(
+            facts.occurred_on, facts.date_precision, language, relation="since"
+        ),
         "company": facts.company,
         "project": _localised(facts.project, language),
         "analyst_note": note_for(

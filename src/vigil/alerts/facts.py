@@ -10,9 +10,16 @@
 - the defender's strategy (quiet diplomacy / public action) is copied onto the alert so the
   analyst and later publication respect it.
 
+- no alert on a case without a linked victim (nobody could have consented), unless an
+  emergency exception holds; an exception holds only until it expires or is withdrawn, and
+  a later tier is then not sent (``alert_refusal``);
+- the region only with every victim's ``share_location`` grant, else the country alone
+  (``location_allowed``); the exact place never. Messages carry no file, attachment or
+  evidence description at all, so ``use_as_evidence`` has nothing to release here;
 - some recipient types need their own consent scope besides the strategy (a state
   protection mechanism, UN and regional bodies, funders, the media): every victim must
-  have granted it, and the grant must not have expired (``RECIPIENT_SCOPES``).
+  have granted it, and the grant must not have expired (``RECIPIENT_SCOPES``); a holding
+  emergency exception stands in for a scope a victim never decided on, never for the media.
 
 Checked when an alert is drafted, when its message is written, and again right before it
 is launched (consent may have been withdrawn in between); a recipient whose type's consent
@@ -21,11 +28,13 @@ lapsed after the launch is skipped when a later tier is sent (``recipient_consen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.attack_types import attack_type_labels
 from vigil.alerts.compose import Facts
 from vigil.alerts.generalise import generalised
 from vigil.alerts.models import Alert, AlertRecipient, ShareLevel
@@ -37,10 +46,12 @@ from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
-from vigil.core.i18n import LOCALES
 from vigil.defenders.consent import (
     ConsentScope,
+    Decision,
+    SharingConsent,
     Strategy,
+    current_entries,
     has_consent,
     most_restrictive,
     sharing_consent,
@@ -79,17 +90,90 @@ def _victims(session: Session, incident_id: int) -> list[Defender]:
     )
 
 
+NO_VICTIM = (
+    "No alert on a case without a defender: link the defender to the case and record their "
+    "consent first (or an emergency exception confirmed by a second staff member)."
+)
+RECORD_ONLY = "The defender asked that this attack only be recorded: no alert may be sent."
+NO_CONSENT = (
+    "No alert without the defender's own consent: record their decision (or a "
+    "representative's, or their community's), or an emergency exception confirmed "
+    "by a second staff member. An exception lasts a limited time and may have expired "
+    "or been withdrawn."
+)
+
+
+def _lacks_consent(consents: list[SharingConsent]) -> bool:
+    """No victim at all, or one who never gave their own strategy (nor refused)."""
+    return not consents or any(c.strategy is None and not c.refused for c in consents)
+
+
+def alert_refusal(session: Session, *, incident_id: int, at: datetime | None = None) -> str | None:
+    """Why no alert on the case may go out at ``at`` (now by default), or None: "record
+    only" from any victim; a victim without their own strategy, or no victim at all, unless
+    an emergency exception holds at that instant (it expires and may be withdrawn)."""
+    consents = [sharing_consent(session, defender=d) for d in _victims(session, incident_id)]
+    if any(c.refused for c in consents):
+        return RECORD_ONLY
+    if _lacks_consent(consents) and not has_confirmed_exception(
+        session, incident_id=incident_id, at=at
+    ):
+        return NO_CONSENT if consents else NO_VICTIM
+    return None
+
+
+def consent_lapsed(session: Session, *, incident_id: int, at: datetime) -> bool:
+    """Whether an alert already sent went out on an emergency exception that no longer holds
+    at ``at`` (expired or withdrawn), or has no victim left to have consented: its later
+    tiers and queued deliveries must not go. A refusal ("record only", forgetting) has its
+    own handling (the chain goes on without the person: forgetting/service.py)."""
+    consents = [sharing_consent(session, defender=d) for d in _victims(session, incident_id)]
+    return _lacks_consent(consents) and not has_confirmed_exception(
+        session, incident_id=incident_id, at=at
+    )
+
+
+def _scope_allowed(
+    session: Session, defender: Defender, scope: str, at: datetime, incident_id: int
+) -> bool:
+    """The victim's own grant, else a holding emergency exception for a scope they never
+    refused (never for the media: naming in public is the defender's call alone)."""
+    if has_consent(session, defender_id=defender.id, scope=scope, at=at):
+        return True
+    if scope == ConsentScope.share_media:
+        return False
+    entry = current_entries(session, defender_id=defender.id).get(scope)
+    if entry is not None and entry.decision == Decision.withdraw:
+        return False
+    return has_confirmed_exception(session, incident_id=incident_id, at=at)
+
+
 def recipient_consented(
     session: Session, *, incident_id: int, kind: str | None, role: str | None, at: datetime
 ) -> bool:
-    """Whether every victim allows sending to a contact of this kind and role at ``at``: true
-    for a type that needs no scope of its own, else the scope granted and not expired."""
+    """Whether a contact of this kind and role may still get the case at ``at``: the alert
+    itself still allowed (``consent_lapsed``: own consent, or an exception that has not
+    expired nor been withdrawn), and for a type with a scope of its own
+    (``RECIPIENT_SCOPES``) every victim's grant, not expired, or a holding exception
+    (casework/emergency.py)."""
+    if consent_lapsed(session, incident_id=incident_id, at=at):
+        return False
     scope = RECIPIENT_SCOPES.get(recipient_type(kind=kind, role=role) or "")
     if scope is None:
         return True
     return all(
-        has_consent(session, defender_id=d.id, scope=scope, at=at)
-        for d in _victims(session, incident_id)
+        _scope_allowed(session, d, scope, at, incident_id) for d in _victims(session, incident_id)
+    )
+
+
+def location_allowed(session: Session, *, incident_id: int, at: datetime | None = None) -> bool:
+    """Whether every victim agreed to their location being shared (``share_location``): if
+    not, messages, answers and the submission pack say the country only, never the region
+    or the place. An emergency exception never stands in for it."""
+    victims = _victims(session, incident_id)
+    return bool(victims) and all(
+        has_consent(session, defender_id=d.id, scope=ConsentScope.share_location, at=at)
+        for d in victims
     )
 
 
@@ -134,18 +218,10 @@ def consent_check(
     if share_level not in ShareLevel.__members__:
         raise Invalid("Choose what the messages may say about the defender.")
     victims = _victims(session, incident_id)
+    refusal = alert_refusal(session, incident_id=incident_id)
+    if refusal is not None:
+        raise Conflict(refusal)
     consents = [sharing_consent(session, defender=d) for d in victims]
-    if any(c.refused for c in consents):
-        raise Conflict(
-            "The defender asked that this attack only be recorded: no alert may be sent."
-        )
-    missing = any(c.strategy is None for c in consents)
-    if missing and not has_confirmed_exception(session, incident_id=incident_id):
-        raise Conflict(
-            "No alert without the defender's own consent: record their decision (or a "
-            "representative's, or their community's), or an emergency exception confirmed "
-            "by a second staff member."
-        )
     if share_level == ShareLevel.name:
         for defender in victims:
             allowed = has_consent(
@@ -175,8 +251,7 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         defender = ", ".join(d.alias for d in victims) or None
     else:
         defender = None
-    act = session.scalar(select(Act).where(Act.incident_id == incident.id).order_by(Act.id))
-    labels = {code: act.attack_type.label(code) for code in LOCALES} if act else {}
+    labels = attack_type_labels(session, incident_id=incident.id)  # every type, joined
     companies = session.scalars(
         select(Company.name)
         .join(Involvement, Involvement.company_id == Company.id)
@@ -210,5 +285,7 @@ def facts_for(session: Session, vault: Vault, alert: Alert) -> Facts:
         reply_to=(organisation.contact_email or "") if organisation else "",
     )
     if alert.share_level == ShareLevel.generalised:
-        return generalised(facts, session, incident)
+        facts = generalised(facts, session, incident)
+    if not location_allowed(session, incident_id=incident.id):
+        facts = replace(facts, region=None)  # the country only
     return facts

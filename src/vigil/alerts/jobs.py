@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.chain import run_chain
 from vigil.alerts.closing import resolve_alert
-from vigil.alerts.facts import facts_for
+from vigil.alerts.delivery_timeline import ALERT_TIMELINE
+from vigil.alerts.facts import consent_lapsed, facts_for
 from vigil.alerts.models import Alert, AlertStatus
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.incidents.models import Incident, IncidentStatus
+from vigil.outbox.models import Delivery, DeliveryState
+from vigil.outbox.service import cancel_queued
 
 #: Case statuses that end every alert of the case ("until the case is resolved").
 ENDS_ALERTS = (
@@ -60,11 +63,36 @@ def stop_alerts_of_resolved_cases(
     return len(rows)
 
 
+def hold_unconsented_deliveries(session: Session, *, now: datetime) -> int:
+    """Cancel what is still queued for alerts the consent no longer allows at ``now``: an
+    emergency exception that expired or was withdrawn, or no victim left linked. Runs
+    before every send of the worker (and at once when an exception is withdrawn), so a
+    queued message never goes out on a lapsed permission. Returns how many were cancelled."""
+    rows = session.execute(
+        select(Alert.id, Alert.incident_id)
+        .join(Delivery, Delivery.alert_id == Alert.id)
+        .where(Alert.status == AlertStatus.active, Delivery.state == DeliveryState.queued)
+        .distinct()
+    ).all()
+    cancelled = 0
+    for alert_id, incident_id in rows:
+        if consent_lapsed(session, incident_id=incident_id, at=now):
+            cancelled += cancel_queued(
+                session,
+                alert_id=alert_id,
+                reason="consent no longer holds",
+                now=now,
+                timeline=ALERT_TIMELINE,
+            )
+    return cancelled
+
+
 def advance_alerts(
     session: Session, vault: Vault, settings: Settings, *, now: datetime, limit: int = 50
 ) -> int:
     """Stop alerts of finished cases, then run every chain step that is due; returns how
     many alerts moved."""
+    hold_unconsented_deliveries(session, now=now)
     moved = stop_alerts_of_resolved_cases(session, vault, settings, now=now)
     query = (
         select(Alert)

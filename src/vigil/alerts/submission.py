@@ -11,7 +11,10 @@ Markdown document, made from the case with exactly what the consent allows:
 - refused unless every victim agreed to be named to stakeholders (``share_with_stakeholders``)
   and to the case going to UN and regional bodies (facts.recipient_consented), and the alert
   itself is allowed (the same consent rule as every alert: facts.consent_check);
-- the region, never the exact place; the analyst's note for recipients, never the case
+- the region only with every victim's location consent (else the country alone), never the
+  exact place; no files or evidence (they stay with the organisation, whatever the
+  ``use_as_evidence`` scope says: the analyst attaches them by hand only when it is
+  granted); the analyst's note for recipients, never the case
   summary or the sources (they may name witnesses);
 - no contact details of the defender (the special procedures reply to the sending
   organisation), and no gender or identity: the analyst adds them only when the person
@@ -30,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import country_name, say_date
-from vigil.alerts.facts import consent_check, recipient_consented
+from vigil.alerts.facts import consent_check, location_allowed, recipient_consented
 from vigil.alerts.models import Alert, ShareLevel
 from vigil.alerts.notes import default_language, load_notes
 from vigil.alerts.recipient_types import SPECIAL_PROCEDURES
@@ -157,14 +160,30 @@ def _mandates(session: Session, incident: Incident, linked_to_business: bool) ->
     return list(dict.fromkeys([DEFENDERS_MANDATE, *found, *extra]))
 
 
+def _evidence_lines(session: Session, incident: Incident, organisation: str) -> list[str]:
+    """Testimony and documents are offered only with every victim's ``use_as_evidence``
+    grant; without it the pack says nothing of them (not even that they exist)."""
+    victims = _victims(session, incident.id)
+    allowed = bool(victims) and all(
+        has_consent(session, defender_id=d.id, scope=ConsentScope.use_as_evidence) for d in victims
+    )
+    if not allowed:
+        return []
+    return [
+        "## Supporting material",
+        f"Testimony and documents can be provided by {organisation} on request.",
+    ]
+
+
 def _sections(
     session: Session, vault: Vault, alert: Alert, incident: Incident, organisation: str
 ) -> list[str]:
     victims = _named_victims(session, vault, alert)
     types, perpetrators, companies = _acts(session, incident)
     project = incident.project.name if incident.project else ""
+    region = incident.region if location_allowed(session, incident_id=incident.id) else None
     place = ", ".join(
-        p for p in (region_name(incident.region, "en"), country_name(incident.country, "en")) if p
+        p for p in (region_name(region, "en"), country_name(incident.country, "en")) if p
     )
     when = say_date(incident.occurred_on, incident.date_precision, "en") or "(date unknown)"
     notes = load_notes(vault.open(incident.data_key_id, alert.message_sealed))
@@ -195,6 +214,7 @@ def _sections(
         "## 6. Action taken at the national level",
         "(To complete: complaints filed, authorities informed and their response, "
         "protection measures requested or granted, court proceedings.)",
+        *_evidence_lines(session, incident, organisation),
         "## 7. What is asked",
         "That the mandate holders consider a communication to the Government of "
         f"{country}" + (" and to the companies named above" if companies else "") + ", "

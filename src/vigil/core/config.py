@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     #: Files cleaned at the same time; others wait their turn.
     attachment_cleaners: int = Field(default=2, ge=1, le=16)
     triage_target_hours: int = Field(default=72, ge=1)
+    #: How long a confirmed emergency exception (casework/emergency.py) holds unless renewed.
+    emergency_exception_hours: int = Field(default=72, ge=1)
     imminent_target_minutes: int = Field(default=60, ge=1)
     stale_case_days: int = Field(default=14, ge=1)
     retention_rejected_report_days: int = Field(default=90, ge=1)

@@ -64,6 +64,8 @@ TEMPLATE_VARIABLES: tuple[str, ...] = (
     "country",  # the incident country's name in the message language
     "region",  # admin-1 region, never a more precise place
     "occurred_on",  # the date, formatted for the message language
+    "occurred_when",  # the date with its preposition: "on 14 March 2026", "in March 2026"
+    "occurred_since",  # the same after "since": "since 14 March 2026", "desde marzo de 2026"
     "company",  # the company the recipient is asked about
     "project",  # the project or site, if any
     "analyst_note",  # the analyst's own text for this alert
@@ -97,6 +99,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "country": "Colombia",
     "region": "Cauca",
     "occurred_on": "14 March 2026",
+    "occurred_when": "on 14 March 2026",
+    "occurred_since": "since 14 March 2026",
     "company": "Example Mining S.A.S.",
     "project": "Example gold mine",
     "analyst_note": "The threat was delivered in writing at the defender's home.",

@@ -790,11 +790,15 @@ def upgrade() -> None:
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
     sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint('confirmed_by_id IS NULL OR confirmed_by_id <> requested_by_id', name=op.f('ck_emergency_exceptions_second_person_confirms')),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_emergency_exceptions_confirmed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_emergency_exceptions_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_emergency_exceptions_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_emergency_exceptions_requested_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['users.id'], name=op.f('fk_emergency_exceptions_withdrawn_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_exceptions'))
     )
     with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:

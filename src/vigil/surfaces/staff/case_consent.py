@@ -20,7 +20,14 @@ from starlette.responses import Response
 
 from vigil.access import check_same_org
 from vigil.accounts.models import Membership, User
-from vigil.casework.emergency import confirm_exception, exceptions_of, request_exception
+from vigil.alerts.jobs import hold_unconsented_deliveries
+from vigil.casework.emergency import (
+    confirm_exception,
+    exceptions_of,
+    renew_exception,
+    request_exception,
+    withdraw_exception,
+)
 from vigil.casework.service import load_case
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
@@ -42,7 +49,7 @@ from vigil.defenders.consent import (
 from vigil.defenders.models import Defender
 from vigil.incidents.models import Act, Incident
 from vigil.surfaces.gate import Staff, require_writer
-from vigil.web.deps import DbSession, ObjectId, RequestVault
+from vigil.web.deps import AppSettings, DbSession, ObjectId, RequestVault
 
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[Staff, Depends(require_writer)]
@@ -208,14 +215,63 @@ def ask_for_exception(
     name="casework.emergency_confirm",
 )
 def confirm(
-    session: DbSession, staff: Writer, incident_id: ObjectId, exception_id: ObjectId
+    session: DbSession,
+    settings: AppSettings,
+    staff: Writer,
+    incident_id: ObjectId,
+    exception_id: ObjectId,
 ) -> Response:
-    """A second staff member confirms (never the one who asked)."""
+    """A second staff member confirms (never the one who asked); it holds for
+    ``emergency_exception_hours``."""
     confirm_exception(
         session,
         org_id=staff.organisation_id,
         incident_id=incident_id,
         exception_id=exception_id,
         actor_user_id=staff.user_id,
+        hours=settings.emergency_exception_hours,
     )
+    return RedirectResponse(f"/staff/incidents/{incident_id}/case?done=consent", status_code=303)
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/emergency/{exception_id}/renew",
+    name="casework.emergency_renew",
+)
+def renew(
+    session: DbSession,
+    settings: AppSettings,
+    staff: Writer,
+    incident_id: ObjectId,
+    exception_id: ObjectId,
+) -> Response:
+    """The danger and the silence go on: the exception holds for as long again."""
+    renew_exception(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        exception_id=exception_id,
+        actor_user_id=staff.user_id,
+        hours=settings.emergency_exception_hours,
+    )
+    return RedirectResponse(f"/staff/incidents/{incident_id}/case?done=consent", status_code=303)
+
+
+@router.post(
+    "/staff/incidents/{incident_id}/emergency/{exception_id}/withdraw",
+    name="casework.emergency_withdraw",
+)
+def withdraw(
+    session: DbSession, staff: Writer, incident_id: ObjectId, exception_id: ObjectId
+) -> Response:
+    """The defender was reached or the danger passed: alerts not yet sent are refused and
+    what is still queued is cancelled at once."""
+    withdraw_exception(
+        session,
+        org_id=staff.organisation_id,
+        incident_id=incident_id,
+        exception_id=exception_id,
+        actor_user_id=staff.user_id,
+    )
+    hold_unconsented_deliveries(session, now=utcnow())
     return RedirectResponse(f"/staff/incidents/{incident_id}/case?done=consent", status_code=303)
