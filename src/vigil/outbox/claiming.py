@@ -76,3 +76,20 @@ def release_rows(
             .where(model.id.in_(list(ids)), still)
             .values(claimed_until=None, claimed_by=None)
         )
+
+
+def mark_sent(session: Session, model: type[Any], *, row_id: int, now: datetime) -> None:
+    """The provider accepted the message held in row ``row_id`` of ``model`` (an outbox
+    table with ``sent_at``, ``attempts`` and claim columns)."""
+    session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(
+            sent_at=now,
+            attempts=model.attempts + 1,
+            claimed_until=None,
+            claimed_by=None,
+            last_error=None,
+        ),
+        execution_options={"synchronize_session": False},
+    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from vigil.core.config import Settings
 
@@ -61,3 +62,32 @@ def scrub(text: str, address: str | None = None) -> str:
         text = text.replace(address, "recipient")
     text = _URL.sub("<url>", _EMAIL.sub("address", text))
     return " ".join(text.split())[:500]
+
+
+def settle_failure(
+    row: Any,
+    *,
+    now: datetime,
+    error: str,
+    permanent: bool,
+    policy: RetryPolicy,
+    counts: bool,
+    rng: random.Random | None,
+) -> None:
+    """Record a failed attempt on an outbox ``row``: retry later, or give up (``permanent``,
+    or the last attempt). ``counts=False`` (a channel not configured) waits one back-off
+    period without using up an attempt. A row already sent or given up only loses its
+    claim. ``error`` is already scrubbed."""
+    row.claimed_until = None
+    row.claimed_by = None
+    row.last_error = error
+    if row.sent_at is not None or row.failed_at is not None:
+        return
+    if not counts:
+        row.next_attempt_at = now + policy.base
+        return
+    row.attempts += 1
+    if permanent or row.attempts >= policy.max_attempts:
+        row.failed_at = now
+    else:
+        row.next_attempt_at = now + policy.delay(row.attempts, rng)

@@ -13,13 +13,12 @@ import random
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import NotFound
 from vigil.outbox.channels import Outgoing
-from vigil.outbox.claiming import claim_rows, release_rows
-from vigil.outbox.retry import RetryPolicy, scrub
+from vigil.outbox.claiming import claim_rows, mark_sent, release_rows
+from vigil.outbox.retry import RetryPolicy, scrub, settle_failure
 from vigil.outbox.staff_email_models import OutboundEmail
 
 #: Claimed per pass: staff e-mail is rare (one per urgent report and responder).
@@ -89,18 +88,7 @@ def release_emails(session: Session, *, email_ids: Collection[int]) -> None:
 
 def record_email_sent(session: Session, *, email_id: int, now: datetime) -> None:
     """The SMTP server accepted the message."""
-    session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.id == email_id)
-        .values(
-            sent_at=now,
-            attempts=OutboundEmail.attempts + 1,
-            claimed_until=None,
-            claimed_by=None,
-            last_error=None,
-        ),
-        execution_options={"synchronize_session": False},
-    )
+    mark_sent(session, OutboundEmail, row_id=email_id, now=now)
 
 
 def record_email_failure(
@@ -121,19 +109,14 @@ def record_email_failure(
     email = session.get(OutboundEmail, email_id)
     if email is None:
         raise NotFound("No such e-mail.")
-    email.claimed_until = None
-    email.claimed_by = None
-    email.last_error = scrub(error, email.to_address)
-    if email.sent_at is not None or email.failed_at is not None:
-        session.flush()
-        return email
-    if not counts:
-        email.next_attempt_at = now + policy.base
-    else:
-        email.attempts += 1
-        if permanent or email.attempts >= policy.max_attempts:
-            email.failed_at = now
-        else:
-            email.next_attempt_at = now + policy.delay(email.attempts, rng)
+    settle_failure(
+        email,
+        now=now,
+        error=scrub(error, email.to_address),
+        permanent=permanent,
+        policy=policy,
+        counts=counts,
+        rng=rng,
+    )
     session.flush()
     return email

@@ -15,13 +15,13 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.errors import NotFound
-from vigil.outbox.claiming import claim_rows, release_rows
-from vigil.outbox.retry import RetryPolicy, scrub
+from vigil.outbox.claiming import claim_rows, mark_sent, release_rows
+from vigil.outbox.retry import RetryPolicy, scrub, settle_failure
 from vigil.outbox.staff_page_models import PAGE_CHANNELS, OutboundPage, PagingChoice
 
 PAGE_BATCH = 50
@@ -107,18 +107,7 @@ def release_pages(session: Session, *, page_ids: Collection[int]) -> None:
 
 def record_page_sent(session: Session, *, page_id: int, now: datetime) -> None:
     """The provider accepted the page."""
-    session.execute(
-        update(OutboundPage)
-        .where(OutboundPage.id == page_id)
-        .values(
-            sent_at=now,
-            attempts=OutboundPage.attempts + 1,
-            claimed_until=None,
-            claimed_by=None,
-            last_error=None,
-        ),
-        execution_options={"synchronize_session": False},
-    )
+    mark_sent(session, OutboundPage, row_id=page_id, now=now)
 
 
 def record_page_failure(
@@ -136,19 +125,14 @@ def record_page_failure(
     page = session.get(OutboundPage, page_id)
     if page is None:
         raise NotFound("No such page.")
-    page.claimed_until = None
-    page.claimed_by = None
-    page.last_error = scrub(error)
-    if page.sent_at is not None or page.failed_at is not None:
-        session.flush()
-        return page
-    if not counts:
-        page.next_attempt_at = now + policy.base
-    else:
-        page.attempts += 1
-        if permanent or page.attempts >= policy.max_attempts:
-            page.failed_at = now
-        else:
-            page.next_attempt_at = now + policy.delay(page.attempts, rng)
+    settle_failure(
+        page,
+        now=now,
+        error=scrub(error),
+        permanent=permanent,
+        policy=policy,
+        counts=counts,
+        rng=rng,
+    )
     session.flush()
     return page
