@@ -24,6 +24,7 @@ from vigil.outbox import staff_email_models as staff_email  # noqa: F401
 from vigil.outbox import staff_page_models as staff_pages  # noqa: F401
 from vigil.playbooks import models as playbooks  # noqa: F401
 from vigil.public import models as public  # noqa: F401
+from vigil.public import register_models as public_register  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401
 
 metadata = Base.metadata

@@ -842,6 +842,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_persons_at_risk_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_at_risk_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('public_incidents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('region', sa.String(length=10), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Integer(), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=True),
+    sa.Column('sort_date', sa.Date(), nullable=False),
+    sa.Column('sector', sa.String(length=64), nullable=False),
+    sa.Column('response_status', sa.String(length=20), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_public_incidents_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_public_incidents_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_incidents')),
+    sa.UniqueConstraint('code', name=op.f('uq_public_incidents_code')),
+    sa.UniqueConstraint('incident_id', name=op.f('uq_public_incidents_incident_id'))
+    )
+    with op.batch_alter_table('public_incidents', schema=None) as batch_op:
+        batch_op.create_index('ix_public_incidents_country_order', ['country', 'sort_date', 'id'], unique=False)
+        batch_op.create_index('ix_public_incidents_order', ['sort_date', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incidents_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incidents_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incidents_region'), ['region'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incidents_response_status'), ['response_status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incidents_sector'), ['sector'], unique=False)
+        batch_op.create_index('ix_public_incidents_year_order', ['year', 'sort_date', 'id'], unique=False)
+
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1159,6 +1195,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_risk_assessments_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_risk_assessments_review_on'), ['review_on'], unique=False)
 
+    op.create_table('public_incident_labels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_incident_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['public_incident_id'], ['public_incidents.id'], name=op.f('fk_public_incident_labels_public_incident_id_public_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_incident_labels'))
+    )
+    with op.batch_alter_table('public_incident_labels', schema=None) as batch_op:
+        batch_op.create_index('ix_public_incident_labels_filter', ['kind', 'code', 'public_incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_incident_labels_public_incident_id'), ['public_incident_id'], unique=False)
+
+    op.create_table('public_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_incident_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('company_name', sa.String(length=300), nullable=False),
+    sa.Column('asked_on', sa.Date(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('classification', sa.String(length=30), nullable=False),
+    sa.Column('deflection', sa.Boolean(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('follow_up_of', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_public_responses_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['public_incident_id'], ['public_incidents.id'], name=op.f('fk_public_responses_public_incident_id_public_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_responses'))
+    )
+    with op.batch_alter_table('public_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_responses_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_responses_public_incident_id'), ['public_incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_responses_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_responses_request_id'), ['request_id'], unique=False)
+
     op.create_table('report_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -1304,6 +1376,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_report_attachments_report_id'))
 
     op.drop_table('report_attachments')
+    with op.batch_alter_table('public_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_responses_request_id'))
+        batch_op.drop_index(batch_op.f('ix_public_responses_published_at'))
+        batch_op.drop_index(batch_op.f('ix_public_responses_public_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_public_responses_company_id'))
+
+    op.drop_table('public_responses')
+    with op.batch_alter_table('public_incident_labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_incident_labels_public_incident_id'))
+        batch_op.drop_index('ix_public_incident_labels_filter')
+
+    op.drop_table('public_incident_labels')
     with op.batch_alter_table('person_risk_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_risk_assessments_review_on'))
         batch_op.drop_index(batch_op.f('ix_person_risk_assessments_person_id'))
@@ -1377,6 +1461,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referrals_deadline_at'))
 
     op.drop_table('referrals')
+    with op.batch_alter_table('public_incidents', schema=None) as batch_op:
+        batch_op.drop_index('ix_public_incidents_year_order')
+        batch_op.drop_index(batch_op.f('ix_public_incidents_sector'))
+        batch_op.drop_index(batch_op.f('ix_public_incidents_response_status'))
+        batch_op.drop_index(batch_op.f('ix_public_incidents_region'))
+        batch_op.drop_index(batch_op.f('ix_public_incidents_published_at'))
+        batch_op.drop_index(batch_op.f('ix_public_incidents_organisation_id'))
+        batch_op.drop_index('ix_public_incidents_order')
+        batch_op.drop_index('ix_public_incidents_country_order')
+
+    op.drop_table('public_incidents')
     with op.batch_alter_table('persons_at_risk', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_at_risk_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_persons_at_risk_incident_id'))
