@@ -13,7 +13,13 @@ from sqlalchemy import select
 
 from tests.checkins.test_checkins import _start, _tasks, _team
 from tests.factories import csrf_from
-from tests.intake.receipt_support import add_report, flood, other_prefix, use_fast_digest
+from tests.intake.receipt_support import (
+    add_report,
+    flood,
+    freeze_receipt_clock,
+    other_prefix,
+    use_fast_digest,
+)
 from vigil.app import create_app
 from vigil.checkins.models import CheckIn
 from vigil.organisations.models import Organisation
@@ -39,7 +45,8 @@ def _visible(html: str) -> str:
 
 
 @pytest.fixture
-def strict_client(settings, session_factory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def strict_client(settings, session_factory, monkeypatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    freeze_receipt_clock(monkeypatch)
     strict = settings.model_copy(update={"receipt_max_failures_per_prefix": LIMIT})
     app = create_app(strict, session_factory=session_factory)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:

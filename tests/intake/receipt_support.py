@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 import pytest
 from sqlalchemy.orm import Session
@@ -71,3 +72,13 @@ def flood(session: Session, vault: Vault, settings: Settings, receipt: str, coun
         )
         assert checked.answer is Answer.WRONG and checked.report is None
     session.commit()
+
+
+def freeze_receipt_clock(monkeypatch) -> datetime:  # type: ignore[no-untyped-def]
+    """Hold the receipt pages' clock still. Wrong receipts are counted in 15-minute windows:
+    a test that crossed a window's edge between two guesses would see its count start again
+    (CI failed once that way). Returns the instant the pages see."""
+    frozen = utcnow()
+    for page in ("vigil.surfaces.intake.reports", "vigil.surfaces.intake.checkins"):
+        monkeypatch.setattr(f"{page}.utcnow", lambda: frozen)
+    return frozen

@@ -15,7 +15,13 @@ from sqlalchemy.orm import sessionmaker
 
 from tests.committed_db import at_once, committed_database
 from tests.factories import csrf_from, make_org
-from tests.intake.receipt_support import add_report, flood, other_prefix, use_fast_digest
+from tests.intake.receipt_support import (
+    add_report,
+    flood,
+    freeze_receipt_clock,
+    other_prefix,
+    use_fast_digest,
+)
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
@@ -39,10 +45,7 @@ def look_up(client: TestClient, receipt: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def strict_client(settings, session_factory, monkeypatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    # The count lives in a 15-minute window: a test that crossed a window's edge would see
-    # its count start again (CI failed once that way), so the page's clock stands still.
-    frozen = utcnow()
-    monkeypatch.setattr("vigil.surfaces.intake.reports.utcnow", lambda: frozen)
+    freeze_receipt_clock(monkeypatch)
     app = create_app(
         settings.model_copy(update={"receipt_max_failures_per_prefix": LIMIT}),
         session_factory=session_factory,

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.checkins.test_checkin_guard import check_in
 from tests.checkins.test_checkins import _start, _tasks, _team
-from tests.intake.receipt_support import add_report
+from tests.intake.receipt_support import add_report, freeze_receipt_clock
 from tests.intake.test_receipt_check import look_up, same_prefix
 from vigil.app import create_app
 from vigil.intake import receipts
@@ -35,7 +35,8 @@ PAGES: dict[str, Callable[[TestClient, str], int]] = {
 
 
 @pytest.fixture
-def strict_client(settings, session_factory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def strict_client(settings, session_factory, monkeypatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    freeze_receipt_clock(monkeypatch)
     strict = settings.model_copy(update={"receipt_max_failures_per_prefix": LIMIT})
     app = create_app(strict, session_factory=session_factory)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.factories import csrf_from, make_org
 from tests.intake.helpers import gps_jpeg, report_fields
+from tests.intake.receipt_support import freeze_receipt_clock
 from vigil.core.audit import AuditEvent
 from vigil.core.throttle import Throttle
 from vigil.intake.models import Report, ReportAttachment
@@ -159,8 +160,9 @@ def test_reporter_follows_up_and_replies_with_the_receipt(session, client):
 
 
 def test_wrong_receipts_are_refused_and_throttled_without_storing_the_client(
-    session, client, settings
+    session, client, settings, monkeypatch
 ):
+    freeze_receipt_clock(monkeypatch)
     make_org(session)
     session.commit()
     receipt = _receipt(client.post("/report", data=report_fields(client)).text)
