@@ -38,8 +38,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 DEFAULT_CONNECTIONS = 4  # VIGIL_DELIVERY_CONNECTIONS' default
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/vigil_bench_alerts"
 _script = Path(sys.executable).with_name("vigil")
 VIGIL = [str(_script)] if _script.exists() else [sys.executable, "-m", "vigil"]
 TEXT = (
@@ -340,7 +338,7 @@ def fan_out(
 
 
 def run(recipients: int = 10_000, *, postgres: bool = True) -> dict[str, object]:
-    from sqlalchemy import create_engine, text
+    from bench_db import own_postgres_database
 
     sink = Sink()
     results: dict[str, object] = {}
@@ -356,24 +354,14 @@ def run(recipients: int = 10_000, *, postgres: bool = True) -> dict[str, object]
                 f"sqlite:///{sqlite_dir / 'vigil.db'}", sink, recipients, sqlite_dir, connections
             )
         if postgres:
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text("DROP DATABASE IF EXISTS vigil_bench_alerts WITH (FORCE)"))
-                connection.execute(text("CREATE DATABASE vigil_bench_alerts"))
             pg_dir = scratch / "postgresql"
             pg_dir.mkdir()
-            try:
+            with own_postgres_database("alerts") as pg_url:
                 for connections, name in (
                     (DEFAULT_CONNECTIONS, "postgresql"),
                     (1, "postgresql_1_connection"),
                 ):
-                    results[name] = fan_out(PG_BENCH, sink, recipients, pg_dir, connections)
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(
-                        text("DROP DATABASE IF EXISTS vigil_bench_alerts WITH (FORCE)")
-                    )
-                admin.dispose()
+                    results[name] = fan_out(pg_url, sink, recipients, pg_dir, connections)
     finally:
         sink.stop()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -39,8 +39,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_db import own_postgres_database
 from rapidfuzz import fuzz, process
-from scale_db import COUNTRIES, PG_BENCH, bench_db_matching, bench_leverage, iter_edges, load_database, postgres_database
+from scale_db import COUNTRIES, bench_db_matching, bench_leverage, iter_edges, load_database
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FORMS = ["", "", "Ltd", "Limited", "GmbH", "S.A.", "B.V.", "N.V.", "Inc.", "LLC", "plc", "SAS"]
@@ -265,16 +266,13 @@ def run(
         results["leverage_sqlite"] = {"load_s": load, **bench_leverage(url, starts)}
         print("leverage sqlite:", results["leverage_sqlite"], flush=True)
     if postgres:
-        postgres_database(create=True)
-        try:
+        with own_postgres_database("scale") as pg_url:
             edges = iter_edges(companies, relationships, edge_seed)
-            load = load_database(PG_BENCH, registry, normalized, edges)
-            results["matching_postgresql"] = bench_db_matching(PG_BENCH, db_typed, db_targets)
+            load = load_database(pg_url, registry, normalized, edges)
+            results["matching_postgresql"] = bench_db_matching(pg_url, db_typed, db_targets)
             print("matching postgresql:", results["matching_postgresql"], flush=True)
-            results["leverage_postgresql"] = {"load_s": load, **bench_leverage(PG_BENCH, starts)}
+            results["leverage_postgresql"] = {"load_s": load, **bench_leverage(pg_url, starts)}
             print("leverage postgresql:", results["leverage_postgresql"], flush=True)
-        finally:
-            postgres_database(create=False)
     results["peak_rss_mib"] = rss_mib()
     return results
 

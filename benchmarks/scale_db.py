@@ -3,7 +3,7 @@ and PostgreSQL, ``match_companies`` through a session, and leverage maps against
 recursive SQL query (see ``scale.py`` for the whole benchmark).
 
 Leverage: random typed edges between the companies, loaded into SQLite and PostgreSQL
-(database ``vigil_bench``, created and dropped here), generated as they are loaded (never held
+(a database of this process's own: ``bench_db``), generated as they are loaded (never held
 as a list); ``leverage_for_company`` (depth 4) against one raw recursive SQL query that walks
 the same expanding edges (owners, parents, joint ventures upward; buyers downward) to depth 4
 and then reads the leaf edges of every node reached. The raw query applies none of the map's
@@ -17,8 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/vigil_bench"
 COUNTRIES = ["NL", "DE", "FR", "GB", "US", "CN", "IN", "BD", "PK", "ID", "BR", "CO", "PE", "MX"]
 
 
@@ -209,14 +207,3 @@ def bench_leverage(url: str, starts: list[int]) -> dict:
     results["raw_rows_per_query"] = sizes["raw"] / len(starts)
     results["vigil_entries_per_map"] = sizes["vigil"] / len(starts)
     return results
-
-
-def postgres_database(create: bool) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS vigil_bench WITH (FORCE)"))
-        if create:
-            connection.execute(text("CREATE DATABASE vigil_bench"))
-    engine.dispose()
