@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # full: 1,000,000 companies, 5,000,000 edges
     python benchmarks/run.py --scale small   # 100,000 / 500,000 / 1,000 queries
     python benchmarks/run.py --only alerts   # only the alert fan-out (10,000 e-mails)
+    python benchmarks/run.py --only register # only the public register (1,000,000 incidents)
 
 Quality baselines are nomenklatura logic-v2 (same data, same run); matching's is a raw
 rapidfuzz scan of the same candidate blocks; leverage's a raw recursive SQL query.
@@ -24,8 +25,11 @@ sys.path.insert(0, str(HERE))
 
 import alerts_fanout  # noqa: E402
 import quality  # noqa: E402
+import register  # noqa: E402
 import scale  # noqa: E402
 
+#: Incidents in the public-register benchmark, per scale.
+REGISTER_SCALES = {"full": 1_000_000, "small": 100_000, "tiny": 20_000}
 SCALES = {
     "full": (1_000_000, 5_000_000, 10_000, 1_000),
     "small": (100_000, 500_000, 1_000, 1_000),
@@ -57,7 +61,9 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
-        "--only", choices=["alerts"], help="run only this part (alerts: the e-mail fan-out)"
+        "--only",
+        choices=["alerts", "register"],
+        help="run only this part (alerts: the e-mail fan-out; register: the public register)",
     )
     parser.add_argument("--recipients", type=int, default=10_000, help="alert fan-out size")
     args = parser.parse_args()
@@ -70,6 +76,15 @@ def main() -> None:
         )
         print("\n".join(lines + alerts_fanout.report_lines(alerts)))
         out = HERE / "results-alerts.json"
+        out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwritten: {out.relative_to(HERE.parent)}")
+        return
+    if args.only == "register":
+        report["register"] = found = register.run(
+            REGISTER_SCALES[args.scale], postgres=not args.no_postgres
+        )
+        print("\n".join(lines + register.report_lines(found)))
+        out = HERE / f"results-register-{args.scale}.json"
         out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nwritten: {out.relative_to(HERE.parent)}")
         return
@@ -87,6 +102,11 @@ def main() -> None:
             f"| {dataset}: seconds (speed-up vs nomenklatura) | {ours['seconds']:.3f} "
             f"| {peer['seconds']:.3f} | {ratio(peer['seconds'], ours['seconds'])} |"
         )
+        if "largest_cluster" in ours:
+            lines.append(
+                f"| {dataset}: largest proposed cluster (records) | {ours['largest_cluster']} "
+                f"| {peer['largest_cluster']} | – |"
+            )
     if not args.skip_scale:
         companies, relationships, queries, leverage = SCALES[args.scale]
         report["scale"] = args.scale
@@ -130,6 +150,11 @@ def main() -> None:
         args.recipients, postgres=not args.no_postgres
     )
     lines += alerts_fanout.report_lines(alerts)
+    report["register"] = found_register = register.run(
+        REGISTER_SCALES[args.scale if not args.skip_scale else "tiny"],
+        postgres=not args.no_postgres,
+    )
+    lines += register.report_lines(found_register)
     print("\n".join(lines))
     name = args.scale if not args.skip_scale else "quality"
     out = HERE / f"results-{name}.json"

@@ -25,7 +25,7 @@ from vigil.forgetting.cli import people_app
 from vigil.intake.cli import retention_app
 from vigil.keys.cli import keys_app
 from vigil.playbooks.cli import playbooks_app
-from vigil.public.cli import public_app
+from vigil.public.cli import export_incidents, public_app
 
 app = typer.Typer(
     help="Vigil: protect human rights defenders threatened because of business activity.",
@@ -53,6 +53,7 @@ app.add_typer(companies_app, name="companies")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(public_app, name="public")
+export_app.command("incidents")(export_incidents)
 
 
 class UserError(Exception):

@@ -25,6 +25,9 @@ from vigil.outbox import staff_page_models as staff_pages  # noqa: F401
 from vigil.playbooks import models as playbooks  # noqa: F401
 from vigil.public import models as public  # noqa: F401
 from vigil.public import register_models as public_register  # noqa: F401
+from vigil.responses import models as responses  # noqa: F401
+from vigil.statements import models as statements  # noqa: F401
+from vigil.urgent_actions import models as urgent_actions  # noqa: F401
 from vigil.vocabularies import models as vocabularies  # noqa: F401
 
 metadata = Base.metadata

@@ -1,7 +1,8 @@
 """``vigil worker``: moves alerts along their escalation chains, sends the outbox (alert
 deliveries and queued staff e-mail, in one pass) and runs periodic jobs (retention, case
 monitoring, the publication of the public counts and, if configured, an audit checkpoint,
-daily; missed referral deadlines, which may count in hours, and those falling today,
+daily; the public register, every ``VIGIL_REGISTER_REFRESH_MINUTES``; missed referral
+deadlines, which may count in hours, and those falling today,
 hourly); missed safety check-ins are raised, and unacknowledged inbox items paged again,
 every round.
 SIGTERM or SIGINT stops it cleanly.
@@ -40,6 +41,8 @@ from vigil.intake.retention import RetentionPolicy, apply_retention
 from vigil.outbox.claiming import default_worker_id
 from vigil.outbox.sender import send_due
 from vigil.public.publication import publish_snapshot
+from vigil.public.register_batch import refresh_register
+from vigil.responses.service import send_due_reminders
 
 log = logging.getLogger("vigil.worker")
 DAILY = timedelta(days=1)
@@ -113,8 +116,27 @@ def run_publication_if_due(
             min_cell=settings.public_min_cell,
             delay_days=settings.publication_delay_days,
         )
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        register = refresh_register(session, vault=vault, settings=settings, now=now)
         mark_finished(session, "public_publication")
     log.info("public counts published: %s incidents counted", snapshot.total)
+    log.info("public register refreshed: %s", register)
+    return True
+
+
+def run_register_refresh_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Every ``VIGIL_REGISTER_REFRESH_MINUTES``: the public register follows the consents,
+    so a withdrawal takes its incident off the register within minutes, not a day."""
+    every = timedelta(minutes=settings.register_refresh_minutes)
+    if not start_if_due(factory, "public_register", every, now):
+        return False
+    with session_scope(factory) as session:
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        result = refresh_register(session, vault=vault, settings=settings, now=now)
+        mark_finished(session, "public_register")
+    log.info("public register refreshed: %s", result)
     return True
 
 
@@ -151,6 +173,20 @@ def advance_alerts_now(factory: sessionmaker[Session], settings: Settings, now: 
     if moved:
         log.info("%s alerts moved along their escalation chains", moved)
     return moved
+
+
+def run_reply_reminders_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Hourly: the one reminder of each right-of-reply request near its deadline."""
+    if not start_if_due(factory, "reply_reminders", HOURLY, now):
+        return False
+    with session_scope(factory) as session:
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        sent = send_due_reminders(session, settings, vault, now=now)
+        mark_finished(session, "reply_reminders")
+    log.info("right-of-reply reminders: %s queued", sent)
+    return True
 
 
 def run_audit_checkpoint_if_due(
@@ -224,7 +260,9 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                     run_referral_deadlines_if_due(factory, now)
                     run_referral_deadlines_today_if_due(factory, now)
                     run_publication_if_due(factory, settings, now)
+                    run_register_refresh_if_due(factory, settings, now)
                     run_audit_checkpoint_if_due(factory, settings, now)
+                    run_reply_reminders_if_due(factory, settings, now)
             except Exception:  # a database or network blip must not end the worker
                 if once:
                     raise

@@ -56,6 +56,8 @@ def test_without_entries_only_storing_is_allowed_and_no_strategy_allows_sharing(
         "publish_alias": False,
         "publish_name": False,
         "publish_photo": False,
+        "publish_place": False,
+        "publish_date": False,
         "share_state_mechanism": False,
         "share_un_regional": False,
         "share_funders": False,

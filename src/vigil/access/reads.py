@@ -29,6 +29,7 @@ class CaseView(StrEnum):
     alert = "incident.alert_viewed"
     leverage = "incident.leverage_viewed"
     link_company = "incident.link_company_viewed"
+    responses = "incident.responses_viewed"  # the right of reply (responses/)
 
 
 def record_case_read(session: Session, *, actor: Actor, incident_id: int, view: CaseView) -> bool:

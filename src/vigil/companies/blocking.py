@@ -12,7 +12,10 @@ PostgreSQL, matching a query can use pg_trgm instead (see ``match_search``).
 strongest first) and keeps, for each cluster, the links that explain why each member is in it.
 No cluster grows past ``max_size`` distinct records: single linkage can chain names through
 shared words ("University" ⊂ "University of X" ⊂ "University of X, Department of Y") into
-proposals of thousands of records that no reviewer can check. Average linkage would not chain,
+proposals of thousands of records that no reviewer can check; and a link whose names only
+contain one another is refused unless an address backs it (``Score.subset_only``), so such
+chains no longer form at all. Candidate pairs are scored in bulk (``pair_scoring``), with
+the values ``score`` gives one pair at a time. Average linkage would not chain,
 but on the PATSTAT gold clusters (which join subsidiaries sharing a brand) it cut recall from
 0.985 to 0.74, so which of the two "same company" means is still to be settled (issue 19).
 """
@@ -27,6 +30,7 @@ from itertools import chain, combinations
 from rigour.text import metaphone
 
 from vigil.companies.matching import Record, Score, match_key, score
+from vigil.companies.pair_scoring import score_pairs
 
 DEFAULT_MAX_BLOCK = 1000
 #: Distinct records in one proposed cluster, at most: a reviewer must be able to check them
@@ -209,6 +213,12 @@ def _first_allowed(
     return None
 
 
+def _enough(found: Score, threshold: float) -> bool:
+    """A link: at the threshold, and more than one name merely containing the other's words
+    (whatever the threshold: see ``SUBSET_CAP`` in ``matching``)."""
+    return found.value >= threshold and not found.subset_only
+
+
 def cluster(
     records: Iterable[Record],
     *,
@@ -236,12 +246,12 @@ def cluster(
     for group in reps:
         for position, record in enumerate(group[1:], start=1):
             pair = _first_allowed(group[:position], [record], skip)
-            if pair and (link_score := score(*pair)).value >= threshold:
+            if pair and _enough(link_score := score(*pair), threshold):
                 links.append(Link(pair[0].id, pair[1].id, link_score))
-    for i, j in index.pairs():
-        group_i, group_j = reps[i], reps[j]  # type: ignore[index]
-        link_score = score(group_i[0], group_j[0])
-        if link_score.value >= threshold and (pair := _first_allowed(group_i, group_j, skip)):
+    firsts = [group[0] for group in reps]
+    candidates = index.pairs()
+    for i, j, link_score in score_pairs(firsts, candidates, threshold=threshold):  # type: ignore[arg-type]
+        if _enough(link_score, threshold) and (pair := _first_allowed(reps[i], reps[j], skip)):
             links.append(Link(pair[0].id, pair[1].id, link_score))
     joiner = _Joiner(reps, max_size=max_size)
     for link in sorted(links, key=lambda k: -k.score.value):

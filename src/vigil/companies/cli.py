@@ -83,5 +83,6 @@ def companies_dedupe(
     typer.echo(
         f"{report.records} records compared at threshold {threshold:g}: "
         f"{report.proposed} new proposals ({report.merged} merged automatically), "
-        f"{report.unchanged} already in the queue, {report.superseded} superseded."
+        f"{report.unchanged} already in the queue, {report.superseded} superseded; "
+        f"largest cluster: {report.largest} records."
     )

@@ -53,6 +53,8 @@ class DedupeReport:
     unchanged: int
     superseded: int
     merged: int
+    #: Records in the largest cluster found (0: none), so a giant proposal is seen at once.
+    largest: int = 0
 
 
 def load_records(session: Session) -> list[Record]:
@@ -137,10 +139,8 @@ def _check_thresholds(threshold: float, auto_merge_above: float | None) -> None:
 def _all_pairs_at_least(found: Cluster, records: dict[int, Record], bound: float) -> bool:
     if len(found.members) > AUTO_MERGE_MAX_MEMBERS:
         return False
-    return all(
-        score(records[a], records[b]).value >= bound  # type: ignore[index]
-        for a, b in combinations(found.members, 2)
-    )
+    scores = (score(records[a], records[b]) for a, b in combinations(found.members, 2))  # type: ignore[index]
+    return all(pair.value >= bound and not pair.subset_only for pair in scores)
 
 
 def _suggested_survivor(found: Cluster, records: dict[int, Record]) -> int:
@@ -223,7 +223,8 @@ def propose_duplicates(
                 automatic=True,
             )
             merged += 1
-    report = DedupeReport(len(records), proposed, unchanged, superseded, merged)
+    largest = max((len(found.members) for found in clusters), default=0)
+    report = DedupeReport(len(records), proposed, unchanged, superseded, merged, largest)
     record_event(
         session,
         action="companies.dedupe_run",

@@ -1,8 +1,8 @@
 """Matching a typed name (or identifier) against the registry in the database.
 
-Candidate generation depends on the database: on PostgreSQL the pg_trgm GIN index on
-``company_names.normalized`` finds names with enough trigrams in common (``%``) or containing
-the query's words (``<%``), so a registry far larger than memory still matches; on SQLite the
+Candidate generation depends on the database: on PostgreSQL the pg_trgm GiST index on
+``company_names.normalized`` gives the names nearest the query by trigram distance (``<->``),
+nearest first, so a registry far larger than memory still matches; on SQLite the
 names are filed in an in-process index kept between queries (:mod:`vigil.companies.name_index`).
 Very short queries (under three letters) look for names beginning with them on both.
 
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Float, func, literal, select
 from sqlalchemy.orm import Session
 
 from vigil.companies.matching import (
@@ -123,22 +123,17 @@ def index_scans(session: Session, *, nested_loops: bool = False) -> Iterator[Non
 
 
 def _trigram_rows(session: Session, key: str) -> list[NameRow]:
-    """PostgreSQL: both operators are answered by the GIN trigram index. pg_trgm costs them as
-    cheap, so the planner would rather compute a similarity for every row of a sequential scan
-    (0.8 s against 25 ms on 100,000 names): sequential scans are off for this one query."""
-    typed = literal(key)
-    similarity = func.greatest(
-        func.similarity(CompanyName.normalized, typed),
-        func.word_similarity(typed, CompanyName.normalized),
-    )
+    """PostgreSQL: the names nearest the query by trigram distance, in one scan of the GiST
+    index (``resolution_models.NEAREST_INDEX``), which hands them over nearest first so the
+    scan stops after ``CANDIDATE_POOL``. It replaced two GIN scans (``%`` and ``<%``) whose
+    every match was then sorted: 15–25 queries/s at 100,000 names."""
+    nearest = CompanyName.normalized.op("<->", return_type=Float)(literal(key))
     stmt = (
         select(CompanyName.company_id, CompanyName.name, CompanyName.normalized)
-        .where(or_(CompanyName.normalized.op("%")(typed), typed.op("<%")(CompanyName.normalized)))
-        .order_by(similarity.desc(), CompanyName.id)
+        .order_by(nearest)
         .limit(CANDIDATE_POOL)
     )
-    with index_scans(session):
-        return _name_rows(session.execute(stmt))
+    return _name_rows(session.execute(stmt))
 
 
 def _index_rows(session: Session, text: str) -> list[NameRow]:

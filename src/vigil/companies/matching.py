@@ -11,6 +11,9 @@ dot, generic company words (co, corp, company, ltd, pvt…) and runs of spaced-o
 the evidence behind it: how alike the names are (rapidfuzz: spelling, word order, one name
 contained in the other), then adjustments for numbers, branch/unit words, jurisdiction,
 addresses and identifiers. ``describe`` turns each piece of evidence into one translated line.
+Between records, one name merely containing the other's words scores at most ``SUBSET_CAP``
+and is never a link on its own (``Score.subset_only``). Dedupe scores its candidate pairs in
+bulk with the same values (``pair_scoring``).
 
 The weights are round numbers checked on the Open Supply Hub labelled pairs only; the PATSTAT
 gold clusters were never used to choose them (see tests/companies/test_matching_quality.py).
@@ -143,6 +146,17 @@ class Score:
     def explain(self) -> list[str]:
         return [describe(item) for item in self.evidence]
 
+    @property
+    def subset_only(self) -> bool:
+        """The names' only likeness is that one's words are found in the other's, and nothing
+        else (an address alike, an identifier) backs it: never enough to propose or merge."""
+        kinds = {item.kind for item in self.evidence}
+        return (
+            bool(self.evidence)
+            and self.evidence[0].kind == "contained"
+            and not (kinds & CORROBORATING)
+        )
+
 
 NAME_KINDS = frozenset({"same_name", "spelling", "contained", "prefix", "identifier"})
 SENTENCES = {
@@ -173,6 +187,8 @@ WEIGHTS = {
     "address_differs": -0.20,
 }
 ADDRESS_ALIKE, ADDRESS_DIFFERS = 0.95, 0.60
+#: The most the records' own evidence (jurisdiction, address) can add to their names' value.
+MAX_RECORD_BONUS = WEIGHTS["same_country"] + WEIGHTS["address_alike"]
 #: Addresses compared per record, at most (the best pair counts).
 MAX_ADDRESSES = 5
 
@@ -205,6 +221,16 @@ def _is_prefix(query: str, key: str) -> bool:
     return bool(query)
 
 
+#: The most two names score from containment alone (one's words found in the other's) when
+#: matching records: below the default threshold even with the same jurisdiction (+0.03), since
+#: "University" ⊂ "University of X, Department of Y" and "Vale" ⊂ "Vale Mining" say nothing of
+#: sameness; an address alike (+0.05) or a shared identifier must make up the rest. Matching
+#: a typed name (``query``) keeps the full credit: there the words typed are all one has.
+SUBSET_CAP = 0.85
+#: Evidence that lets a pair whose names only contain one another be proposed all the same.
+CORROBORATING = frozenset({"address_alike", "identifier"})
+
+
 @lru_cache(maxsize=262144)
 def name_similarity(a: str, b: str, *, query: bool = False) -> tuple[str, float]:
     """(kind, similarity) of two match keys; ``query`` also credits a typed beginning."""
@@ -214,6 +240,10 @@ def name_similarity(a: str, b: str, *, query: bool = False) -> tuple[str, float]
         return "same_name", 1.0
     spelling = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(_squash(a), _squash(b))) / 100
     contained = fuzz.token_set_ratio(a, b) / 100
+    if not query:  # containment alone is no evidence of sameness: see SUBSET_CAP
+        if set(a.split()) == set(b.split()):  # the same words, repeated or in another order
+            return "spelling", 1.0
+        contained = min(contained, max(spelling, SUBSET_CAP))
     best = ("contained", contained) if contained > spelling else ("spelling", spelling)
     if query and best[1] < 0.9 and _is_prefix(a, b):
         best = ("prefix", 0.9)
@@ -358,6 +388,27 @@ def score(a: Record, b: Record, *, query: bool = False) -> Score:
                 best = candidate
     if best is None:
         return Score(0.0)
+    return _finish(a, b, best)
+
+
+@lru_cache(maxsize=262144)
+def name_value(a: str, b: str) -> float:
+    """The value ``score`` gives the pair of names whose match keys are ``a`` and ``b``
+    (legal forms, which weigh nothing, left aside), before the records' own evidence."""
+    return _name_evidence("", "", a, b, query=False)[0]
+
+
+def score_names(a: Record, b: Record, names: tuple[str, str, str, str]) -> Score:
+    """``score(a, b)`` when its best pair of names is known: ``names`` is (name of ``a``, its
+    match key, name of ``b``, its match key). See :mod:`vigil.companies.pair_scoring`."""
+    shared = sorted(a.identifiers & b.identifiers)
+    if shared:
+        return score(a, b)
+    name_a, key_a, name_b, key_b = names
+    return _finish(a, b, _name_evidence(name_a, name_b, key_a, key_b, query=False))
+
+
+def _finish(a: Record, b: Record, best: tuple[float, list[Evidence]]) -> Score:
     name_value, name_evidence = best
     record_evidence = _record_evidence(a, b)
     value = name_value + sum(e.weight for e in record_evidence)

@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     #: Public counts only include incidents verified at least this many days before the
     #: daily publication batch.
     publication_delay_days: int = Field(default=30, ge=0, le=3650)
+    #: The public register is refreshed this often by the worker, so a withdrawn consent
+    #: takes its incident off the register within minutes (``VIGIL_REGISTER_REFRESH_MINUTES``).
+    register_refresh_minutes: int = Field(default=15, ge=1, le=1440)
+    #: The licence of the register's open data (an SPDX identifier, e.g. CC-BY-4.0), stated
+    #: in the data package, the downloads and the data dictionary.
+    public_data_licence: str = Field(default="CC-BY-4.0", min_length=1, max_length=64)
+    #: Right of reply: days a company has to respond (``VIGIL_RESPONSE_DEADLINE_DAYS``).
+    response_deadline_days: int = Field(default=7, ge=1, le=90)
     #: ``smtp://user:pass@host:587?starttls=true`` or ``smtps://…`` (implicit TLS); unset:
     #: e-mail is not configured and messages stay queued (never dropped).
     smtp_url: SecretStr | None = None
@@ -126,6 +134,7 @@ class Settings(BaseSettings):
     inbox_page_recipient_response_minutes: int = Field(default=0, ge=0, le=10080)
     inbox_page_closure_review_minutes: int = Field(default=0, ge=0, le=10080)
     inbox_page_referral_deadline_minutes: int = Field(default=0, ge=0, le=10080)
+    inbox_page_company_response_minutes: int = Field(default=0, ge=0, le=10080)
     #: Lets a monitoring system read /healthz's details (``Authorization: Bearer …``) without
     #: signing in; unset: only signed-in staff see them.
     health_token: SecretStr | None = None

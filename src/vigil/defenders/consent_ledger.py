@@ -29,6 +29,9 @@ class ConsentScope(StrEnum):
     publish_alias = "publish_alias"
     publish_name = "publish_name"
     publish_photo = "publish_photo"
+    # The public register (issue 14): the exact place and the day are shown only with these.
+    publish_place = "publish_place"  # the village or exact place, not only the region
+    publish_date = "publish_date"  # the day, not only the month
     # Per recipient type and purpose (issue 18): each needs its own grant, may expire.
     share_state_mechanism = "share_state_mechanism"  # protection programme, NHRI, prosecutor
     share_un_regional = "share_un_regional"  # UN special procedures, regional commissions

@@ -30,7 +30,14 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.security import hash_password, new_totp_secret
-from vigil.defenders.consent import STRATEGY, ConsentGiver, ConsentMethod, Strategy, record_consent
+from vigil.defenders.consent import (
+    STRATEGY,
+    ConsentGiver,
+    ConsentMethod,
+    Strategy,
+    has_consent,
+    record_consent,
+)
 from vigil.defenders.consent_ledger import ConsentScope
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
@@ -38,6 +45,7 @@ from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import find_incident_by_ref, record_incident
 from vigil.organisations.service import ensure_organisation
+from vigil.public.register_batch import refresh_register
 from vigil.vocabularies.service import seed_vocabularies
 
 ORGANISATIONS = [
@@ -73,7 +81,47 @@ def load_demo(session: Session, *, settings: Settings, vault: Vault) -> DemoRepo
     for item in generate_incidents():
         report.add("incidents", _load_incident(session, vault, orgs[item.organisation].id, item))
     _load_users(session, settings, vault, orgs, report)
+    report.created["publication grants"] = _grant_publication(session, orgs)
+    refresh_register(session, vault=vault, settings=settings, now=utcnow())
     return report
+
+
+#: Demo incidents whose defenders agreed to appear in the public register under their alias
+#: (the first also to the day): verified long ago, so the register has rows at once.
+PUBLISHED_REFS = ("demo-003", "demo-004", "demo-006", "demo-011", "demo-002", "demo-005")
+DATED_REF = "demo-003"
+
+
+def _grant_publication(session: Session, orgs: dict) -> int:  # type: ignore[type-arg]
+    """Each PUBLISHED_REFS victim's own ``publish_alias`` grant, given in person (and
+    ``publish_date`` for DATED_REF); idempotent. Returns how many grants were new."""
+    granted = 0
+    for organisation in orgs.values():
+        for ref in PUBLISHED_REFS:
+            incident = find_incident_by_ref(session, org_id=organisation.id, external_ref=ref)
+            if incident is None:
+                continue
+            scopes = [ConsentScope.publish_alias]
+            if ref == DATED_REF:
+                scopes.append(ConsentScope.publish_date)
+            for act in incident.acts:
+                for scope in scopes:
+                    if act.victim_id is None or has_consent(
+                        session, defender_id=act.victim_id, scope=scope
+                    ):
+                        continue
+                    record_consent(
+                        session,
+                        org_id=organisation.id,
+                        defender_id=act.victim_id,
+                        scope=scope,
+                        decision="grant",
+                        method=ConsentMethod.in_person,
+                        given_by=ConsentGiver.defender,
+                        actor_user_id=None,
+                    )
+                    granted += 1
+    return granted
 
 
 def _load_registry(session: Session, report: DemoReport) -> None:

@@ -96,6 +96,18 @@ class Incident(Base):
     #: Village or exact place (sealed): private, never published.
     place_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.received)
+    #: The summary the public register may show (``incidents.public_summary``): sealed with
+    #: the incident's key like the internal one, written by one staff member and reviewed by
+    #: another; writing it again clears the review.
+    public_summary_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    public_summary_written_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    public_summary_written_at: Mapped[datetime | None]
+    public_summary_reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    public_summary_reviewed_at: Mapped[datetime | None]
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )

@@ -21,6 +21,9 @@ class LinkPurpose(StrEnum):
     respond = "respond"
     unsubscribe = "unsubscribe"
     check_in = "check_in"
+    reply = "reply"  # a company answers a right-of-reply request (responses/)
+    cosign = "cosign"  # sign or decline a collective statement (statements/)
+    dialogue_report = "dialogue_report"  # a dialogue member reports (statements/)
 
 
 class SignedLink(Base):
@@ -44,6 +47,9 @@ class SignedLink(Base):
     )
     check_in_schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("check_in_schedules.id", ondelete="CASCADE"), index=True
+    )
+    response_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("response_requests.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

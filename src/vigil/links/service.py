@@ -42,13 +42,21 @@ DEFAULT_TTL: dict[str, timedelta] = {
     LinkPurpose.respond: timedelta(days=30),
     LinkPurpose.unsubscribe: timedelta(days=365),
     LinkPurpose.check_in: timedelta(days=180),
+    LinkPurpose.reply: timedelta(days=60),
+    LinkPurpose.cosign: timedelta(days=60),
+    LinkPurpose.dialogue_report: timedelta(days=90),
 }
 #: Purposes that act on one recipient of one alert.
 ALERT_PURPOSES = frozenset({LinkPurpose.acknowledge, LinkPurpose.request_info, LinkPurpose.respond})
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
 INVALID_LINK = "This link is not valid: it may have expired or been withdrawn."
 #: What a link may point at (its column), and the word for it in an error.
-TARGETS = {"alert_id": "alert", "contact_id": "contact", "check_in_schedule_id": "schedule"}
+TARGETS = {
+    "alert_id": "alert",
+    "contact_id": "contact",
+    "check_in_schedule_id": "schedule",
+    "response_request_id": "request",
+}
 
 
 def _digest(settings: Settings, purpose: str, token: str) -> str:
@@ -80,6 +88,7 @@ def issue_link(
     alert_id: int | None = None,
     contact_id: int | None = None,
     check_in_schedule_id: int | None = None,
+    response_request_id: int | None = None,
     ttl: timedelta | None = None,
     now: datetime,
 ) -> str:
@@ -95,10 +104,13 @@ def issue_link(
         raise Invalid("An unsubscribe link needs a contact.")
     if purpose == LinkPurpose.check_in and check_in_schedule_id is None:
         raise Invalid("A check-in link needs a schedule.")
+    if purpose == LinkPurpose.reply and response_request_id is None:
+        raise Invalid("A reply link needs a right-of-reply request.")
     targets = {
         "alert_id": alert_id,
         "contact_id": contact_id,
         "check_in_schedule_id": check_in_schedule_id,
+        "response_request_id": response_request_id,
     }
     _check_targets(session, organisation_id, targets)
     lifetime = ttl if ttl is not None else DEFAULT_TTL[purpose]
@@ -113,6 +125,7 @@ def issue_link(
             alert_id=alert_id,
             contact_id=contact_id,
             check_in_schedule_id=check_in_schedule_id,
+            response_request_id=response_request_id,
             created_at=now,
             expires_at=now + lifetime,
         )

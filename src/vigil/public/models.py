@@ -21,6 +21,9 @@ from vigil.core.db import Base
 class Dimension(StrEnum):
     country = "country"  # ISO 3166-1 alpha-2
     attack_type = "attack_type"  # attack-type vocabulary code
+    year = "year"  # the year the incident happened, "2026"
+    sector = "sector"  # sector vocabulary code
+    gender = "gender"  # gender_identity vocabulary code, of the victims
 
 
 class PublicSnapshot(Base):

@@ -10,23 +10,24 @@ Public counts must never tell a perpetrator that their victim reported, nor sing
   victims refused (record only, ``store`` withdrawn, forgotten: see
   :func:`~vigil.defenders.consent.defenders_kept_out_of_public_counts`). With several victims
   the most restrictive choice wins: one refusal keeps the whole incident out.
-- **Minimum cell size.** A country or type of attack with fewer than ``min_cell`` counted
-  incidents is published as "fewer than N", never its number. And the incidents behind such a
-  cell are left out of *every* other number, including the total (and so, in turn, any cell
-  they would make too small): no sum or difference of published numbers can bring a withheld
-  cell back. In the result every number shown is at least ``min_cell``, the total is exactly
-  the sum of the shown country cells, and each counted incident falls in at least one shown
-  attack-type cell.
-- **Several types.** An incident counts once in the total and in its country, and once in
-  the cell of *each* of its types of attack, however many acts or victims of that type it
-  has. The attack-type cells may therefore add up to more than the total: they say "incidents
-  that included this type", not a share of the whole.
+- **Minimum cell size.** The numbers are published by country, year, sector, type of attack
+  and the victims' gender identities. A cell with fewer than ``min_cell`` counted incidents is
+  published as "fewer than N", never its number, and the incidents behind it are left out of
+  every other number, including the total (and so, in turn, any cell they would make too
+  small): no sum or difference of published numbers, on one dimension or across several,
+  can bring a withheld cell back. The rule and why it holds are in :mod:`vigil.public.cells`.
+  In the result every number shown is at least ``min_cell``, the total is exactly the sum of
+  the shown cells of each of country, year and sector, and each counted incident falls in at
+  least one shown attack-type cell and one shown gender cell. An unrecorded year, sector or
+  gender is a cell of its own ("unknown"), withheld like any other when small.
+- **Several values.** An incident counts once in the total, in its country, year and sector,
+  and once in the cell of *each* of its types of attack and of its victims' gender identities,
+  however many acts or victims have it. Those cells may therefore add up to more than the
+  total: they say "incidents that included this", not a share of the whole.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -34,32 +35,40 @@ from sqlalchemy.orm import Session
 
 from vigil.core.audit import record_event
 from vigil.defenders.consent import defenders_kept_out_of_public_counts
+from vigil.defenders.models import defender_identities
 from vigil.incidents.models import PUBLIC_STATUSES, Act, Incident
+from vigil.public.cells import Axis, Countable, PublishedTables, suppress_small_cells
 from vigil.public.models import Dimension, PublicSnapshot, PublicSnapshotCount
 from vigil.vocabularies.models import VocabularyTerm
 
+__all__ = ["AXES", "Countable", "PublishedTables", "countable_incidents", "publish_snapshot"]
 
-@dataclass(frozen=True)
-class Countable:
-    """What the batch may know of one incident: its country and its types of attack."""
-
-    country: str
-    attack_types: frozenset[str]
-
-
-@dataclass(frozen=True)
-class PublishedTables:
-    total: int
-    #: code -> count, or None for "fewer than min_cell"
-    by_country: dict[str, int | None]
-    by_attack_type: dict[str, int | None]
+#: The published dimensions. Country, year and sector: one value per incident; types of
+#: attack and the victims' gender identities: as many as the incident has.
+AXES = (
+    Axis(Dimension.country),
+    Axis(Dimension.year, by_code=True),
+    Axis(Dimension.sector),
+    Axis(Dimension.attack_type, multi_valued=True),
+    Axis(Dimension.gender, multi_valued=True),
+)
 
 
 def countable_incidents(session: Session, *, counted_until: datetime) -> dict[int, Countable]:
-    """Incidents verified by ``counted_until`` whose victims all allow public counting."""
+    """Incidents verified by ``counted_until`` whose victims all allow public counting, with
+    their country, year, sector, types of attack and their victims' gender identities."""
     kept_out = defenders_kept_out_of_public_counts(session)
+    sectors = _codes(session, "sector")
+    identities = _victim_identities(session)
     rows = session.execute(
-        select(Incident.id, Incident.country, VocabularyTerm.code, Act.victim_id)
+        select(
+            Incident.id,
+            Incident.country,
+            Incident.occurred_on,
+            Incident.sector_id,
+            VocabularyTerm.code,
+            Act.victim_id,
+        )
         .join(Act, Act.incident_id == Incident.id)
         .join(VocabularyTerm, VocabularyTerm.id == Act.attack_type_id)
         .where(
@@ -68,54 +77,51 @@ def countable_incidents(session: Session, *, counted_until: datetime) -> dict[in
             Incident.verified_at <= counted_until,
         )
     )
-    countries: dict[int, str] = {}
+    found: dict[int, dict[str, object]] = {}
     types: dict[int, set[str]] = {}
+    genders: dict[int, set[str]] = {}
     refused: set[int] = set()
-    for incident_id, country, attack_type, victim_id in rows:
-        countries[incident_id] = country
+    for incident_id, country, occurred_on, sector_id, attack_type, victim_id in rows:
+        found[incident_id] = {
+            "country": country,
+            "year": str(occurred_on.year) if occurred_on else None,
+            "sector": sectors.get(sector_id) if sector_id else None,
+        }
         types.setdefault(incident_id, set()).add(attack_type)
+        genders.setdefault(incident_id, set()).update(identities.get(victim_id, ()))
         if victim_id in kept_out:
             refused.add(incident_id)
     return {
-        incident_id: Countable(country=country, attack_types=frozenset(types[incident_id]))
-        for incident_id, country in countries.items()
+        incident_id: Countable.of(
+            **fields,  # type: ignore[arg-type]
+            attack_type=types[incident_id],
+            gender=genders[incident_id],
+        )
+        for incident_id, fields in found.items()
         if incident_id not in refused
     }
 
 
-def suppress_small_cells(incidents: dict[int, Countable], *, min_cell: int) -> PublishedTables:
-    """Withhold every cell below ``min_cell`` and drop its incidents from every other number,
-    repeating until nothing changes (dropping incidents can make another cell too small)."""
-    counted = dict(incidents)
-    while True:
-        by_country = Counter(item.country for item in counted.values())
-        by_type = Counter(code for item in counted.values() for code in item.attack_types)
-        still = {
-            incident_id: item
-            for incident_id, item in counted.items()
-            if by_country[item.country] >= min_cell
-            and any(by_type[code] >= min_cell for code in item.attack_types)
-        }
-        if len(still) == len(counted):
-            break
-        counted = still
-    seen_countries = {item.country for item in incidents.values()}
-    seen_types = {code for item in incidents.values() for code in item.attack_types}
-    return PublishedTables(
-        total=len(counted),
-        by_country=_table(by_country, seen_countries, min_cell),
-        by_attack_type=_table(by_type, seen_types, min_cell),
+def _codes(session: Session, vocabulary: str) -> dict[int, str]:
+    terms = session.execute(
+        select(VocabularyTerm.id, VocabularyTerm.code).where(
+            VocabularyTerm.vocabulary == vocabulary
+        )
     )
+    return {term_id: code for term_id, code in terms}
 
 
-def _table(counts: Counter[str], seen: set[str], min_cell: int) -> dict[str, int | None]:
-    """Shown cells by count (largest first), then the withheld ones by code."""
-    shown = sorted(
-        ((code, n) for code, n in counts.items() if n >= min_cell), key=lambda c: (-c[1], c[0])
+def _victim_identities(session: Session) -> dict[int, set[str]]:
+    """defender id -> their gender identities (codes of the ``gender_identity`` vocabulary)."""
+    found: dict[int, set[str]] = {}
+    rows = session.execute(
+        select(defender_identities.c.defender_id, VocabularyTerm.code).join(
+            VocabularyTerm, VocabularyTerm.id == defender_identities.c.term_id
+        )
     )
-    table: dict[str, int | None] = dict(shown)
-    table.update({code: None for code in sorted(seen - table.keys())})
-    return table
+    for defender_id, code in rows:
+        found.setdefault(defender_id, set()).add(code)
+    return found
 
 
 def publish_snapshot(
@@ -124,17 +130,16 @@ def publish_snapshot(
     """Compute the public numbers and replace the published snapshot with them (audited)."""
     counted_until = now - timedelta(days=delay_days)
     tables = suppress_small_cells(
-        countable_incidents(session, counted_until=counted_until), min_cell=min_cell
+        countable_incidents(session, counted_until=counted_until), axes=AXES, min_cell=min_cell
     )
     session.execute(delete(PublicSnapshotCount))
     session.execute(delete(PublicSnapshot))
     snapshot = PublicSnapshot(
         published_at=now, counted_until=counted_until, min_cell=min_cell, total=tables.total
     )
-    rows = [(Dimension.country, tables.by_country), (Dimension.attack_type, tables.by_attack_type)]
     snapshot.counts = [
         PublicSnapshotCount(dimension=dimension, code=code, count=count, position=position)
-        for dimension, table in rows
+        for dimension, table in tables.tables.items()
         for position, (code, count) in enumerate(table.items())
     ]
     session.add(snapshot)

@@ -103,7 +103,9 @@ class PublicIncident(Base):
 
 class PublicIncidentLabel(Base):
     __tablename__ = "public_incident_labels"
-    __table_args__ = (Index("ix_public_incident_labels_filter", "kind", "code", "public_incident_id"),)
+    __table_args__ = (
+        Index("ix_public_incident_labels_filter", "kind", "code", "public_incident_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_incident_id: Mapped[int] = mapped_column(

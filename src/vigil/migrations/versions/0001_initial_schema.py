@@ -246,6 +246,7 @@ def upgrade() -> None:
     with op.batch_alter_table('company_names', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_names_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_names_normalized'), ['normalized'], unique=False)
+        batch_op.create_index('ix_company_names_normalized_knn', ['normalized'], unique=False, postgresql_using='gist', postgresql_ops={'normalized': 'gist_trgm_ops(siglen=64)'}, sqlite_where=sa.text('0'))
         batch_op.create_index('ix_company_names_normalized_trgm', ['normalized'], unique=False, postgresql_using='gin', postgresql_ops={'normalized': 'gin_trgm_ops'}, sqlite_where=sa.text('0'))
 
     op.create_table('company_sectors',
@@ -275,6 +276,23 @@ def upgrade() -> None:
     with op.batch_alter_table('defenders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_defenders_name_index'), ['name_index'], unique=False)
         batch_op.create_index(batch_op.f('ix_defenders_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('dialogue_spaces',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('region', sa.String(length=200), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_dialogue_spaces_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_dialogue_spaces_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dialogue_spaces')),
+    sa.UniqueConstraint('slug', name=op.f('uq_dialogue_spaces_slug'))
+    )
+    with op.batch_alter_table('dialogue_spaces', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dialogue_spaces_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('duplicate_proposals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -340,6 +358,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('service_providers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_providers_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('urgent_action_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scope_kind', sa.String(length=12), nullable=False),
+    sa.Column('scope_value', sa.String(length=64), nullable=False),
+    sa.Column('email_index', sa.String(length=64), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=True),
+    sa.Column('email_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('confirm_digest', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_urgent_action_subscriptions_data_key_id_data_keys')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_subscriptions')),
+    sa.UniqueConstraint('confirm_digest', name=op.f('uq_urgent_action_subscriptions_confirm_digest')),
+    sa.UniqueConstraint('scope_kind', 'scope_value', 'email_index', name=op.f('uq_urgent_action_subscriptions_scope_kind_scope_value_email_index'))
+    )
+    with op.batch_alter_table('urgent_action_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_action_subscriptions_email_index'), ['email_index'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -436,6 +473,33 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['term_id'], ['vocabulary_terms.id'], name=op.f('fk_defender_types_term_id_vocabulary_terms')),
     sa.PrimaryKeyConstraint('defender_id', 'term_id', name=op.f('pk_defender_types'))
     )
+    op.create_table('dialogue_members',
+    sa.Column('space_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('public_name', sa.String(length=300), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_dialogue_members_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['space_id'], ['dialogue_spaces.id'], name=op.f('fk_dialogue_members_space_id_dialogue_spaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('space_id', 'contact_id', name=op.f('pk_dialogue_members'))
+    )
+    with op.batch_alter_table('dialogue_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dialogue_members_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('dialogue_periods',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('space_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=40), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_dialogue_periods_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['space_id'], ['dialogue_spaces.id'], name=op.f('fk_dialogue_periods_space_id_dialogue_spaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dialogue_periods')),
+    sa.UniqueConstraint('space_id', 'label', name=op.f('uq_dialogue_periods_space_id_label'))
+    )
+    with op.batch_alter_table('dialogue_periods', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dialogue_periods_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dialogue_periods_space_id'), ['space_id'], unique=False)
+
     op.create_table('duplicate_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -516,6 +580,11 @@ def upgrade() -> None:
     sa.Column('region', sa.String(length=120), nullable=True),
     sa.Column('place_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('public_summary_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('public_summary_written_by_id', sa.Integer(), nullable=True),
+    sa.Column('public_summary_written_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('public_summary_reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('public_summary_reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('sector_id', sa.Integer(), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -537,6 +606,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['incidents.id'], name=op.f('fk_incidents_duplicate_of_id_incidents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_incidents_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_incidents_project_id_projects'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['public_summary_reviewed_by_id'], ['users.id'], name=op.f('fk_incidents_public_summary_reviewed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['public_summary_written_by_id'], ['users.id'], name=op.f('fk_incidents_public_summary_written_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['sector_id'], ['vocabulary_terms.id'], name=op.f('fk_incidents_sector_id_vocabulary_terms')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents')),
     sa.UniqueConstraint('organisation_id', 'external_ref', name=op.f('uq_incidents_organisation_id_external_ref'))
@@ -632,6 +703,34 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_staff_paging_choices_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_staff_paging_choices'))
     )
+    op.create_table('statements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('region', sa.String(length=200), nullable=False),
+    sa.Column('sector', sa.String(length=200), nullable=False),
+    sa.Column('company', sa.String(length=300), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_statements_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_statements_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_statements_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statements')),
+    sa.UniqueConstraint('slug', name=op.f('uq_statements_slug'))
+    )
+    with op.batch_alter_table('statements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_statements_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statements_state'), ['state'], unique=False)
+
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -1117,7 +1216,7 @@ def upgrade() -> None:
     sa.Column('report_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("(scope = 'strategy' AND decision IN ('quiet', 'public', 'record_only')) OR (scope IN ('store', 'share_with_stakeholders', 'publish_alias', 'publish_name', 'publish_photo', 'share_state_mechanism', 'share_un_regional', 'share_funders', 'share_media', 'use_as_evidence', 'share_location') AND decision IN ('grant', 'withdraw'))", name=op.f('ck_consent_entries_scope_decision')),
+    sa.CheckConstraint("(scope = 'strategy' AND decision IN ('quiet', 'public', 'record_only')) OR (scope IN ('store', 'share_with_stakeholders', 'publish_alias', 'publish_name', 'publish_photo', 'publish_place', 'publish_date', 'share_state_mechanism', 'share_un_regional', 'share_funders', 'share_media', 'use_as_evidence', 'share_location') AND decision IN ('grant', 'withdraw'))", name=op.f('ck_consent_entries_scope_decision')),
     sa.CheckConstraint("given_by IN ('defender', 'representative', 'community', 'reporter')", name=op.f('ck_consent_entries_given_by')),
     sa.CheckConstraint("given_by NOT IN ('representative', 'community') OR relation IS NOT NULL", name=op.f('ck_consent_entries_relation_recorded')),
     sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_consent_entries_defender_id_defenders'), ondelete='CASCADE'),
@@ -1260,31 +1359,38 @@ def upgrade() -> None:
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_messages_report_id'), ['report_id'], unique=False)
 
-    op.create_table('signed_links',
+    op.create_table('urgent_actions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('purpose', sa.String(length=20), nullable=False),
-    sa.Column('alert_id', sa.Integer(), nullable=True),
-    sa.Column('contact_id', sa.Integer(), nullable=True),
-    sa.Column('check_in_schedule_id', sa.Integer(), nullable=True),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('public_incident_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('suffix', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('asks', sa.JSON(), nullable=False),
+    sa.Column('letters', sa.JSON(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('update_note', sa.Text(), nullable=False),
+    sa.Column('actions_taken', sa.Integer(), nullable=False),
+    sa.Column('closure_reason', sa.String(length=30), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('uses', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_signed_links_alert_id_alerts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['check_in_schedule_id'], ['check_in_schedules.id'], name=op.f('fk_signed_links_check_in_schedule_id_check_in_schedules'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_signed_links_contact_id_alert_contacts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_signed_links_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_signed_links')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_signed_links_token_hash'))
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_urgent_actions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_urgent_actions_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_urgent_actions_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['public_incident_id'], ['public_incidents.id'], name=op.f('fk_urgent_actions_public_incident_id_public_incidents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_actions')),
+    sa.UniqueConstraint('year', 'number', name=op.f('uq_urgent_actions_year_number'))
     )
-    with op.batch_alter_table('signed_links', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_signed_links_alert_id'), ['alert_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_signed_links_check_in_schedule_id'), ['check_in_schedule_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_signed_links_contact_id'), ['contact_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_signed_links_organisation_id'), ['organisation_id'], unique=False)
+    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_actions_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urgent_actions_public_incident_id'), ['public_incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urgent_actions_status'), ['status'], unique=False)
 
     op.create_table('alert_answers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1326,6 +1432,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_response_details')),
     sa.UniqueConstraint('response_id', name=op.f('uq_alert_response_details_response_id'))
     )
+    op.create_table('response_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('alert_response_id', sa.Integer(), nullable=True),
+    sa.Column('asked_by_id', sa.Integer(), nullable=True),
+    sa.Column('follow_up_of', sa.Integer(), nullable=True),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('question_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('asked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deadline', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['alert_response_id'], ['alert_responses.id'], name=op.f('fk_response_requests_alert_response_id_alert_responses'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['asked_by_id'], ['users.id'], name=op.f('fk_response_requests_asked_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_response_requests_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_response_requests_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_response_requests_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['follow_up_of'], ['response_requests.id'], name=op.f('fk_response_requests_follow_up_of_response_requests'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_response_requests_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_response_requests_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_response_requests'))
+    )
+    with op.batch_alter_table('response_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_requests_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_response_requests_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_response_requests_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_response_requests_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('risk_assessments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1345,29 +1481,204 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_risk_assessments_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_assessments_review_on'), ['review_on'], unique=False)
 
+    op.create_table('urgent_action_mailings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action_id', sa.Integer(), nullable=False),
+    sa.Column('suffix', sa.Integer(), nullable=False),
+    sa.Column('email_index', sa.String(length=64), nullable=False),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_mailings_action_id_urgent_actions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_mailings')),
+    sa.UniqueConstraint('action_id', 'suffix', 'email_index', name=op.f('uq_urgent_action_mailings_action_id_suffix_email_index'))
+    )
+    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_action_mailings_action_id'), ['action_id'], unique=False)
+
+    op.create_table('urgent_action_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_name', sa.String(length=300), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_recipients_action_id_urgent_actions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_urgent_action_recipients_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_recipients')),
+    sa.UniqueConstraint('action_id', 'contact_id', name=op.f('uq_urgent_action_recipients_action_id_contact_id'))
+    )
+    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_action_recipients_action_id'), ['action_id'], unique=False)
+
+    op.create_table('company_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('data_key_id', sa.Integer(), nullable=False),
+    sa.Column('text_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('responder_name', sa.String(length=200), nullable=False),
+    sa.Column('responder_title', sa.String(length=200), nullable=False),
+    sa.Column('classification', sa.String(length=30), nullable=False),
+    sa.Column('deflection', sa.Boolean(), nullable=False),
+    sa.Column('classified_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_company_responses_approved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['classified_by_id'], ['users.id'], name=op.f('fk_company_responses_classified_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_company_responses_data_key_id_data_keys')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_company_responses_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['response_requests.id'], name=op.f('fk_company_responses_request_id_response_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_company_responses')),
+    sa.UniqueConstraint('request_id', name=op.f('uq_company_responses_request_id'))
+    )
+    with op.batch_alter_table('company_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_responses_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('signed_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('check_in_schedule_id', sa.Integer(), nullable=True),
+    sa.Column('response_request_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_signed_links_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['check_in_schedule_id'], ['check_in_schedules.id'], name=op.f('fk_signed_links_check_in_schedule_id_check_in_schedules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_signed_links_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_signed_links_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_request_id'], ['response_requests.id'], name=op.f('fk_signed_links_response_request_id_response_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signed_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_signed_links_token_hash'))
+    )
+    with op.batch_alter_table('signed_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signed_links_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_check_in_schedule_id'), ['check_in_schedule_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signed_links_response_request_id'), ['response_request_id'], unique=False)
+
+    op.create_table('dialogue_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('public_name', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_dialogue_reports_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['link_id'], ['signed_links.id'], name=op.f('fk_dialogue_reports_link_id_signed_links'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_dialogue_reports_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['period_id'], ['dialogue_periods.id'], name=op.f('fk_dialogue_reports_period_id_dialogue_periods'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dialogue_reports')),
+    sa.UniqueConstraint('period_id', 'contact_id', name=op.f('uq_dialogue_reports_period_id_contact_id'))
+    )
+    with op.batch_alter_table('dialogue_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dialogue_reports_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dialogue_reports_link_id'), ['link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dialogue_reports_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dialogue_reports_period_id'), ['period_id'], unique=False)
+
+    op.create_table('statement_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('statement_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('signed_as', sa.String(length=300), nullable=False),
+    sa.Column('signer_name', sa.String(length=200), nullable=False),
+    sa.Column('signer_title', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_statement_invitations_contact_id_alert_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['link_id'], ['signed_links.id'], name=op.f('fk_statement_invitations_link_id_signed_links'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_statement_invitations_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['statement_id'], ['statements.id'], name=op.f('fk_statement_invitations_statement_id_statements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statement_invitations')),
+    sa.UniqueConstraint('statement_id', 'contact_id', name=op.f('uq_statement_invitations_statement_id_contact_id'))
+    )
+    with op.batch_alter_table('statement_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_statement_invitations_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statement_invitations_link_id'), ['link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statement_invitations_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statement_invitations_statement_id'), ['statement_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
-        batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
+    with op.batch_alter_table('statement_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_statement_invitations_statement_id'))
+        batch_op.drop_index(batch_op.f('ix_statement_invitations_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_statement_invitations_link_id'))
+        batch_op.drop_index(batch_op.f('ix_statement_invitations_contact_id'))
 
-    op.drop_table('risk_assessments')
-    op.drop_table('alert_response_details')
-    with op.batch_alter_table('alert_answers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_alert_answers_organisation_id'))
-        batch_op.drop_index(batch_op.f('ix_alert_answers_alert_id'))
+    op.drop_table('statement_invitations')
+    with op.batch_alter_table('dialogue_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dialogue_reports_period_id'))
+        batch_op.drop_index(batch_op.f('ix_dialogue_reports_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_dialogue_reports_link_id'))
+        batch_op.drop_index(batch_op.f('ix_dialogue_reports_contact_id'))
 
-    op.drop_table('alert_answers')
+    op.drop_table('dialogue_reports')
     with op.batch_alter_table('signed_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signed_links_response_request_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_contact_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_check_in_schedule_id'))
         batch_op.drop_index(batch_op.f('ix_signed_links_alert_id'))
 
     op.drop_table('signed_links')
+    with op.batch_alter_table('company_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_responses_organisation_id'))
+
+    op.drop_table('company_responses')
+    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_action_recipients_action_id'))
+
+    op.drop_table('urgent_action_recipients')
+    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_action_mailings_action_id'))
+
+    op.drop_table('urgent_action_mailings')
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
+
+    op.drop_table('risk_assessments')
+    with op.batch_alter_table('response_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_requests_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_response_requests_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_response_requests_deadline'))
+        batch_op.drop_index(batch_op.f('ix_response_requests_company_id'))
+
+    op.drop_table('response_requests')
+    op.drop_table('alert_response_details')
+    with op.batch_alter_table('alert_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_answers_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_alert_answers_alert_id'))
+
+    op.drop_table('alert_answers')
+    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_status'))
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_public_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_organisation_id'))
+
+    op.drop_table('urgent_actions')
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_messages_report_id'))
 
@@ -1527,6 +1838,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('statements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_statements_state'))
+        batch_op.drop_index(batch_op.f('ix_statements_organisation_id'))
+
+    op.drop_table('statements')
     op.drop_table('staff_paging_choices')
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_documents_project_id'))
@@ -1573,6 +1889,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duplicate_links_left_id'))
 
     op.drop_table('duplicate_links')
+    with op.batch_alter_table('dialogue_periods', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dialogue_periods_space_id'))
+        batch_op.drop_index(batch_op.f('ix_dialogue_periods_organisation_id'))
+
+    op.drop_table('dialogue_periods')
+    with op.batch_alter_table('dialogue_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dialogue_members_contact_id'))
+
+    op.drop_table('dialogue_members')
     op.drop_table('defender_types')
     op.drop_table('defender_identities')
     with op.batch_alter_table('company_revisions', schema=None) as batch_op:
@@ -1592,6 +1917,10 @@ def downgrade() -> None:
 
     op.drop_table('alert_contact_group_members')
     op.drop_table('users')
+    with op.batch_alter_table('urgent_action_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_action_subscriptions_email_index'))
+
+    op.drop_table('urgent_action_subscriptions')
     with op.batch_alter_table('service_providers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_providers_organisation_id'))
 
@@ -1610,6 +1939,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duplicate_proposals_status'))
 
     op.drop_table('duplicate_proposals')
+    with op.batch_alter_table('dialogue_spaces', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dialogue_spaces_organisation_id'))
+
+    op.drop_table('dialogue_spaces')
     with op.batch_alter_table('defenders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_defenders_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_defenders_name_index'))
@@ -1618,6 +1951,7 @@ def downgrade() -> None:
     op.drop_table('company_sectors')
     with op.batch_alter_table('company_names', schema=None) as batch_op:
         batch_op.drop_index('ix_company_names_normalized_trgm', postgresql_using='gin', postgresql_ops={'normalized': 'gin_trgm_ops'}, sqlite_where=sa.text('0'))
+        batch_op.drop_index('ix_company_names_normalized_knn', postgresql_using='gist', postgresql_ops={'normalized': 'gist_trgm_ops(siglen=64)'}, sqlite_where=sa.text('0'))
         batch_op.drop_index(batch_op.f('ix_company_names_normalized'))
         batch_op.drop_index(batch_op.f('ix_company_names_company_id'))
 

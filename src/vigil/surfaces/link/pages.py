@@ -70,7 +70,8 @@ from vigil.intake.choices import rejection_message
 from vigil.links.models import LinkPurpose, SignedLink
 from vigil.links.service import resolve_link
 from vigil.organisations.models import Organisation
-from vigil.surfaces.link import checkin
+from vigil.surfaces.link import checkin, reply
+from vigil.surfaces.link import statements as statement_links
 from vigil.web.csrf import CSRF_REFUSED
 from vigil.web.deps import AppSettings, DbSession, RequestVault, get_vault
 from vigil.web.templating import render, show_times_in
@@ -156,6 +157,8 @@ class LinkForm:
     declined: bool = False  # a response that declines to act (not substantive)
     responder: Responder = field(default_factory=Responder)
     upload: UploadFile | None = None
+    stance: str = ""  # the stance as chosen (a co-signer signs, declines or withdraws)
+    organisation_name: str = ""  # a co-signing organisation's name as it is to be published
 
 
 def _show_check_in(visit: LinkVisit) -> Response:
@@ -188,6 +191,18 @@ def _show_message(visit: LinkVisit) -> Response:
     return _page(visit.request, visit.session, visit.link, "message.html", _message_context())
 
 
+def _show_reply(visit: LinkVisit) -> Response:
+    return reply.show(visit, _page)
+
+
+def _show_cosign(visit: LinkVisit) -> Response:
+    return statement_links.show_cosign(visit.request, visit.session, visit.link, _page)
+
+
+def _show_report(visit: LinkVisit) -> Response:
+    return statement_links.show_report(visit.request, visit.session, visit.link, _page)
+
+
 #: What GET shows for each purpose. A purpose missing here gets the invalid-link page, never
 #: another purpose's page (tests/surfaces/link/test_purposes.py checks every purpose is here).
 SHOW: dict[str, Callable[[LinkVisit], Response]] = {
@@ -196,6 +211,9 @@ SHOW: dict[str, Callable[[LinkVisit], Response]] = {
     LinkPurpose.unsubscribe: _show_unsubscribe,
     LinkPurpose.request_info: _show_message,
     LinkPurpose.respond: _show_message,
+    LinkPurpose.reply: _show_reply,
+    LinkPurpose.cosign: _show_cosign,
+    LinkPurpose.dialogue_report: _show_report,
 }
 
 
@@ -312,6 +330,29 @@ def _act_message(visit: LinkVisit, form: LinkForm) -> Response:
     return _done(request, session, link, _("Thank you: your message was sent to the team."))
 
 
+def _act_reply(visit: LinkVisit, form: LinkForm) -> Response:
+    name, title = form.responder.name, form.responder.title
+    return reply.act(visit, form.message, name, title, _page)
+
+
+def _act_cosign(visit: LinkVisit, form: LinkForm) -> Response:
+    signature = statement_links.Signature(
+        stance=form.stance,
+        signed_as=form.organisation_name,
+        name=form.responder.name,
+        title=form.responder.title,
+    )
+    return statement_links.act_cosign(
+        visit.request, visit.session, visit.link, _page, signature, visit.now
+    )
+
+
+def _act_report(visit: LinkVisit, form: LinkForm) -> Response:
+    return statement_links.act_report(
+        visit.request, visit.session, visit.link, _page, form.message, visit.now
+    )
+
+
 #: What POST does for each purpose: the stored purpose decides, never a form field.
 ACT: dict[str, Callable[[LinkVisit, LinkForm], Response]] = {
     LinkPurpose.check_in: _act_check_in,
@@ -319,6 +360,9 @@ ACT: dict[str, Callable[[LinkVisit, LinkForm], Response]] = {
     LinkPurpose.unsubscribe: _act_unsubscribe,
     LinkPurpose.request_info: _act_message,
     LinkPurpose.respond: _act_message,
+    LinkPurpose.reply: _act_reply,
+    LinkPurpose.cosign: _act_cosign,
+    LinkPurpose.dialogue_report: _act_report,
 }
 
 
@@ -336,6 +380,7 @@ def use_link(
     title: Annotated[str, Form(max_length=5 * MAX_RESPONDER_TITLE)] = "",
     publish: Annotated[str, Form(max_length=10)] = "",
     attachment: Annotated[UploadFile | None, File()] = None,
+    organisation_name: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     visit = _visit(request, session, settings, token)
     action = ACT.get(visit.link.purpose) if visit else None
@@ -352,6 +397,8 @@ def use_link(
         declined=stance == "declined",
         responder=Responder(name=name, title=title, may_publish=publish == "yes"),
         upload=attachment,
+        stance=stance,
+        organisation_name=organisation_name,
     )
     try:
         return action(visit, form)

@@ -5,11 +5,33 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vigil.surfaces.public import api, home, language
+from vigil.surfaces.public import (
+    actions,
+    api,
+    companies,
+    data,
+    home,
+    incidents_api,
+    language,
+    register,
+    statements,
+    statistics,
+)
 
 
 def build_router() -> APIRouter:
     group = APIRouter()
-    for module in (home, api, language):
+    for module in (
+        home,
+        api,
+        incidents_api,
+        data,
+        language,
+        actions,
+        statements,
+        statistics,
+        register,
+        companies,
+    ):
         group.include_router(module.router)
     return group

@@ -33,6 +33,9 @@ class OverviewOut(BaseModel):
     )
     by_country: list[CountOut]
     by_attack_type: list[CountOut]
+    by_year: list[CountOut] = Field(description='chronological; code "unknown": not recorded')
+    by_sector: list[CountOut]
+    by_gender: list[CountOut] = Field(description="the victims' gender identities")
 
 
 def _rows(counts) -> list[CountOut]:  # type: ignore[no-untyped-def]
@@ -44,9 +47,10 @@ def _rows(counts) -> list[CountOut]:  # type: ignore[no-untyped-def]
 
 @router.get("/overview", name="public.api_overview", response_model=OverviewOut)
 def api_overview(session: DbSession) -> OverviewOut:
-    """Verified incidents by country (ISO 3166-1 alpha-2) and by attack type, as published
-    by the last daily batch: consented incidents only, after the publication delay, with
-    every count below `min_cell` withheld and left out of the other numbers."""
+    """Verified incidents by country (ISO 3166-1 alpha-2), attack type, year, sector and the
+    victims' gender identities, as published by the last daily batch: consented incidents
+    only, after the publication delay, with every count below `min_cell` withheld and left
+    out of the other numbers."""
     overview = public_overview(session, locale=current_locale.get(), country_label=country_name)
     return OverviewOut(
         published_at=overview.published_at,
@@ -55,4 +59,7 @@ def api_overview(session: DbSession) -> OverviewOut:
         total=overview.total,
         by_country=_rows(overview.by_country),
         by_attack_type=_rows(overview.by_attack_type),
+        by_year=_rows(overview.by_year),
+        by_sector=_rows(overview.by_sector),
+        by_gender=_rows(overview.by_gender),
     )

@@ -18,6 +18,7 @@ from vigil.surfaces.staff import (
     case_consent,
     case_conversation,
     case_defenders,
+    case_responses,
     case_risk,
     case_support,
     cases,
@@ -31,6 +32,7 @@ from vigil.surfaces.staff import (
     contacts,
     dashboard,
     deliveries,
+    dialogues,
     home,
     incidents,
     leverage,
@@ -40,8 +42,11 @@ from vigil.surfaces.staff import (
     paging_settings,
     playbooks,
     projects,
+    public_summary,
     reports,
     signin,
+    statements,
+    urgent_actions,
 )
 
 #: Routes of this surface reachable without a session: signing in, enrolling, signing out.
@@ -54,6 +59,7 @@ GATED_MODULES = (
     dashboard,
     reports,
     incidents,
+    public_summary,
     company_match,
     company_dedupe,
     companies,
@@ -67,6 +73,7 @@ GATED_MODULES = (
     case_consent,
     case_defenders,
     case_conversation,
+    case_responses,
     alerts,
     links,
     checkins,
@@ -74,10 +81,13 @@ GATED_MODULES = (
     contacts,
     contact_groups,
     deliveries,
+    statements,
+    dialogues,
     playbooks,
     paging_settings,
     organisation_settings,
     audit,
+    urgent_actions,
 )
 
 

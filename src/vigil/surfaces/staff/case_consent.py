@@ -60,6 +60,8 @@ CONSENT_LABELS = {
     "publish_alias": N_("Publish the alias"),
     "publish_name": N_("Publish the name"),
     "publish_photo": N_("Publish a photo"),
+    "publish_place": N_("Publish the exact place"),
+    "publish_date": N_("Publish the exact day"),
     "share_state_mechanism": N_("Share with a state protection mechanism or NHRI"),
     "share_un_regional": N_("Share with UN and regional human-rights bodies"),
     "share_funders": N_("Share with funders"),

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from vigil.access import CaseView
 from vigil.accounts.models import Membership, User
+from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.core.i18n import gettext
 from vigil.defenders.models import Defender
@@ -25,9 +26,11 @@ from vigil.incidents.editing import (
 )
 from vigil.incidents.labels import label
 from vigil.incidents.models import DatePrecision, IncidentStatus
+from vigil.incidents.public_summary import reveal_public_summary
 from vigil.incidents.service import case_for_reading, list_incidents, reveal_incident
 from vigil.intake.conversations import source_reports, unread_count
 from vigil.surfaces.gate import CurrentStaff, Staff, require_writer
+from vigil.surfaces.staff.register_state import register_state
 from vigil.vocabularies.service import list_terms
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import is_htmx, render
@@ -91,6 +94,7 @@ def _incident_page(
     done: str | None = None,
     error: str | None = None,
     status_code: int = 200,
+    public_summary_draft: str | None = None,
 ) -> Response:
     """The incident with its edit forms (for writers) and its history of edits."""
     incident = case_for_reading(
@@ -113,6 +117,15 @@ def _incident_page(
         ),
         "done": done,
         "error": error,
+        "public_summary": reveal_public_summary(vault, incident),
+        "register": register_state(
+            session,
+            vault=vault,
+            settings=request.app.state.settings,
+            incident=incident,
+            now=utcnow(),
+        ),
+        "public_summary_draft": public_summary_draft,
     }
     if staff.can_write:
         context.update(
