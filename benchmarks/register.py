@@ -39,12 +39,17 @@ QUERIES: list[dict[str, str]] = [
     {"country": "BR", "attack_type": "killing"},
     {"year": "2021"},
     {"sector": "mining"},
-    {"attack_type": "threat", "defender_type": "indigenous"},
+    {"attack_type": "death_threat", "defender_type": "indigenous_peoples"},
     {"response_status": "did_not_respond", "country": "MX"},
     {"q": "river"},
     {"country": "PH", "year": "2019", "q": "palm"},
 ]
 REPEATS = 20
+BASE_URL = "https://register.example"
+
+
+SECRET_KEY = secrets.token_urlsafe(48)
+MASTER_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def _settings(url: str, scratch: Path):  # type: ignore[no-untyped-def]
@@ -54,8 +59,8 @@ def _settings(url: str, scratch: Path):  # type: ignore[no-untyped-def]
         env=Environment.test,
         data_dir=scratch / "var",
         database_url=url,
-        secret_key=secrets.token_urlsafe(48),
-        master_key=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        secret_key=SECRET_KEY,
+        master_key=MASTER_KEY,
     )
 
 
@@ -124,22 +129,16 @@ def bench_pages(url: str, scratch: Path) -> dict[str, object]:
     }
 
 
-def _labels_sql(kind: str, postgres: bool) -> str:
-    joined = "string_agg(l.code, ';' ORDER BY l.code)" if postgres else "group_concat(l.code, ';')"
-    return (
-        f"(SELECT {joined} FROM public_incident_labels l "  # noqa: S608  (constants only)
-        f"WHERE l.public_incident_id = p.id AND l.kind = '{kind}')"
+def export_sql(base_url: str) -> str:
+    """The export's columns from one statement, in the register's order (the same cells
+    Vigil writes: the many-valued fields are stored joined, the URL is the code's page)."""
+    columns = (
+        "code, title, year, month, occurred_on, country, region, place, sector, attack_types, "
+        "defender_types, genders, companies, response_status, summary, "
+        f"'{base_url}/incidents/' || code, published_at"
     )
-
-
-def export_sql(postgres: bool) -> str:
-    """The export's columns from one statement, in the register's order."""
-    kinds = ("attack_type", "defender_type", "gender", "company")
-    labels = ", ".join(_labels_sql(kind, postgres) for kind in kinds)
-    columns = "p.code, p.year, p.month, p.occurred_on, p.country, p.region, p.place, p.sector"
-    tail = "p.response_status, p.summary, p.published_at"
-    order = "ORDER BY p.sort_date DESC, p.id DESC"
-    return f"SELECT {columns}, {labels}, {tail} FROM public_incidents p {order}"  # noqa: S608
+    order = "ORDER BY sort_date DESC, id DESC"
+    return f"SELECT {columns} FROM public_incidents {order}"  # noqa: S608  (constants only)
 
 
 def _run(command: list[str], env: dict[str, str] | None, out: Path) -> tuple[float, float]:
@@ -162,17 +161,18 @@ def bench_export(url: str, scratch: Path, sqlite_path: Path | None) -> dict[str,
         VIGIL_ENV="test",
         VIGIL_DATA_DIR=str(settings.data_dir),
         VIGIL_DATABASE_URL=url,
-        VIGIL_SECRET_KEY=settings.secret.decode(),
-        VIGIL_MASTER_KEY=settings.master_key,
+        VIGIL_SECRET_KEY=SECRET_KEY,
+        VIGIL_MASTER_KEY=MASTER_KEY,
         VIGIL_LOG_LEVEL="WARNING",
+        VIGIL_BASE_URL=BASE_URL,
     )
     ours_file, theirs_file = scratch / "vigil.csv", scratch / "baseline.csv"
     vigil = [*VIGIL, "export", "incidents", "--format", "csv", "--output", str(ours_file)]
     if sqlite_path is not None:
-        baseline = ["sqlite3", "-csv", "-header", str(sqlite_path), export_sql(False)]
+        baseline = ["sqlite3", "-csv", "-header", str(sqlite_path), export_sql(BASE_URL)]
     else:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
-        copy = f"COPY ({export_sql(True)}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        copy = f"COPY ({export_sql(BASE_URL)}) TO STDOUT WITH (FORMAT csv, HEADER)"
         baseline = ["psql", "-X", "-q", dsn, "-c", copy]
     ours: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []

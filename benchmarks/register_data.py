@@ -88,6 +88,10 @@ def public_rows(n: int, seed: int = 7) -> Iterator[tuple[tuple, list[tuple[str, 
             json.dumps(detail),
             NOW,
             NOW,
+            ";".join(sorted(kinds)),
+            defender,
+            gender,
+            ";".join(f"Company {c}" for c in companies),
         )
         labels = [("attack_type", k) for k in sorted(kinds)]
         labels += [("defender_type", defender), ("gender", gender)]
@@ -97,7 +101,8 @@ def public_rows(n: int, seed: int = 7) -> Iterator[tuple[tuple, list[tuple[str, 
 
 PUBLIC_COLUMNS = (
     "id, code, incident_id, organisation_id, title, country, region, place, year, month, "
-    "sort_date, sector, response_status, summary, search_text, detail, published_at, updated_at"
+    "sort_date, sector, response_status, summary, search_text, detail, published_at, updated_at, "
+    "attack_types, defender_types, genders, companies"
 )
 LABEL_COLUMNS = "id, public_incident_id, kind, code"
 INCIDENT_COLUMNS = (

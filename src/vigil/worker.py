@@ -43,6 +43,7 @@ from vigil.outbox.sender import send_due
 from vigil.public.publication import publish_snapshot
 from vigil.public.register_batch import refresh_register
 from vigil.responses.service import send_due_reminders
+from vigil.urgent_actions.standing import recheck_actions
 
 log = logging.getLogger("vigil.worker")
 DAILY = timedelta(days=1)
@@ -118,6 +119,7 @@ def run_publication_if_due(
         )
         vault = Vault(session=session, ring=keystore_for(settings).current())
         register = refresh_register(session, vault=vault, settings=settings, now=now)
+        recheck_actions(session)
         mark_finished(session, "public_publication")
     log.info("public counts published: %s incidents counted", snapshot.total)
     log.info("public register refreshed: %s", register)
@@ -135,6 +137,7 @@ def run_register_refresh_if_due(
     with session_scope(factory) as session:
         vault = Vault(session=session, ring=keystore_for(settings).current())
         result = refresh_register(session, vault=vault, settings=settings, now=now)
+        recheck_actions(session)  # urgent actions follow the same withdrawals
         mark_finished(session, "public_register")
     log.info("public register refreshed: %s", result)
     return True

@@ -205,7 +205,7 @@ def test_launch_queues_tier_one_in_the_same_transaction(session, vault, settings
     # Four single-purpose links per recipient, only hashes stored.
     links = session.scalars(select(SignedLink).where(SignedLink.alert_id == alert.id)).all()
     assert sorted({link.purpose for link in links}) == sorted(
-        p.value for p in LinkPurpose if p != "check_in"
+        LinkPurpose(p).value for p in ("acknowledge", "request_info", "respond", "unsubscribe")
     )
     assert len(links) == 8
     assert alert.chain_due_at == now + timedelta(hours=8)
@@ -341,7 +341,8 @@ def test_record_only_after_drafting_refuses_the_launch_and_queues_nothing(
         _launch(session, vault, settings, alert, now=utcnow())
     assert alert.status == "draft" and alert.launched_at is None
     assert _deliveries(session, alert) == []
-    assert session.scalar(select(func.count()).select_from(SignedLink)) == 0
+    links = select(func.count()).select_from(SignedLink).where(SignedLink.alert_id == alert.id)
+    assert session.scalar(links) == 0
     assert incident.status == status_before
 
 

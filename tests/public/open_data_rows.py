@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_incident, make_org
 from vigil.core.crypto import Vault
-from vigil.public.register_models import LabelKind, PublicIncident, PublicIncidentLabel
+from vigil.public.register_models import (
+    LabelKind,
+    PublicIncident,
+    PublicIncidentLabel,
+    joined,
+)
 
 
 class RegisterRows:
@@ -50,6 +55,10 @@ class RegisterRows:
                 "attack_types": list(attack_types),
                 "companies": [{"id": cid, "name": name} for cid, name in companies],
             },
+            attack_types=joined(attack_types),
+            defender_types=joined(sorted(set(defender_types))),
+            genders=joined(sorted(set(genders))),
+            companies=joined(name for _cid, name in companies),
             **fields,
         )
         labels = (

@@ -20,6 +20,7 @@ from vigil.public.register_models import (
     PublicIncident,
     PublicIncidentLabel,
     PublicResponse,
+    joined,
 )
 
 
@@ -108,6 +109,9 @@ def make_public_incident(
         summary=summary,
         search_text=fold_text(text),
         detail=detail,
+        attack_types=joined(attack_types),
+        defender_types=joined(sorted(set(defender_types))),
+        companies=joined(c.name for c in companies),
     )
     row.labels = (
         [PublicIncidentLabel(kind=LabelKind.attack_type, code=c) for c in attack_types]

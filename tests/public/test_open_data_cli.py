@@ -14,7 +14,7 @@ from tests.public.open_data_rows import RegisterRows
 from vigil import cli
 from vigil.core.errors import Invalid
 from vigil.public import cli as public_cli
-from vigil.public.open_data import iter_rows
+from vigil.public.open_data import iter_cells
 from vigil.public.register import RegisterFilters
 
 
@@ -70,5 +70,5 @@ def test_keyset_batches_neither_skip_nor_repeat(session, vault):
     rows = RegisterRows(session, vault)
     made = [rows.add(sort_date=date(2025, 1, 1 + i % 2)).code for i in range(5)]
     for batch in (1, 2, 4, 5, 6):  # below, at and above the row count
-        got = [r["code"] for r in iter_rows(session, RegisterFilters(), base_url="x", batch=batch)]
+        got = [r[0] for r in iter_cells(session, RegisterFilters(), base_url="x", batch=batch)]
         assert sorted(got) == sorted(made) and len(got) == 5

@@ -76,6 +76,7 @@ def register(session: Session, incident: Incident) -> PublicIncident:
         sort_date=date(2026, 3, 1),
         summary=PUBLIC_SUMMARY,
         detail={},
+        attack_types="death_threat",
     )
     row.labels = [PublicIncidentLabel(kind="attack_type", code="death_threat")]
     session.add(row)
@@ -117,6 +118,7 @@ def ready_action(
     action = service.draft_action(session, actor=coordinator, incident_id=incident.id)
     service.edit_action(
         session,
+        vault=vault,
         actor=coordinator,
         action_id=action.id,
         asks=["Protect the defender.", "Investigate the threats."],

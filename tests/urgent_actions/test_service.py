@@ -240,10 +240,14 @@ def test_closing_publishes_the_outcome_once_the_case_is_closed(session, vault, s
     action = ready_action(session, org, vault, coordinator, incident)
     service.publish_action(session, mailer(vault, settings), actor=coordinator, action_id=action.id)
     with pytest.raises(Conflict, match="Close the case first"):
-        service.close_action(session, actor=coordinator, action_id=action.id, outcome="Free.")
+        service.close_action(
+            session, vault=vault, actor=coordinator, action_id=action.id, outcome="Free."
+        )
     incident.status, incident.closure_reason = "closed", "released"
     session.flush()
-    service.close_action(session, actor=coordinator, action_id=action.id, outcome="He is free.")
+    service.close_action(
+        session, vault=vault, actor=coordinator, action_id=action.id, outcome="He is free."
+    )
     assert (action.status, action.closure_reason, action.outcome) == (
         "closed",
         "released",

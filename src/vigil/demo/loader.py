@@ -42,10 +42,12 @@ from vigil.defenders.consent_ledger import ConsentScope
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
 from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
+from vigil.demo.publishing import load_publishing
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import find_incident_by_ref, record_incident
 from vigil.organisations.service import ensure_organisation
 from vigil.public.register_batch import refresh_register
+from vigil.urgent_actions.standing import recheck_actions
 from vigil.vocabularies.service import seed_vocabularies
 
 ORGANISATIONS = [
@@ -82,7 +84,14 @@ def load_demo(session: Session, *, settings: Settings, vault: Vault) -> DemoRepo
         report.add("incidents", _load_incident(session, vault, orgs[item.organisation].id, item))
     _load_users(session, settings, vault, orgs, report)
     report.created["publication grants"] = _grant_publication(session, orgs)
-    refresh_register(session, vault=vault, settings=settings, now=utcnow())
+    now = utcnow()
+    refresh_register(session, vault=vault, settings=settings, now=now)
+    # Replies, a statement, a dialogue report and an urgent action on the published cases,
+    # then the register again so it carries the published replies.
+    for what, count in load_publishing(session, settings=settings, vault=vault, now=now).items():
+        report.created[what] = count
+    refresh_register(session, vault=vault, settings=settings, now=now)
+    recheck_actions(session)
     return report
 
 

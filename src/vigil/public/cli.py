@@ -16,7 +16,7 @@ from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import database_session, utcnow
 from vigil.core.errors import Invalid
 from vigil.public.exports import FORMATS, export_chunks
-from vigil.public.open_data import count_rows, iter_rows
+from vigil.public.open_data import count_rows, iter_cells
 from vigil.public.publication import publish_snapshot
 from vigil.public.register import RegisterFilters
 from vigil.public.register_batch import refresh_register
@@ -66,7 +66,7 @@ def export_incidents(
     with database_session(settings.effective_database_url) as session:
         filters = RegisterFilters()
         total = count_rows(session, filters)
-        rows = iter_rows(session, filters, base_url=settings.base_url)
+        rows = iter_cells(session, filters, base_url=settings.base_url)
         with _progress(total) as advance:
             counted = _counting(rows, advance)
             if output is None:
@@ -79,12 +79,20 @@ def export_incidents(
     typer.echo(f"Exported {total} incidents to {where}.", err=output is None)
 
 
+#: The progress bar moves every this many rows (moving it per row cost more than the row).
+PROGRESS_STEP = 1000
+
+
 def _counting(
-    rows: Iterator[dict[str, Any]], advance: Callable[[], None]
-) -> Iterator[dict[str, Any]]:
+    rows: Iterator[tuple[Any, ...]], advance: Callable[[int], None]
+) -> Iterator[tuple[Any, ...]]:
+    done = 0
     for row in rows:
-        advance()
         yield row
+        done += 1
+        if done % PROGRESS_STEP == 0:
+            advance(PROGRESS_STEP)
+    advance(done % PROGRESS_STEP)
 
 
 def _write_file(path: Path, chunks: Iterator[bytes]) -> None:
@@ -101,7 +109,7 @@ def _write_file(path: Path, chunks: Iterator[bytes]) -> None:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[], None]]:
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr (on a terminal only, gone when done)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -116,4 +124,4 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("incidents", total=total)
-        yield lambda: progress.advance(task)
+        yield lambda rows: progress.advance(task, rows)

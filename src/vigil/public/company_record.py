@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from vigil.companies.models import Company, CompanyRelationship, RelationshipKind
 from vigil.companies.registry import company_graph
@@ -142,7 +142,6 @@ def company_record(session: Session, *, company_id: int, today: date) -> Company
                     PublicIncidentLabel.code == str(company_id),
                 )
             )
-            .options(selectinload(PublicIncident.labels))
             .order_by(PublicIncident.sort_date.desc(), PublicIncident.id.desc())
             .limit(200)
         )
@@ -150,11 +149,7 @@ def company_record(session: Session, *, company_id: int, today: date) -> Company
     asked_about = {row.public_incident_id for row in responses}
     response_incidents = {
         row.id: row
-        for row in session.scalars(
-            select(PublicIncident)
-            .where(PublicIncident.id.in_(asked_about))
-            .options(selectinload(PublicIncident.labels))
-        )
+        for row in session.scalars(select(PublicIncident).where(PublicIncident.id.in_(asked_about)))
     }
     return CompanyRecord(
         company=company,

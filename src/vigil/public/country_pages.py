@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from vigil.core.errors import NotFound
 from vigil.core.i18n import gettext
@@ -42,11 +42,7 @@ def country_page(session: Session, *, country: str, latest: int = LATEST) -> Cou
     ).all()
     by_region = sorted(((region, count) for region, count in regions), key=lambda r: (-r[1], r[0]))
     rows = session.scalars(
-        select(PublicIncident)
-        .where(in_country)
-        .options(selectinload(PublicIncident.labels))
-        .order_by(*REGISTER_ORDER)
-        .limit(latest)
+        select(PublicIncident).where(in_country).order_by(*REGISTER_ORDER).limit(latest)
     )
     return CountryPage(code, sum(count for _, count in by_region), by_region, list(rows))
 

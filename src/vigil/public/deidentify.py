@@ -41,7 +41,7 @@ from vigil.defenders.consent import ConsentScope, current_consent, sharing_conse
 from vigil.defenders.models import Defender
 from vigil.incidents.identifying import WORD, find_identifying, fold, identifying_details
 from vigil.incidents.models import PUBLIC_STATUSES, DatePrecision, Incident
-from vigil.public.register_models import LabelKind
+from vigil.public.register_models import LabelKind, joined
 from vigil.vocabularies.models import VocabularyTerm
 
 #: The languages of the public site: the search box finds a label in any of them.
@@ -90,6 +90,11 @@ class PublicRecord:
     search_text: str
     detail: dict[str, Any]
     labels: tuple[tuple[str, str], ...]
+    #: The many-valued fields joined with ";" (see ``PublicIncident.attack_types``).
+    attack_types: str = ""
+    defender_types: str = ""
+    genders: str = ""
+    companies: str = ""
     #: Why no summary is shown ("" when it is), for staff.
     summary_withheld: str = ""
 
@@ -283,6 +288,10 @@ def _record(
         search_text=search_words(words),
         detail=detail,
         labels=tuple(labels),
+        attack_types=joined(t.code for t in attack_types),
+        defender_types=joined(sorted({t.code for t in defender_types})),
+        genders=joined(sorted({t.code for t in genders})),
+        companies=joined(c["name"] for c in companies),
         summary_withheld=summary_withheld.value if summary_withheld else "",
     )
 

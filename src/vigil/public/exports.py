@@ -1,7 +1,7 @@
 """Bulk exports of the register: CSV, JSON Lines, HXL-tagged CSV, and the Frictionless Data
 Package that describes the CSV.
 
-Each writer is a generator of encoded chunks fed by :func:`vigil.public.open_data.iter_rows`
+Each writer is a generator of encoded chunks fed by :func:`vigil.public.open_data.iter_cells`
 (keyset batches), so an export of a million rows holds one batch and one chunk in memory
 and the first bytes leave before the last row is read. The HTTP routes and ``vigil export
 incidents`` use the same writers, so a download and a file written by the command are the
@@ -15,10 +15,10 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from vigil.public.open_data import FIELDS, LIST_SEPARATOR
+from vigil.public.open_data import FIELD_NAMES, FIELDS, LIST_SEPARATOR
 from vigil.public.register import vocabulary_codes
 from vigil.public.register_models import ResponseStatus
 
@@ -67,73 +67,86 @@ def licence_statement(licence: Licence) -> str:
     )
 
 
-def csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(item) for item in value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+#: A cell starting with one of these is read as a formula by spreadsheet programs (OWASP
+#: "CSV injection"): a summary or a company's name could make a reader's spreadsheet run a
+#: command or send data away.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def json_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: (
-            row[name].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            if isinstance(row[name], datetime)
-            else row[name].isoformat()
-            if isinstance(row[name], date)
-            else row[name]
-        )
-        for name in (field.name for field in FIELDS)
-    }
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would take it for a formula; the
+    CSV exports only (JSON Lines and the API keep values as they are)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _chunked(lines: Iterable[str]) -> Iterator[bytes]:
-    buffer: list[str] = []
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Cells that hold free text (the rest are numbers, dates and codes from closed lists): the
+#: only ones a spreadsheet formula could hide in.
+TEXT_CELLS = tuple(FIELD_NAMES.index(name) for name in ("title", "place", "companies", "summary"))
+PUBLISHED_CELL = FIELD_NAMES.index("published_at")
+LIST_CELLS = tuple(i for i, field in enumerate(FIELDS) if field.is_list)
+DATE_CELL = FIELD_NAMES.index("date")
+
+
+def csv_chunks(cells: Iterable[tuple[Any, ...]], *, hxl: bool = False) -> Iterator[bytes]:
+    """RFC 4180 CSV, UTF-8, a header row (and, for HXL, a row of hashtags under it); a
+    cell a spreadsheet would run as a formula starts with ``'`` (:func:`spreadsheet_safe`).
+    One writer over one buffer, sent every ``CHUNK_BYTES``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([field.name for field in FIELDS])
+    if hxl:
+        writer.writerow([field.hxl for field in FIELDS])
+    for row in cells:
+        values = list(row)
+        for index in TEXT_CELLS:
+            text = values[index]
+            if text and text.startswith(FORMULA_STARTS):
+                values[index] = "'" + text
+        values[PUBLISHED_CELL] = utc_text(values[PUBLISHED_CELL])
+        writer.writerow(values)  # None and "" are written as empty cells, dates in ISO form
+        if buffer.tell() >= CHUNK_BYTES:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def json_object(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row of cells as the JSON exports give it: lists as arrays, empty values null."""
+    values: list[Any] = [value if value != "" else None for value in row]
+    for index in LIST_CELLS:
+        values[index] = row[index].split(LIST_SEPARATOR) if row[index] else []
+    values[PUBLISHED_CELL] = utc_text(row[PUBLISHED_CELL])
+    if row[DATE_CELL] is not None:
+        values[DATE_CELL] = row[DATE_CELL].isoformat()
+    return dict(zip(FIELD_NAMES, values, strict=True))
+
+
+def jsonl_chunks(cells: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
+    """One JSON object a line; lists stay arrays, absent values are null."""
+    lines: list[str] = []
     size = 0
-    for line in lines:
-        buffer.append(line)
+    for row in cells:
+        line = json.dumps(json_object(row), ensure_ascii=False) + "\n"
+        lines.append(line)
         size += len(line)
         if size >= CHUNK_BYTES:
-            yield "".join(buffer).encode("utf-8")
-            buffer, size = [], 0
-    if buffer:
-        yield "".join(buffer).encode("utf-8")
+            yield "".join(lines).encode("utf-8")
+            lines, size = [], 0
+    if lines:
+        yield "".join(lines).encode("utf-8")
 
 
-def _csv_line(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(values)
-    return out.getvalue()
-
-
-def csv_chunks(rows: Iterable[dict[str, Any]], *, hxl: bool = False) -> Iterator[bytes]:
-    """RFC 4180 CSV, UTF-8, a header row (and, for HXL, a row of hashtags under it)."""
-
-    def lines() -> Iterator[str]:
-        yield _csv_line([field.name for field in FIELDS])
-        if hxl:
-            yield _csv_line([field.hxl for field in FIELDS])
-        for row in rows:
-            yield _csv_line([csv_value(row[field.name]) for field in FIELDS])
-
-    return _chunked(lines())
-
-
-def jsonl_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """One JSON object a line; lists stay arrays, absent values are null."""
-    return _chunked(json.dumps(json_row(row), ensure_ascii=False) + "\n" for row in rows)
-
-
-def export_chunks(fmt: str, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def export_chunks(fmt: str, cells: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
     if fmt == "csv":
-        return csv_chunks(rows)
+        return csv_chunks(cells)
     if fmt == "jsonl":
-        return jsonl_chunks(rows)
+        return jsonl_chunks(cells)
     raise ValueError(f"unknown format {fmt!r}")
 
 

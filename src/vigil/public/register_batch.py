@@ -53,6 +53,10 @@ FIELDS = (
     "summary",
     "search_text",
     "detail",
+    "attack_types",
+    "defender_types",
+    "genders",
+    "companies",
 )
 
 

@@ -23,6 +23,7 @@ pagination at a million rows. ``detail`` holds what a page renders and no filter
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -31,6 +32,14 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
+
+#: How the many-valued fields are joined in one cell (in the table and the open data).
+LIST_SEPARATOR = ";"
+
+
+def joined(values: Iterable[str]) -> str:
+    """Values in one cell: ";"-separated, a ";" inside a value (a company name) made ","."""
+    return LIST_SEPARATOR.join(" ".join(v.replace(LIST_SEPARATOR, ",").split()) for v in values)
 
 
 class LabelKind(StrEnum):
@@ -85,6 +94,13 @@ class PublicIncident(Base):
     response_status: Mapped[str] = mapped_column(
         String(20), default=ResponseStatus.not_invited, index=True
     )
+    #: The many-valued fields as the open data writes them (codes, or the companies' public
+    #: names, joined with ";"): an export of a million rows is then one plain SELECT, with no
+    #: per-row join or JSON parsing. The labels below hold the same values, for filtering.
+    attack_types: Mapped[str] = mapped_column(Text, default="")
+    defender_types: Mapped[str] = mapped_column(Text, default="")
+    genders: Mapped[str] = mapped_column(Text, default="")
+    companies: Mapped[str] = mapped_column(Text, default="")
     #: The reviewed public summary, or "" (never the internal summary).
     summary: Mapped[str] = mapped_column(Text, default="")
     #: Lower-cased, accent-free public words for the register's search box.

@@ -12,12 +12,13 @@ million rows on every page view would cost more than the page.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from babel.dates import format_date
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from vigil.companies.models import Company
 from vigil.core.errors import NotFound
@@ -31,12 +32,19 @@ from vigil.public.register import (
     newer_than,
     older_than,
 )
-from vigil.public.register_models import LabelKind, PublicIncident, PublicResponse
+from vigil.public.register_models import LIST_SEPARATOR, PublicIncident, PublicResponse
 from vigil.vocabularies.models import VocabularyTerm
 
 PAGE_SIZE = 25
 #: The list says "more than 1,000" past this: counting further costs a scan of the matches.
 COUNT_CAP = 1000
+
+
+LIST_COLUMNS_ONLY = (
+    defer(PublicIncident.search_text),
+    defer(PublicIncident.detail),
+    defer(PublicIncident.summary),
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,9 @@ def register_page(
 ) -> RegisterPage:
     """One page of the filtered register: the rows after cursor ``after`` (older), or those
     just before cursor ``before`` (newer, for "Previous"), or the first page."""
-    query = filtered_incidents(filters).options(selectinload(PublicIncident.labels))
+    # A list shows titles, sectors and statuses: the search text, the JSON detail and the
+    # labels stay in the database (loading them cost most of a page's time at scale).
+    query = filtered_incidents(filters).options(*LIST_COLUMNS_ONLY)
     if before:
         newer = (
             query.where(newer_than(Cursor.decode(before)))
@@ -126,22 +136,31 @@ def company_name(session: Session, *, company_id: int) -> str:
     return session.scalar(select(Company.name).where(Company.id == company_id)) or ""
 
 
+#: Vocabulary labels change only when the vocabularies are seeded again: every public page
+#: needs three of them, so each process keeps them this long (seconds) per database.
+TERM_CACHE_SECONDS = 300.0
+_term_cache: dict[tuple[str, str, str], tuple[float, dict[str, str]]] = {}
+
+
 def term_labels(session: Session, *, vocabulary: str, locale: str) -> dict[str, str]:
-    """code -> label in ``locale`` of one vocabulary (a few dozen rows)."""
+    """code -> label in ``locale`` of one vocabulary (a few dozen rows), cached briefly."""
+    key = (str(session.get_bind().engine.url), vocabulary, locale)
+    cached = _term_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < TERM_CACHE_SECONDS:
+        return dict(cached[1])
     terms = session.scalars(
         select(VocabularyTerm)
         .where(VocabularyTerm.vocabulary == vocabulary)
         .order_by(VocabularyTerm.position)
     )
-    return {term.code: term.label(locale) for term in terms}
+    labels = {term.code: term.label(locale) for term in terms}
+    _term_cache[key] = (time.monotonic(), labels)
+    return dict(labels)
 
 
 def attack_codes(incident: PublicIncident) -> list[str]:
     """The incident's attack types, in the order the batch recorded them."""
-    ordered = incident.detail.get("attack_types") if isinstance(incident.detail, dict) else None
-    if ordered:
-        return [str(code) for code in ordered]
-    return sorted(label.code for label in incident.labels if label.kind == LabelKind.attack_type)
+    return incident.attack_types.split(LIST_SEPARATOR) if incident.attack_types else []
 
 
 def place_words(incident: PublicIncident, locale: str) -> str:

@@ -1,9 +1,12 @@
 """Tables of urgent actions, their recipients, updates and e-mail subscriptions.
 
-An action's facts are never stored here: pages read them from its ``PublicIncident`` row
-(already de-identified by the register batch), so nothing an analyst types about the case
-itself can reach the public page. ``incident_id`` is kept only so the staff side can re-check
-the victims' consent and the case's closure; no public module reads it.
+An action's facts are never stored here: pages read them from its case's ``PublicIncident``
+row (already de-identified by the register batch), so nothing an analyst types about the case
+itself can reach the public page. An action belongs to its case (``incident_id``), not to the
+register row: when a victim withdraws, the batch deletes the row and the action stays, with
+its asks, letters and recipients, its page answering "no longer public" until the case is
+published again (``standing``). The public side uses ``incident_id`` only to join the current
+register row; it never shows it.
 
 Subscribers' addresses are sealed with the subscription's own data key (deleting the key on
 unsubscribe erases the address for good) and found by a keyed blind index, so a stolen
@@ -47,9 +50,10 @@ class UrgentAction(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    public_incident_id: Mapped[int] = mapped_column(
-        ForeignKey("public_incidents.id", ondelete="CASCADE"), index=True
+    #: The case. Not the register row: a row is deleted when a victim withdraws and gets a
+    #: new id when published again, and staff must not lose their work with it.
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
     )
     #: "UA 12/26": the number within the two-digit year; given at publication.
     number: Mapped[int | None] = mapped_column(Integer)
@@ -73,8 +77,19 @@ class UrgentAction(Base):
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: Why the page is not public although published ("" while it may be): a
+    #: ``standing.Withheld`` code the staff side writes (``standing.recheck_actions``), since
+    #: the public side may not read consents.
+    withheld: Mapped[str] = mapped_column(String(20), default="")
 
-    public_incident: Mapped[PublicIncident] = relationship()
+    #: The case's current register row, or None while it has none (read-only: the register
+    #: batch owns those rows).
+    public_incident: Mapped[PublicIncident | None] = relationship(
+        primaryjoin="foreign(UrgentAction.incident_id) == remote(PublicIncident.incident_id)",
+        viewonly=True,
+        uselist=False,
+        lazy="joined",
+    )
     recipients: Mapped[list[UrgentActionRecipient]] = relationship(
         cascade="all, delete-orphan", order_by="UrgentActionRecipient.id"
     )
@@ -93,7 +108,16 @@ class UrgentAction(Base):
 
     @property
     def detail(self) -> dict[str, Any]:
-        return self.public_incident.detail or {}
+        return self.public_incident.detail or {} if self.public_incident else {}
+
+    @property
+    def is_public(self) -> bool:
+        """Published or closed, in the register, and nothing withheld it since."""
+        return (
+            self.status != ActionStatus.draft
+            and self.public_incident is not None
+            and not self.withheld
+        )
 
 
 class UrgentActionRecipient(Base):

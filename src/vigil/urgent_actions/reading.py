@@ -16,22 +16,31 @@ from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
+from vigil.core.i18n import N_
 from vigil.core.throttle import Budget, take_attempt, throttle_key, window_start
-from vigil.public.register_models import LabelKind, PublicIncidentLabel
+from vigil.public.register_models import LabelKind, PublicIncident, PublicIncidentLabel
 from vigil.urgent_actions.models import ActionStatus, UrgentAction
 from vigil.vocabularies.models import VocabularyTerm
 
 VISIBLE = (ActionStatus.published, ActionStatus.closed)
+NO_LONGER_PUBLIC = N_("This urgent action is no longer public.")
 #: Clicks counted per action and hour, everyone together.
 ACTIONS_PER_HOUR = 500
 WINDOW = timedelta(hours=1)
 
 
+class NoLongerPublic(NotFound):
+    """The action was published but its case left the register or a victim withdrew
+    (``standing``): the page says so (410) and nothing of the case."""
+
+
 def public_actions(session: Session) -> list[UrgentAction]:
-    """Open actions first (by deadline), then closed ones, newest first."""
+    """Open actions first (by deadline), then closed ones, newest first; only those whose
+    case is in the register and that nothing withheld."""
     rows = session.scalars(
         select(UrgentAction)
-        .where(UrgentAction.status.in_(VISIBLE))
+        .join(PublicIncident, PublicIncident.incident_id == UrgentAction.incident_id)
+        .where(UrgentAction.status.in_(VISIBLE), UrgentAction.withheld == "")
         .order_by(UrgentAction.published_at.desc(), UrgentAction.id.desc())
     )
     actions = list(rows)
@@ -53,16 +62,20 @@ def public_action(session: Session, *, slug: str) -> UrgentAction:
     )
     if action is None:
         raise NotFound("No such urgent action.")
+    if not action.is_public:
+        raise NoLongerPublic(NO_LONGER_PUBLIC)
     return action
 
 
 def attack_types(session: Session, action: UrgentAction, *, locale: str) -> list[tuple[str, str]]:
     """(code, label) of the case's types of attack, as the register row lists them."""
+    if action.public_incident is None:
+        return []
     codes = list(
         session.scalars(
             select(PublicIncidentLabel.code)
             .where(
-                PublicIncidentLabel.public_incident_id == action.public_incident_id,
+                PublicIncidentLabel.public_incident_id == action.public_incident.id,
                 PublicIncidentLabel.kind == LabelKind.attack_type,
             )
             .order_by(PublicIncidentLabel.id)
@@ -83,7 +96,7 @@ def count_action_taken(session: Session, *, secret: bytes, action: UrgentAction)
     """Add one to the counter of an open action; False (nothing counted) once the hour's
     budget is spent or the action is closed. One atomic UPDATE, so concurrent clicks all
     count."""
-    if action.status != ActionStatus.published:
+    if action.status != ActionStatus.published or not action.is_public:
         return False
     start = window_start(utcnow(), WINDOW)
     key = throttle_key(secret, start, "ua.took_action", str(action.id))

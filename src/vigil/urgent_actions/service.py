@@ -22,13 +22,18 @@ from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid
-from vigil.core.i18n import LOCALES
+from vigil.core.i18n import LOCALES, N_
+from vigil.incidents.identifying import find_identifying, identifying_details
 from vigil.incidents.models import Incident, IncidentStatus
 from vigil.urgent_actions.eligibility import check_eligible
 from vigil.urgent_actions.models import ActionStatus, UrgentAction, UrgentActionRecipient
 from vigil.urgent_actions.subscriptions import mail_update
 
 MAX_ASKS = 10
+IDENTIFYING = N_(
+    "An urgent action is public: remove the name, place, phone number or e-mail address "
+    "that could identify someone in the case."
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,20 @@ def _writer(actor: Actor) -> None:
 def _coordinator(actor: Actor) -> None:
     if actor.role != Role.coordinator:
         raise Forbidden("Only a coordinator can do this.")
+
+
+def _refuse_identifying(
+    session: Session, vault: Vault, action: UrgentAction, texts: list[str]
+) -> None:
+    """Every word of an action is published at once: the check the public summary passes
+    (a victim's name or contact, the exact place, the internal title, any phone number or
+    e-mail address) refuses it, so a secret typed into an ask or a letter never goes online."""
+    incident = session.get(Incident, action.incident_id)
+    if incident is None:
+        raise Conflict("No such case.")
+    details = identifying_details(session, vault=vault, incident=incident)
+    if any(find_identifying(text, details) for text in texts if text):
+        raise Conflict(IDENTIFYING)
 
 
 def _audit(
@@ -87,12 +106,9 @@ def draft_action(session: Session, *, actor: Actor, incident_id: int) -> UrgentA
     incident = load_in_org(
         session, Incident, incident_id, org_id=actor.org_id, missing="No such case."
     )
-    row = check_eligible(session, incident_id=incident.id)
+    check_eligible(session, incident_id=incident.id)
     action = UrgentAction(
-        organisation_id=actor.org_id,
-        incident_id=incident.id,
-        public_incident_id=row.id,
-        created_by_id=actor.user_id,
+        organisation_id=actor.org_id, incident_id=incident.id, created_by_id=actor.user_id
     )
     session.add(action)
     session.flush()
@@ -103,6 +119,7 @@ def draft_action(session: Session, *, actor: Actor, incident_id: int) -> UrgentA
 def edit_action(
     session: Session,
     *,
+    vault: Vault,
     actor: Actor,
     action_id: int,
     asks: list[str],
@@ -116,10 +133,12 @@ def edit_action(
     cleaned = [ask.strip()[:1000] for ask in asks if ask.strip()]
     if len(cleaned) > MAX_ASKS:
         raise Invalid("Keep to ten asks at most.")
-    action.asks = cleaned
-    action.letters = {
+    kept = {
         lang: text.strip() for lang, text in letters.items() if lang in LOCALES and text.strip()
     }
+    _refuse_identifying(session, vault, action, [*cleaned, *kept.values()])
+    action.asks = cleaned
+    action.letters = kept
     action.deadline = deadline
     action.updated_at = utcnow()
     session.flush()
@@ -176,7 +195,10 @@ def publish_action(
     if action.status != ActionStatus.draft:
         raise Conflict("This urgent action is already published.")
     check_eligible(session, incident_id=action.incident_id)
+    action.withheld = ""
     _ready(action)
+    # Checked again: a victim's name or the exact place may have been recorded since the edit.
+    _refuse_identifying(session, mailer.vault, action, [*action.asks, *action.letters.values()])
     now = utcnow()
     action.year = now.year % 100
     action.number = _next_number(session, action.year)
@@ -202,6 +224,8 @@ def publish_update(
     if not note.strip():
         raise Invalid("Say what changed.")
     check_eligible(session, incident_id=action.incident_id)
+    _refuse_identifying(session, mailer.vault, action, [note])
+    action.withheld = ""
     action.suffix += 1
     action.update_note = note.strip()[:5000]
     action.updated_at = utcnow()
@@ -213,7 +237,9 @@ def publish_update(
     return action
 
 
-def close_action(session: Session, *, actor: Actor, action_id: int, outcome: str) -> UrgentAction:
+def close_action(
+    session: Session, *, vault: Vault, actor: Actor, action_id: int, outcome: str
+) -> UrgentAction:
     """Once the case is closed: publish the outcome (the coordinator's public words) and the
     case's closure reason; the counter and the subscription form stop."""
     _coordinator(actor)
@@ -223,6 +249,7 @@ def close_action(session: Session, *, actor: Actor, action_id: int, outcome: str
     incident = session.get(Incident, action.incident_id)
     if incident is None or incident.status != IncidentStatus.closed:
         raise Conflict("Close the case first.")
+    _refuse_identifying(session, vault, action, [outcome])
     action.closure_reason = incident.closure_reason
     action.outcome = outcome.strip()[:5000]
     action.status = ActionStatus.closed

@@ -172,11 +172,14 @@ def unsubscribe(session: Session, vault: Vault, *, secret: bytes, token: str) ->
 
 
 def _audience(session: Session, action: UrgentAction) -> list[Subscription]:
-    """Confirmed subscriptions to the case, its region or one of its types of attack."""
+    """Confirmed subscriptions to the case, its region or one of its types of attack (none
+    while the case is out of the register: nothing is mailed about it)."""
+    if action.public_incident is None:
+        return []
     attack_types = list(
         session.scalars(
             select(PublicIncidentLabel.code).where(
-                PublicIncidentLabel.public_incident_id == action.public_incident_id,
+                PublicIncidentLabel.public_incident_id == action.public_incident.id,
                 PublicIncidentLabel.kind == LabelKind.attack_type,
             )
         )
@@ -225,7 +228,7 @@ def mail_update(
         t = catalogue(row.language).gettext
         url = f"{base_url}/actions/{action.slug}"
         lines = [
-            action.public_incident.title,
+            action.public_incident.title if action.public_incident else "",
             action.update_note,
             t(N_("Read and act: %(url)s")) % {"url": url},
         ]

@@ -197,7 +197,11 @@ def test_the_closed_action_shows_its_outcome_and_no_more_forms(session, vault, s
     _, coordinator, incident, action = _published(session, vault, settings)
     incident.status, incident.closure_reason = "closed", "released"
     service.close_action(
-        session, actor=coordinator, action_id=action.id, outcome="He is home with his family."
+        session,
+        vault=vault,
+        actor=coordinator,
+        action_id=action.id,
+        outcome="He is home with his family.",
     )
     session.commit()
     html = client.get(f"/actions/{action.slug}").text

@@ -956,6 +956,10 @@ def upgrade() -> None:
     sa.Column('sort_date', sa.Date(), nullable=False),
     sa.Column('sector', sa.String(length=64), nullable=False),
     sa.Column('response_status', sa.String(length=20), nullable=False),
+    sa.Column('attack_types', sa.Text(), nullable=False),
+    sa.Column('defender_types', sa.Text(), nullable=False),
+    sa.Column('genders', sa.Text(), nullable=False),
+    sa.Column('companies', sa.Text(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
@@ -1075,6 +1079,38 @@ def upgrade() -> None:
     with op.batch_alter_table('support_measures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_support_measures_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_measures_provider_id'), ['provider_id'], unique=False)
+
+    op.create_table('urgent_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('suffix', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('asks', sa.JSON(), nullable=False),
+    sa.Column('letters', sa.JSON(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('update_note', sa.Text(), nullable=False),
+    sa.Column('actions_taken', sa.Integer(), nullable=False),
+    sa.Column('closure_reason', sa.String(length=30), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withheld', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_urgent_actions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_urgent_actions_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_urgent_actions_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_actions')),
+    sa.UniqueConstraint('year', 'number', name=op.f('uq_urgent_actions_year_number'))
+    )
+    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_actions_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urgent_actions_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_urgent_actions_status'), ['status'], unique=False)
 
     op.create_table('alert_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1359,38 +1395,34 @@ def upgrade() -> None:
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_messages_report_id'), ['report_id'], unique=False)
 
-    op.create_table('urgent_actions',
+    op.create_table('urgent_action_mailings',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('public_incident_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=True),
-    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('action_id', sa.Integer(), nullable=False),
     sa.Column('suffix', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('asks', sa.JSON(), nullable=False),
-    sa.Column('letters', sa.JSON(), nullable=False),
-    sa.Column('deadline', sa.Date(), nullable=True),
-    sa.Column('update_note', sa.Text(), nullable=False),
-    sa.Column('actions_taken', sa.Integer(), nullable=False),
-    sa.Column('closure_reason', sa.String(length=30), nullable=True),
-    sa.Column('outcome', sa.Text(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_urgent_actions_created_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_urgent_actions_incident_id_incidents'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_urgent_actions_organisation_id_organisations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['public_incident_id'], ['public_incidents.id'], name=op.f('fk_urgent_actions_public_incident_id_public_incidents'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_actions')),
-    sa.UniqueConstraint('year', 'number', name=op.f('uq_urgent_actions_year_number'))
+    sa.Column('email_index', sa.String(length=64), nullable=False),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_mailings_action_id_urgent_actions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_mailings')),
+    sa.UniqueConstraint('action_id', 'suffix', 'email_index', name=op.f('uq_urgent_action_mailings_action_id_suffix_email_index'))
     )
-    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_urgent_actions_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_urgent_actions_public_incident_id'), ['public_incident_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_urgent_actions_status'), ['status'], unique=False)
+    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_action_mailings_action_id'), ['action_id'], unique=False)
+
+    op.create_table('urgent_action_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_name', sa.String(length=300), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_recipients_action_id_urgent_actions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_urgent_action_recipients_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_recipients')),
+    sa.UniqueConstraint('action_id', 'contact_id', name=op.f('uq_urgent_action_recipients_action_id_contact_id'))
+    )
+    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_urgent_action_recipients_action_id'), ['action_id'], unique=False)
 
     op.create_table('alert_answers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1480,35 +1512,6 @@ def upgrade() -> None:
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_assessments_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_assessments_review_on'), ['review_on'], unique=False)
-
-    op.create_table('urgent_action_mailings',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('action_id', sa.Integer(), nullable=False),
-    sa.Column('suffix', sa.Integer(), nullable=False),
-    sa.Column('email_index', sa.String(length=64), nullable=False),
-    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_mailings_action_id_urgent_actions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_mailings')),
-    sa.UniqueConstraint('action_id', 'suffix', 'email_index', name=op.f('uq_urgent_action_mailings_action_id_suffix_email_index'))
-    )
-    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_urgent_action_mailings_action_id'), ['action_id'], unique=False)
-
-    op.create_table('urgent_action_recipients',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('action_id', sa.Integer(), nullable=False),
-    sa.Column('contact_id', sa.Integer(), nullable=True),
-    sa.Column('organisation_name', sa.String(length=300), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('language', sa.String(length=5), nullable=False),
-    sa.Column('address', sa.String(length=254), nullable=False),
-    sa.ForeignKeyConstraint(['action_id'], ['urgent_actions.id'], name=op.f('fk_urgent_action_recipients_action_id_urgent_actions'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_urgent_action_recipients_contact_id_alert_contacts'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_urgent_action_recipients')),
-    sa.UniqueConstraint('action_id', 'contact_id', name=op.f('uq_urgent_action_recipients_action_id_contact_id'))
-    )
-    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_urgent_action_recipients_action_id'), ['action_id'], unique=False)
 
     op.create_table('company_responses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1647,14 +1650,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_company_responses_organisation_id'))
 
     op.drop_table('company_responses')
-    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_urgent_action_recipients_action_id'))
-
-    op.drop_table('urgent_action_recipients')
-    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_urgent_action_mailings_action_id'))
-
-    op.drop_table('urgent_action_mailings')
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_assessments_review_on'))
         batch_op.drop_index(batch_op.f('ix_risk_assessments_incident_id'))
@@ -1673,12 +1668,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alert_answers_alert_id'))
 
     op.drop_table('alert_answers')
-    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_urgent_actions_status'))
-        batch_op.drop_index(batch_op.f('ix_urgent_actions_public_incident_id'))
-        batch_op.drop_index(batch_op.f('ix_urgent_actions_organisation_id'))
+    with op.batch_alter_table('urgent_action_recipients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_action_recipients_action_id'))
 
-    op.drop_table('urgent_actions')
+    op.drop_table('urgent_action_recipients')
+    with op.batch_alter_table('urgent_action_mailings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_action_mailings_action_id'))
+
+    op.drop_table('urgent_action_mailings')
     with op.batch_alter_table('report_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_messages_report_id'))
 
@@ -1752,6 +1749,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alert_deliveries_alert_id'))
 
     op.drop_table('alert_deliveries')
+    with op.batch_alter_table('urgent_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_status'))
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_urgent_actions_incident_id'))
+
+    op.drop_table('urgent_actions')
     with op.batch_alter_table('support_measures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_measures_provider_id'))
         batch_op.drop_index(batch_op.f('ix_support_measures_incident_id'))

@@ -17,6 +17,7 @@ from vigil.surfaces.public.sharing import share_for
 from vigil.urgent_actions.labels import CLOSURE_REASONS
 from vigil.urgent_actions.models import ActionStatus, ScopeKind
 from vigil.urgent_actions.reading import (
+    NoLongerPublic,
     attack_types,
     count_action_taken,
     public_action,
@@ -83,7 +84,11 @@ def _show(
 
 @router.get("/actions/{slug}", name="public.action")
 def show_action(request: Request, session: DbSession, slug: str) -> Response:
-    return _show(request, session, slug)
+    try:
+        return _show(request, session, slug)
+    except NoLongerPublic as gone:  # withdrawn: say so, and nothing of the case (410)
+        context = {"status": 410, "message": gettext(str(gone))}
+        return render(request, "error.html", context, 410)
 
 
 @router.post("/actions/{slug}/took-action", name="public.action_taken")

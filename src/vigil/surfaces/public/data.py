@@ -26,7 +26,7 @@ from vigil.public.exports import (
     licence_statement,
 )
 from vigil.public.feeds import incidents_feed
-from vigil.public.open_data import FIELDS, iter_rows
+from vigil.public.open_data import FIELDS, iter_cells
 from vigil.public.regions import regions_geojson
 from vigil.public.register import RegisterFilters
 from vigil.public.register_models import ResponseStatus
@@ -57,7 +57,7 @@ def _stream(
     factory: sessionmaker[Session], filters: RegisterFilters, base_url: str, kind: str
 ) -> Iterator[bytes]:
     with read_only_scope(factory) as session:
-        rows = iter_rows(session, filters, base_url=base_url)
+        rows = iter_cells(session, filters, base_url=base_url)
         if kind == "jsonl":
             yield from jsonl_chunks(rows)
         else:

@@ -197,7 +197,7 @@ def api_incident(
     incident = find_incident(session, code)
     if incident is None:
         raise NotFound("No published incident has this code.")
-    [row] = flat_rows(session, [incident], base_url=request.app.state.settings.base_url)
+    [row] = flat_rows([incident], base_url=request.app.state.settings.base_url)
     responses = [
         ResponseOut(
             company=r.company_name,

@@ -17,7 +17,7 @@ from vigil.contacts.models import Contact
 from vigil.core.errors import Invalid
 from vigil.core.i18n import LOCALES
 from vigil.surfaces.gate import CurrentStaff
-from vigil.urgent_actions import service
+from vigil.urgent_actions import service, standing
 from vigil.web.deps import DbSession, ObjectId, RequestVault
 from vigil.web.templating import render
 
@@ -58,6 +58,9 @@ def read(
     request: Request, session: DbSession, staff: CurrentStaff, action_id: ObjectId
 ) -> Response:
     action = service.load_action(session, actor=staff.actor, action_id=action_id)
+    # The public page follows what staff now see (the request's transaction commits it).
+    standing.recheck_actions(session, incident_ids=[action.incident_id])
+    reason = standing.reason_of(session, action)
     contacts = session.scalars(
         select(Contact)
         .where(
@@ -75,13 +78,18 @@ def read(
         "ticked": ticked,
         "locales": LOCALES,
         "is_coordinator": staff.role == "coordinator",
+        "withheld_why": standing.WHY.get(reason, "") if reason else "",
     }
     return render(request, "staff/urgent_actions/read.html", context)
 
 
 @router.post("/staff/actions/{action_id}/edit", name="urgent_actions.edit")
 async def edit(
-    request: Request, session: DbSession, staff: CurrentStaff, action_id: ObjectId
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    action_id: ObjectId,
 ) -> Response:
     form = await request.form()
     asks = str(form.get("asks", ""))[:20000].splitlines()
@@ -93,6 +101,7 @@ async def edit(
         raise Invalid("Give the deadline as a date.") from error
     service.edit_action(
         session,
+        vault=vault,
         actor=staff.actor,
         action_id=action_id,
         asks=asks,
@@ -145,8 +154,14 @@ def update(
 
 @router.post("/staff/actions/{action_id}/close", name="urgent_actions.close")
 def close(
-    session: DbSession, staff: CurrentStaff, action_id: ObjectId, outcome: Text = ""
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    action_id: ObjectId,
+    outcome: Text = "",
 ) -> Response:
-    service.close_action(session, actor=staff.actor, action_id=action_id, outcome=outcome)
+    service.close_action(
+        session, vault=vault, actor=staff.actor, action_id=action_id, outcome=outcome
+    )
     session.commit()
     return _back(action_id)
