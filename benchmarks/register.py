@@ -43,7 +43,7 @@ QUERIES: list[dict[str, str]] = [
     {"q": "river"},
     {"country": "PH", "year": "2019", "q": "palm"},
 ]
-REPEATS = 20
+REPEATS = 50
 BASE_URL = "https://register.example"
 
 
