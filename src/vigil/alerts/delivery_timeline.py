@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from vigil.alerts.consent_stop import halt_if_unconsented
 from vigil.alerts.models import Alert, AlertEvent, AlertEventKind, AlertStatus
+from vigil.core.db import utcnow
 
 #: An alert in one of these states sends nothing more (but its resolution notices).
-ENDED = (AlertStatus.resolved, AlertStatus.cancelled)
+ENDED = (AlertStatus.resolved, AlertStatus.cancelled, AlertStatus.suspended)
 
 
 class AlertTimeline:
@@ -46,11 +48,17 @@ class AlertTimeline:
             )
 
     def stopped(self, session: Session, alert_ids: Collection[int]) -> set[int]:
-        """The alerts among ``alert_ids`` that were resolved or cancelled."""
+        """The alerts among ``alert_ids`` that were resolved, cancelled or suspended. Asked
+        right before a batch is sent, so the consent of each still-active alert is checked
+        again here, and one that no longer holds is suspended at once
+        (alerts/consent_stop.py): its deliveries in the batch are not sent."""
         if not alert_ids:
             return set()
-        query = select(Alert.id).where(Alert.id.in_(list(alert_ids)), Alert.status.in_(ENDED))
-        return set(session.scalars(query))
+        alerts = session.scalars(select(Alert).where(Alert.id.in_(list(alert_ids)))).all()
+        now = utcnow()
+        for alert in alerts:
+            halt_if_unconsented(session, alert=alert, now=now, timeline=self)
+        return {alert.id for alert in alerts if alert.status in ENDED}
 
 
 ALERT_TIMELINE = AlertTimeline()

@@ -26,6 +26,8 @@ NO_CONSENT = N_(
 )
 NO_SUBSTANTIVE_RESPONSE = N_("no substantive response by the tier's deadline")
 LAST_TIER_SILENT = N_("no substantive response by the deadline; no further tier to notify")
+#: An alert stopped because the consent that allowed it no longer holds (alerts/consent_stop.py).
+CONSENT_STOPPED = N_("consent changed after launch: alert stopped")
 RESPONSE_KINDS = {"substantive": N_("a substantive response"), "declined": N_("declined to act")}
 FIXED = {
     UNSUBSCRIBED,
@@ -33,6 +35,7 @@ FIXED = {
     NO_CONSENT,
     NO_SUBSTANTIVE_RESPONSE,
     LAST_TIER_SILENT,
+    CONSENT_STOPPED,
 }
 
 

@@ -125,12 +125,34 @@ def alert_refusal(session: Session, *, incident_id: int, at: datetime | None = N
 def consent_lapsed(session: Session, *, incident_id: int, at: datetime) -> bool:
     """Whether an alert already sent went out on an emergency exception that no longer holds
     at ``at`` (expired or withdrawn), or has no victim left to have consented: its later
-    tiers and queued deliveries must not go. A refusal ("record only", forgetting) has its
-    own handling (the chain goes on without the person: forgetting/service.py)."""
+    tiers and queued deliveries must not go. A refusal ("record only", forgetting) is
+    :func:`send_refusal`'s: it stops the whole alert (alerts/consent_stop.py)."""
     consents = [sharing_consent(session, defender=d) for d in _victims(session, incident_id)]
     return _lacks_consent(consents) and not has_confirmed_exception(
         session, incident_id=incident_id, at=at
     )
+
+
+NOT_NAMED = "The defender no longer agrees to be named to stakeholders."
+
+
+def send_refusal(session: Session, *, alert: Alert, at: datetime) -> str | None:
+    """Why an alert already launched may send nothing more at ``at``, or None: the one
+    check asked before each later tier and before each batch of its queued deliveries
+    (alerts/consent_stop.py). Everything the launch required must still hold: no refusal
+    ("record only", ``store`` withdrawn, forgotten), the victims' own strategy or an
+    emergency exception that has not expired nor been withdrawn, and for an alert that
+    names the defender, every victim's ``share_with_stakeholders`` grant."""
+    refusal = alert_refusal(session, incident_id=alert.incident_id, at=at)
+    if refusal is not None or alert.share_level != ShareLevel.name:
+        return refusal
+    for defender in _victims(session, alert.incident_id):
+        allowed = has_consent(
+            session, defender_id=defender.id, scope=ConsentScope.share_with_stakeholders, at=at
+        )
+        if defender.forgotten_at is not None or not allowed:
+            return NOT_NAMED
+    return None
 
 
 def _scope_allowed(

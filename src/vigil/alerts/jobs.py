@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.chain import run_chain
 from vigil.alerts.closing import resolve_alert
+from vigil.alerts.consent_stop import halt_if_unconsented
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
-from vigil.alerts.facts import consent_lapsed, facts_for
+from vigil.alerts.facts import facts_for
 from vigil.alerts.models import Alert, AlertStatus
 from vigil.core.config import Settings
 from vigil.core.crypto import Vault
 from vigil.incidents.models import Incident, IncidentStatus
 from vigil.outbox.models import Delivery, DeliveryState
-from vigil.outbox.service import cancel_queued
 
 #: Case statuses that end every alert of the case ("until the case is resolved").
 ENDS_ALERTS = (
@@ -64,26 +64,24 @@ def stop_alerts_of_resolved_cases(
 
 
 def hold_unconsented_deliveries(session: Session, *, now: datetime) -> int:
-    """Cancel what is still queued for alerts the consent no longer allows at ``now``: an
-    emergency exception that expired or was withdrawn, or no victim left linked. Runs
-    before every send of the worker (and at once when an exception is withdrawn), so a
-    queued message never goes out on a lapsed permission. Returns how many were cancelled."""
-    rows = session.execute(
-        select(Alert.id, Alert.incident_id)
+    """Stop the alerts with something still queued whose consent no longer holds at ``now``
+    (alerts/consent_stop.py: "record only", ``store`` withdrawn, forgotten, the defender's
+    own strategy gone, an emergency exception that expired or was withdrawn). Runs before
+    every send of the worker (and at once when an exception is withdrawn), so a queued
+    message never goes out on a lapsed permission. Returns how many were cancelled."""
+    alert_ids = session.scalars(
+        select(Alert.id)
         .join(Delivery, Delivery.alert_id == Alert.id)
         .where(Alert.status == AlertStatus.active, Delivery.state == DeliveryState.queued)
         .distinct()
     ).all()
     cancelled = 0
-    for alert_id, incident_id in rows:
-        if consent_lapsed(session, incident_id=incident_id, at=now):
-            cancelled += cancel_queued(
-                session,
-                alert_id=alert_id,
-                reason="consent no longer holds",
-                now=now,
-                timeline=ALERT_TIMELINE,
-            )
+    for alert_id in alert_ids:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        cancelled += (
+            halt_if_unconsented(session, alert=alert, now=now, timeline=ALERT_TIMELINE) or 0
+        )
     return cancelled
 
 
@@ -105,6 +103,10 @@ def advance_alerts(
         .limit(limit)
     )
     for alert in session.scalars(_locked(session, query)).all():
+        # The consent is asked again before any later tier is queued.
+        if halt_if_unconsented(session, alert=alert, now=now, timeline=ALERT_TIMELINE) is not None:
+            moved += 1
+            continue
         incident = session.get(Incident, alert.incident_id)
         assert incident is not None
         run_chain(

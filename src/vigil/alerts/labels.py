@@ -15,6 +15,7 @@ ALERT_STATUS = {
     "active": N_("Active"),
     "resolved": N_("Resolved"),
     "cancelled": N_("Cancelled"),
+    "suspended": N_("Stopped: consent changed after launch"),
 }
 EVENTS = {
     "launched": N_("Launched"),
@@ -38,6 +39,7 @@ EVENTS = {
     "unsubscribed": N_("Unsubscribed"),
     "resolved": N_("Resolved"),
     "cancelled": N_("Cancelled"),
+    "suspended": N_("Stopped: consent changed after launch"),
 }
 SHARE_LEVELS = {
     "generalised": N_(

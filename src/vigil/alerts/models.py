@@ -35,6 +35,8 @@ class AlertStatus(StrEnum):
     active = "active"  # sent; the escalation chain runs
     resolved = "resolved"  # the case was resolved: everything stopped
     cancelled = "cancelled"  # a draft abandoned, or stopped by an analyst
+    #: The consent that allowed it no longer holds: nothing more is sent (alerts/consent_stop.py).
+    suspended = "suspended"
 
 
 class ShareLevel(StrEnum):
@@ -165,6 +167,7 @@ class AlertEventKind(StrEnum):
     unsubscribed = "unsubscribed"
     resolved = "resolved"
     cancelled = "cancelled"
+    suspended = "suspended"  # consent changed after launch: the alert stopped
 
 
 class AlertEvent(Base):

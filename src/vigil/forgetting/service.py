@@ -21,8 +21,10 @@ What "every copy" means, and how each is reached:
   several victims the others' texts go as well: when in doubt, protect the defender.
 - **Deliveries not yet sent** (queued, or waiting to retry) can no longer be opened: they
   are cancelled with the reason "person forgotten", recorded on the alert timeline without
-  content. Alert messages are emptied; later reminders are composed afresh and never name a
-  forgotten person (alias only, :func:`vigil.alerts.facts.facts_for`).
+  content. Alert messages are emptied, and the worker's next round stops every alert of
+  the case (a forgotten person's case is alerted on no more: alerts/consent_stop.py); a
+  message composed afresh would never name a forgotten person anyway (alias only,
+  :func:`vigil.alerts.facts.facts_for`).
 - Staff e-mail (``outbox.staff_email``) and audit details never carry a name or content:
   nothing to erase there.
 

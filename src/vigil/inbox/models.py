@@ -32,6 +32,8 @@ class InboxKind(StrEnum):
     tier_silent = "tier_silent"  # an alert tier gave no response and nobody new was alerted
     approval_requested = "approval_requested"  # an alert waits for a second pair of eyes
     company_response = "company_response"  # a company answered a right-of-reply request
+    #: A launched alert's consent no longer holds: it was stopped (alerts/consent_stop.py).
+    consent_stopped = "consent_stopped"
 
 
 #: Kinds that are urgent whatever the producer says: a life may be at stake.
@@ -59,6 +61,7 @@ KIND_LABELS = {
     InboxKind.tier_silent: N_("An alert tier gave no response by its deadline"),
     InboxKind.approval_requested: N_("An urgent alert waits for a second staff member's approval"),
     InboxKind.company_response: N_("A company responded to a right-of-reply request"),
+    InboxKind.consent_stopped: N_("Consent changed after launch: alert stopped"),
 }
 
 

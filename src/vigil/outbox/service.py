@@ -296,8 +296,13 @@ def record_failure(
 def _cancel(
     session: Session, timeline: DeliveryTimeline, *, ids: list[int], reason: str, now: datetime
 ) -> None:
+    # Only rows still queued: one cancelled meanwhile (its alert stopped) is not counted twice.
     per_alert = Counter(
-        session.scalars(select(Delivery.alert_id).where(Delivery.id.in_(ids))).all()
+        session.scalars(
+            select(Delivery.alert_id).where(
+                Delivery.id.in_(ids), Delivery.state == DeliveryState.queued
+            )
+        ).all()
     )
     session.execute(
         update(Delivery)
