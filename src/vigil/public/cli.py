@@ -15,6 +15,7 @@ from vigil.core.config import load_settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import database_session, utcnow
 from vigil.core.errors import Invalid
+from vigil.public.csv_lines import database_csv_chunks
 from vigil.public.exports import FORMATS, export_chunks
 from vigil.public.open_data import count_rows, iter_cells
 from vigil.public.publication import publish_snapshot
@@ -66,15 +67,20 @@ def export_incidents(
     with database_session(settings.effective_database_url) as session:
         filters = RegisterFilters()
         total = count_rows(session, filters)
-        rows = iter_cells(session, filters, base_url=settings.base_url)
         with _progress(total) as advance:
-            counted = _counting(rows, advance)
+            if fmt == "csv":
+                chunks = _counting_lines(
+                    database_csv_chunks(session, filters, base_url=settings.base_url), advance
+                )
+            else:
+                rows = iter_cells(session, filters, base_url=settings.base_url)
+                chunks = export_chunks(fmt, _counting(rows, advance))
             if output is None:
-                for chunk in export_chunks(fmt, counted):
+                for chunk in chunks:
                     sys.stdout.buffer.write(chunk)
                 sys.stdout.flush()
             else:
-                _write_file(output, export_chunks(fmt, counted))
+                _write_file(output, chunks)
     where = "standard output" if output is None else str(output)
     typer.echo(f"Exported {total} incidents to {where}.", err=output is None)
 
@@ -93,6 +99,14 @@ def _counting(
         if done % PROGRESS_STEP == 0:
             advance(PROGRESS_STEP)
     advance(done % PROGRESS_STEP)
+
+
+def _counting_lines(chunks: Iterator[bytes], advance: Callable[[int], None]) -> Iterator[bytes]:
+    """CSV chunks, moving the bar by their line breaks (a summary with a line break moves
+    it one row early: it is a progress bar, not the count, which comes from the database)."""
+    for chunk in chunks:
+        yield chunk
+        advance(chunk.count(b"\r\n"))
 
 
 def _write_file(path: Path, chunks: Iterator[bytes]) -> None:

@@ -91,15 +91,23 @@ LIST_CELLS = tuple(i for i, field in enumerate(FIELDS) if field.is_list)
 DATE_CELL = FIELD_NAMES.index("date")
 
 
+def header_lines(*, hxl: bool = False) -> list[str]:
+    """The CSV's header line (and, for HXL, the line of hashtags under it), with their breaks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([field.name for field in FIELDS])
+    if hxl:
+        writer.writerow([field.hxl for field in FIELDS])
+    return buffer.getvalue().splitlines(keepends=True)
+
+
 def csv_chunks(cells: Iterable[tuple[Any, ...]], *, hxl: bool = False) -> Iterator[bytes]:
     """RFC 4180 CSV, UTF-8, a header row (and, for HXL, a row of hashtags under it); a
     cell a spreadsheet would run as a formula starts with ``'`` (:func:`spreadsheet_safe`).
     One writer over one buffer, sent every ``CHUNK_BYTES``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([field.name for field in FIELDS])
-    if hxl:
-        writer.writerow([field.hxl for field in FIELDS])
+    buffer.write("".join(header_lines(hxl=hxl)))
     for row in cells:
         values = list(row)
         for index in TEXT_CELLS:

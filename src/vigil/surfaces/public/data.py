@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from vigil.core.db import read_only_scope
 from vigil.core.i18n import N_, current_locale, gettext
+from vigil.public.csv_lines import database_csv_chunks
 from vigil.public.exports import (
-    csv_chunks,
     data_package,
     jsonl_chunks,
     licence_for,
@@ -57,11 +57,10 @@ def _stream(
     factory: sessionmaker[Session], filters: RegisterFilters, base_url: str, kind: str
 ) -> Iterator[bytes]:
     with read_only_scope(factory) as session:
-        rows = iter_cells(session, filters, base_url=base_url)
         if kind == "jsonl":
-            yield from jsonl_chunks(rows)
+            yield from jsonl_chunks(iter_cells(session, filters, base_url=base_url))
         else:
-            yield from csv_chunks(rows, hxl=kind == "hxl")
+            yield from database_csv_chunks(session, filters, base_url=base_url, hxl=kind == "hxl")
 
 
 def _download(request: Request, kind: str, filename: str, media_type: str) -> Response:
