@@ -41,7 +41,7 @@ from vigil.intake.retention import RetentionPolicy, apply_retention
 from vigil.outbox.claiming import default_worker_id
 from vigil.outbox.sender import send_due
 from vigil.public.publication import publish_snapshot
-from vigil.public.register_batch import refresh_register
+from vigil.public.register_batch import RefreshResult, refresh_register
 from vigil.responses.service import send_due_reminders
 from vigil.urgent_actions.standing import recheck_actions
 
@@ -117,9 +117,8 @@ def run_publication_if_due(
             min_cell=settings.public_min_cell,
             delay_days=settings.publication_delay_days,
         )
-        vault = Vault(session=session, ring=keystore_for(settings).current())
-        register = refresh_register(session, vault=vault, settings=settings, now=now)
-        recheck_actions(session)
+    register = _refresh_register_chunk_by_chunk(factory, settings, now)
+    with session_scope(factory) as session:
         mark_finished(session, "public_publication")
     log.info("public counts published: %s incidents counted", snapshot.total)
     log.info("public register refreshed: %s", register)
@@ -134,13 +133,27 @@ def run_register_refresh_if_due(
     every = timedelta(minutes=settings.register_refresh_minutes)
     if not start_if_due(factory, "public_register", every, now):
         return False
+    result = _refresh_register_chunk_by_chunk(factory, settings, now)
     with session_scope(factory) as session:
-        vault = Vault(session=session, ring=keystore_for(settings).current())
-        result = refresh_register(session, vault=vault, settings=settings, now=now)
-        recheck_actions(session)  # urgent actions follow the same withdrawals
         mark_finished(session, "public_register")
     log.info("public register refreshed: %s", result)
     return True
+
+
+def _refresh_register_chunk_by_chunk(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> RefreshResult:
+    """The register refresh, committed after every chunk (short write transactions: on
+    SQLite a long one would keep reports waiting), then the urgent actions, which follow the
+    same withdrawals. A failure leaves the chunks done so far; the next refresh finishes."""
+    with factory() as session:
+        vault = Vault(session=session, ring=keystore_for(settings).current())
+        result = refresh_register(
+            session, vault=vault, settings=settings, now=now, after_chunk=session.commit
+        )
+        recheck_actions(session)
+        session.commit()
+    return result
 
 
 def raise_missed_check_ins_now(

@@ -239,3 +239,22 @@ def test_the_worker_refreshes_the_register_every_interval(
     assert row_of(session, incident) is not None
     assert run_register_refresh_if_due(session_factory, settings, now + timedelta(minutes=15))
     assert row_of(session, incident) is None
+
+
+def test_each_chunk_can_be_committed_on_its_own(session, vault, settings, monkeypatch):
+    """The worker commits after the stale rows are deleted and after every chunk (short write
+    transactions on SQLite): the callback comes at those points, with the chunk written."""
+    monkeypatch.setattr(register_batch, "CHUNK", 1)
+    org = make_org(session)
+    for _ in range(2):
+        publishable(session, org, vault)
+    seen: list[int] = []
+
+    def count_rows() -> None:
+        seen.append(session.scalar(select(func.count()).select_from(PublicIncident)) or 0)
+
+    delayed = settings.model_copy(update={"publication_delay_days": 30})
+    register_batch.refresh_register(
+        session, vault=vault, settings=delayed, now=utcnow(), after_chunk=count_rows
+    )
+    assert seen == [0, 1, 2]

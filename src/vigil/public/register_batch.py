@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -227,14 +228,24 @@ def _refresh_chunk(
 
 
 def refresh_register(
-    session: Session, *, vault: Vault, settings: Settings, now: datetime
+    session: Session,
+    *,
+    vault: Vault,
+    settings: Settings,
+    now: datetime,
+    after_chunk: Callable[[], None] | None = None,
 ) -> RefreshResult:
     """Bring the public register in line with the incidents and consents as they are at
-    ``now`` (audited; the caller commits)."""
+    ``now`` (audited; the caller commits). The worker passes ``after_chunk=session.commit``:
+    each chunk is then a short transaction of its own, because on SQLite a write
+    transaction locks the whole file and a refresh of a large register must not keep a
+    defender's report waiting (a refresh cut short is finished by the next one)."""
     delay_days = settings.publication_delay_days
     candidates = _candidates(now - timedelta(days=delay_days))
     result = RefreshResult()
     result.removed += _delete_rows(session, PublicIncident.incident_id.not_in(candidates))
+    if after_chunk is not None:
+        after_chunk()
     codes: set[str] = set()
     last_id = 0
     while True:
@@ -248,6 +259,8 @@ def refresh_register(
         _refresh_chunk(
             session, ids, vault=vault, delay_days=delay_days, now=now, result=result, codes=codes
         )
+        if after_chunk is not None:
+            after_chunk()
         last_id = ids[-1]
     record_event(
         session,
