@@ -14,6 +14,7 @@ from vigil.core import audit, crypto, jobs, throttle  # noqa: F401
 from vigil.core.db import Base
 from vigil.defenders import consent as defender_consent  # noqa: F401
 from vigil.defenders import models as defenders  # noqa: F401
+from vigil.imports import models as imports  # noqa: F401
 from vigil.inbox import models as inbox  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401

@@ -543,6 +543,32 @@ def upgrade() -> None:
     with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolment_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('import_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('source_name', sa.String(length=300), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('mapping_text', sa.Text(), nullable=False),
+    sa.Column('rows_read', sa.Integer(), nullable=False),
+    sa.Column('rows_created', sa.Integer(), nullable=False),
+    sa.Column('rows_skipped', sa.Integer(), nullable=False),
+    sa.Column('rows_invalid', sa.Integer(), nullable=False),
+    sa.Column('checkpoint_line', sa.Integer(), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rolled_back_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_import_runs_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_import_runs_started_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
+    )
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_runs_file_sha256'), ['file_sha256'], unique=False)
+        batch_op.create_index('ix_import_runs_org_started', ['organisation_id', 'started_at'], unique=False)
+
     op.create_table('inbox_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -903,6 +929,37 @@ def upgrade() -> None:
     with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_emergency_exceptions_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('import_problems',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('column', sa.String(length=200), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_problems_run_id_import_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_problems'))
+    )
+    with op.batch_alter_table('import_problems', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_problems_run_id'), ['run_id'], unique=False)
+
+    op.create_table('imported_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('entity_type', sa.String(length=30), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('source_key', sa.String(length=128), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_imported_records_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_imported_records_run_id_import_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_imported_records')),
+    sa.UniqueConstraint('organisation_id', 'kind', 'source_key', 'entity_type', name=op.f('uq_imported_records_organisation_id_kind_source_key_entity_type'))
+    )
+    with op.batch_alter_table('imported_records', schema=None) as batch_op:
+        batch_op.create_index('ix_imported_records_entity', ['entity_type', 'entity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_imported_records_run_id'), ['run_id'], unique=False)
 
     op.create_table('incident_edits',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1796,6 +1853,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incident_edits_incident_id'))
 
     op.drop_table('incident_edits')
+    with op.batch_alter_table('imported_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_imported_records_run_id'))
+        batch_op.drop_index('ix_imported_records_entity')
+
+    op.drop_table('imported_records')
+    with op.batch_alter_table('import_problems', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_problems_run_id'))
+
+    op.drop_table('import_problems')
     with op.batch_alter_table('emergency_exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_incident_id'))
@@ -1878,6 +1944,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbox_items_next_page_at'))
 
     op.drop_table('inbox_items')
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_runs_org_started')
+        batch_op.drop_index(batch_op.f('ix_import_runs_file_sha256'))
+
+    op.drop_table('import_runs')
     with op.batch_alter_table('enrolment_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolment_tokens_user_id'))
 
