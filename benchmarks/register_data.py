@@ -17,6 +17,9 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
+
+from vigil.public.csv_lines import csv_parts
 
 TERMS = Path(__file__).resolve().parent.parent / "src" / "vigil" / "vocabularies" / "terms.csv"
 COUNTRIES = ["CO", "BR", "MX", "PH", "HN", "GT", "PE", "IN", "ID", "CD", "KE", "NG", "ZA", "NI"]
@@ -93,6 +96,10 @@ def public_rows(n: int, seed: int = 7) -> Iterator[tuple[tuple, list[tuple[str, 
             gender,
             ";".join(f"Company {c}" for c in companies),
         )
+        # The CSV line's parts, as the register batch stores them when it writes a row.
+        row += csv_parts(
+            SimpleNamespace(**dict(zip(ROW_FIELDS, row, strict=True)), occurred_on=None)
+        )
         labels = [("attack_type", k) for k in sorted(kinds)]
         labels += [("defender_type", defender), ("gender", gender)]
         labels += [("company", str(c)) for c in companies]
@@ -102,8 +109,9 @@ def public_rows(n: int, seed: int = 7) -> Iterator[tuple[tuple, list[tuple[str, 
 PUBLIC_COLUMNS = (
     "id, code, incident_id, organisation_id, title, country, region, place, year, month, "
     "sort_date, sector, response_status, summary, search_text, detail, published_at, updated_at, "
-    "attack_types, defender_types, genders, companies"
+    "attack_types, defender_types, genders, companies, csv_head, csv_tail"
 )
+ROW_FIELDS = tuple(name.strip() for name in PUBLIC_COLUMNS.split(","))[:-2]
 LABEL_COLUMNS = "id, public_incident_id, kind, code"
 INCIDENT_COLUMNS = (
     "id, organisation_id, title, data_key_id, date_precision, country, status, last_action_at, "

@@ -4,6 +4,8 @@
     python benchmarks/run.py --scale small   # 100,000 / 500,000 / 1,000 queries
     python benchmarks/run.py --only alerts   # only the alert fan-out (10,000 e-mails)
     python benchmarks/run.py --only register # only the public register (1,000,000 incidents)
+    python benchmarks/run.py --only link-sources  # precision/recall of incidents link-sources
+    python benchmarks/run.py --only imports  # vigil import incidents, 10,000 and 100,000 rows
 
 Quality baselines are nomenklatura logic-v2 (same data, same run); matching's is a raw
 rapidfuzz scan of the same candidate blocks; leverage's a raw recursive SQL query.
@@ -62,8 +64,15 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["alerts", "register"],
-        help="run only this part (alerts: the e-mail fan-out; register: the public register)",
+        choices=["alerts", "register", "link-sources", "imports"],
+        help="run only this part (alerts: the e-mail fan-out; register: the public register; "
+        "link-sources: precision and recall of the same incident across sources; "
+        "imports: vigil import incidents against plain executemany)",
+    )
+    parser.add_argument(
+        "--import-rows",
+        default="10000,100000",
+        help="rows of the import runs, comma-separated (the first also warms up)",
     )
     parser.add_argument("--recipients", type=int, default=10_000, help="alert fan-out size")
     args = parser.parse_args()
@@ -76,6 +85,25 @@ def main() -> None:
         )
         print("\n".join(lines + alerts_fanout.report_lines(alerts)))
         out = HERE / "results-alerts.json"
+        out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwritten: {out.relative_to(HERE.parent)}")
+        return
+    if args.only == "link-sources":
+        import link_sources  # needs Faker (the bench group), only for this part
+
+        report["link_sources"] = linked = link_sources.run(postgres=not args.no_postgres)
+        print("\n".join(lines + link_sources.report_lines(linked)))
+        out = HERE / "results-link-sources.json"
+        out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwritten: {out.relative_to(HERE.parent)}")
+        return
+    if args.only == "imports":
+        import imports
+
+        sizes = tuple(int(n) for n in args.import_rows.split(","))
+        report["imports"] = found = imports.run(sizes, postgres=not args.no_postgres)
+        print("\n".join(lines + imports.report_lines(found)))
+        out = HERE / "results-imports.json"
         out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nwritten: {out.relative_to(HERE.parent)}")
         return

@@ -15,13 +15,17 @@ from vigil import __version__
 from vigil.audit.cli import audit_app
 from vigil.backup.cli import backup_command, restore_command
 from vigil.companies.cli import companies_app
-from vigil.companies.import_cli import export_app, import_app
+from vigil.companies.import_cli import export_app
 from vigil.contacts.cli import contacts_app
 from vigil.core.audit import audit_seal, configure_audit
 from vigil.core.config import ConfigError, Settings, load_settings
 from vigil.core.db import database_session, make_engine
 from vigil.core.errors import VigilError
+from vigil.diligence.countries.cli import diligence_app, import_country_scores_command
+from vigil.diligence.market_entry.cli import report_app
 from vigil.forgetting.cli import people_app
+from vigil.imports.cli import import_app
+from vigil.imports.linking.cli import incidents_app
 from vigil.intake.cli import retention_app
 from vigil.keys.cli import keys_app
 from vigil.playbooks.cli import playbooks_app
@@ -53,7 +57,11 @@ app.add_typer(companies_app, name="companies")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(public_app, name="public")
+app.add_typer(incidents_app, name="incidents")
 export_app.command("incidents")(export_incidents)
+import_app.command("country-scores")(import_country_scores_command)
+app.add_typer(diligence_app, name="diligence")
+app.add_typer(report_app, name="report")
 
 
 class UserError(Exception):

@@ -14,7 +14,15 @@ from vigil.core import audit, crypto, jobs, throttle  # noqa: F401
 from vigil.core.db import Base
 from vigil.defenders import consent as defender_consent  # noqa: F401
 from vigil.defenders import models as defenders  # noqa: F401
+from vigil.defenders import name_tokens as defender_name_tokens  # noqa: F401
+from vigil.diligence.collective import models as diligence_collective  # noqa: F401
+from vigil.diligence.countries import models as diligence_countries  # noqa: F401
+from vigil.diligence.grievance import models as diligence_grievance  # noqa: F401
+from vigil.diligence.policies import models as diligence_policies  # noqa: F401
+from vigil.diligence.slapp import models as diligence_slapp  # noqa: F401
 from vigil.imports import models as imports  # noqa: F401
+from vigil.imports.linking import models as import_linking  # noqa: F401
+from vigil.imports.uploads import models as import_uploads  # noqa: F401
 from vigil.inbox import models as inbox  # noqa: F401
 from vigil.incidents import models as incidents  # noqa: F401
 from vigil.intake import models as intake  # noqa: F401

@@ -36,6 +36,8 @@ from vigil.core.config import Settings
 from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import make_engine, make_sessionmaker, session_scope, utcnow
 from vigil.core.jobs import mark_finished, start_if_due
+from vigil.imports.uploads.jobs import run_queued_upload
+from vigil.imports.uploads.service import sweep_uploads
 from vigil.inbox.jobs import page_unacknowledged
 from vigil.intake.retention import RetentionPolicy, apply_retention
 from vigil.outbox.claiming import default_worker_id
@@ -43,6 +45,7 @@ from vigil.outbox.sender import send_due
 from vigil.public.publication import publish_snapshot
 from vigil.public.register_batch import RefreshResult, refresh_register
 from vigil.responses.service import send_due_reminders
+from vigil.urgent_actions.service import Mailer
 from vigil.urgent_actions.standing import recheck_actions
 
 log = logging.getLogger("vigil.worker")
@@ -151,7 +154,10 @@ def _refresh_register_chunk_by_chunk(
         result = refresh_register(
             session, vault=vault, settings=settings, now=now, after_chunk=session.commit
         )
-        recheck_actions(session)
+        mailer = Mailer(
+            vault=vault, secret=settings.secret, base_url=str(settings.base_url).rstrip("/")
+        )
+        recheck_actions(session, mailer=mailer)
         session.commit()
     return result
 
@@ -225,6 +231,32 @@ def run_audit_checkpoint_if_due(
     return True
 
 
+def run_import_uploads_now(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Every round: a slice of the oldest file queued on the staff upload page (the import
+    never runs inside a web request; a slice is short so alerts never wait behind it)."""
+    upload_id = run_queued_upload(
+        factory, ring=keystore_for(settings).current(), data_dir=settings.data_dir, now=now
+    )
+    if upload_id is not None:
+        log.info("import of upload %s: a slice done", upload_id)
+    return upload_id is not None
+
+
+def sweep_import_uploads_if_due(
+    factory: sessionmaker[Session], settings: Settings, now: datetime
+) -> bool:
+    """Daily: uploaded files never imported are deleted after their retention period."""
+    if not start_if_due(factory, "import_uploads_sweep", DAILY, now):
+        return False
+    with session_scope(factory) as session:
+        expired = sweep_uploads(session, data_dir=settings.data_dir, now=now)
+        mark_finished(session, "import_uploads_sweep")
+    log.info("import uploads: %s expired", expired)
+    return True
+
+
 def _stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM / SIGINT: finish the message in hand, record it, then exit (only the main
     thread may install handlers; elsewhere the caller sets ``stop`` itself)."""
@@ -279,6 +311,8 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                     run_register_refresh_if_due(factory, settings, now)
                     run_audit_checkpoint_if_due(factory, settings, now)
                     run_reply_reminders_if_due(factory, settings, now)
+                    sweep_import_uploads_if_due(factory, settings, now)
+                    busy = run_import_uploads_now(factory, settings, now) or busy
             except Exception:  # a database or network blip must not end the worker
                 if once:
                     raise

@@ -257,3 +257,52 @@ def test_the_branch_is_chosen_from_the_role_not_from_the_certainty(session, stor
     assert company_implicated(incident) is None
     _suspect(session, incident, perpetrator="unknown", role="instigator", certainty="alleged")
     assert company_implicated(incident) == "company involvement: instigator"
+
+
+def test_the_branch_is_stored_at_launch_and_a_later_edit_changes_nothing(  # type: ignore[no-untyped-def]
+    session, settings, vault, client, story
+):
+    from vigil.alerts.models import Alert
+    from vigil.alerts.service import launch_alert
+    from vigil.core.db import utcnow
+
+    org, incident = story
+    _suspect(session, incident, perpetrator="company_staff", role="direct")
+    alert = draft_alert(
+        session,
+        org_id=org.id,
+        incident_id=incident.id,
+        actor_user_id=None,
+        playbook_id=_death_threat(session, org).id,
+    )
+    assert alert.company_implicated == "perpetrator: company staff"
+    launch_alert(
+        session, vault, settings, org_id=org.id, alert_id=alert.id, actor_user_id=None,
+        now=utcnow(),
+    )  # fmt: skip
+    launched = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "alert.launched", AuditEvent.object_id == str(alert.id)
+        )
+    )
+    assert json.loads(launched.detail)["company_implicated"] == "perpetrator: company staff"
+    before = session.execute(
+        select(AlertRecipient.contact_id, AlertRecipient.included).where(
+            AlertRecipient.alert_id == alert.id
+        )
+    ).all()
+    # The incident is edited afterwards: the company is no longer implicated.
+    _suspect(session, incident, perpetrator="unknown", role="unspecified")
+    assert company_implicated(incident) is None
+    session.expire_all()
+    assert session.get(Alert, alert.id).company_implicated == "perpetrator: company staff"
+    after = session.execute(
+        select(AlertRecipient.contact_id, AlertRecipient.included).where(
+            AlertRecipient.alert_id == alert.id
+        )
+    ).all()
+    assert sorted(after) == sorted(before)
+    sign_in(client, make_staff(session, org, "analyst"))
+    page = client.get(f"/staff/alerts/{alert.id}")
+    assert 'id="company-implicated"' in page.text
+    assert "applied when this alert was launched (perpetrator: company staff)" in page.text

@@ -140,9 +140,9 @@ def test_the_schema_refuses_every_other_variable_in_a_subject(name):
     assert repr(name) in problem
 
 
-def test_a_subject_may_use_the_case_reference_and_plain_text():
+def test_a_subject_may_use_the_case_reference_behind_a_neutral_prefix():
     text = next(p for p in default_playbook_files() if p.stem == "surveillance").read_text()
-    for subject in ("Request", "Case {{ case_reference | upper }}"):
+    for subject in ("{{ case_reference }}", "Case {{ case_reference | upper }}"):
         changed = re.sub(r'(\n  en:\n    subject: )"[^"]*"', rf'\1"{subject}"', text)
         assert parse_playbook_yaml(changed, attack_types=ATTACK_TYPES).messages["en"].subject == (
             subject
@@ -163,3 +163,49 @@ def test_a_stored_subject_that_asks_for_the_alias_is_replaced_by_the_reference(l
     expected = {"en": "Case VIGIL-4242", "es": "Caso VIGIL-4242", "fr": "Dossier VIGIL-4242"}
     expected["pt"] = "Caso VIGIL-4242"
     assert message.subject.endswith(expected[language])
+
+
+def _with_en_subject(code: str, subject: str) -> str:
+    text = next(p for p in default_playbook_files() if p.stem == code).read_text()
+    changed, count = re.subn(r'(\n  en:\n    subject: )"[^"]*"', rf'\1"{subject}"', text)
+    assert count == 1
+    return changed
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Killing: {{ case_reference }}",
+        "{{ case_reference }} – threat",
+        "Case {{ case_reference }} (El Roble)",
+        "Request",  # no reference at all
+    ],
+)
+def test_fixed_text_beyond_a_neutral_prefix_is_refused_naming_the_playbook(subject):
+    with pytest.raises(PlaybookInvalid) as caught:
+        parse_playbook_yaml(_with_en_subject("killing", subject), attack_types=ATTACK_TYPES)
+    (problem,) = caught.value.problems
+    assert "messages.en.subject: playbook 'killing', every tier, en: the subject renders as" in (
+        problem
+    )
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Vigil case {{ case_reference }}", "  urgent AND confidential:  case {{ case_reference }}"],
+)
+def test_a_neutral_prefix_passes_whatever_its_letter_case(subject):
+    document = parse_playbook_yaml(_with_en_subject("killing", subject), attack_types=ATTACK_TYPES)
+    assert document.messages["en"].subject == subject
+
+
+@pytest.mark.parametrize("language", LOCALES)
+def test_a_stored_subject_with_fixed_text_is_replaced_at_compose_time(language):
+    document = dict(_documents())["killing"]
+    messages = {
+        code: {**message, "subject": "Killing: {{ case_reference }}"}
+        for code, message in document["messages"].items()
+    }
+    message = _render({**document, "messages": messages}, language, 1, "alert")
+    assert "Killing" not in message.subject
+    assert message.subject.endswith("VIGIL-4242")

@@ -22,6 +22,7 @@ from vigil.contacts.models import Contact, ContactGroup
 from vigil.contacts.service import contacts_for, find_by_email, get_contact
 from vigil.core.audit import AuditEvent
 from vigil.core.errors import Invalid
+from vigil.imports import directory_cli as import_cli
 
 FIXTURE = Path(__file__).resolve().parent.parent / "data" / "contacts" / "directory.csv"
 HEADER = "name,role,kind,organisation,email,groups,notes\n"
@@ -198,6 +199,9 @@ def vigil(session, settings, monkeypatch, capsys):  # type: ignore[no-untyped-de
     monkeypatch.setattr(directory_cli, "load_settings", lambda: settings)
     monkeypatch.setattr(cli, "load_settings", lambda: settings)  # the audit key's settings
     monkeypatch.setattr(directory_cli, "database_session", test_session)
+    # ``vigil contacts import`` records an import run: it lives with the imports.
+    monkeypatch.setattr(import_cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(import_cli, "database_session", test_session)
 
     def run(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["vigil", *args])

@@ -110,6 +110,11 @@ def test_a_change_updates_the_row_and_keeps_its_code(session, vault, settings):
     assert result.updated == 1
     row = row_of(session, incident)
     assert row.code == code and row.occurred_on is not None
+    # The stored CSV line follows the change (the export joins it, it is not rebuilt).
+    assert (
+        row.csv_head.startswith(f"{code},") and f",{row.occurred_on.isoformat()}," in row.csv_head
+    )
+    assert row.csv_tail == "," + row.published_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_chunks_cover_every_incident_and_the_refresh_is_audited(

@@ -60,7 +60,7 @@ def test_period_report_publish_and_who_did_not_report(session, vault, settings) 
         )
         reports[contact.id] = report
     dialogues.review_report(
-        session, actor=actor(org), report_id=reports[members[0].id].id, publish=True, now=now
+        session, vault, actor=actor(org), report_id=reports[members[0].id].id, publish=True, now=now
     )
 
     shown = register.public_space(session, slug=space.slug)
@@ -105,15 +105,21 @@ def test_only_coordinators_open_periods_and_publish(session, vault, settings) ->
     dialogues.submit_report(session, report, body="x" * 10_000, now=now)
     with pytest.raises(Forbidden):
         dialogues.review_report(
-            session, actor=actor(org, "analyst"), report_id=report.id, publish=True, now=now
+            session, vault, actor=actor(org, "analyst"), report_id=report.id, publish=True, now=now
         )
     with pytest.raises(NotFound):
         dialogues.review_report(
-            session, actor=actor(make_org(session)), report_id=report.id, publish=True, now=now
+            session,
+            vault,
+            actor=actor(make_org(session)),
+            report_id=report.id,
+            publish=True,
+            now=now,
         )
     with pytest.raises(NotFound):  # reviewed from another space's page
         dialogues.review_report(
             session,
+            vault,
             actor=actor(org),
             report_id=report.id,
             publish=True,
@@ -121,7 +127,13 @@ def test_only_coordinators_open_periods_and_publish(session, vault, settings) ->
             space_id=space.id + 1000,
         )
     dialogues.review_report(
-        session, actor=actor(org), report_id=report.id, publish=False, now=now, space_id=space.id
+        session,
+        vault,
+        actor=actor(org),
+        report_id=report.id,
+        publish=False,
+        now=now,
+        space_id=space.id,
     )
     assert report.state == ReportState.rejected
     with pytest.raises(NotFound):  # the link stops once the report is reviewed

@@ -87,7 +87,7 @@ def test_sign_decline_and_publish_lists_only_signatories(session, vault, setting
     decliner = _invitation(session, vault, settings, contacts[1], now)
     service.answer_invitation(session, decliner, stance="decline", now=now)
     published = service.publish_statement(
-        session, actor=actor(org), statement_id=row.id, now=now + timedelta(days=1)
+        session, vault, actor=actor(org), statement_id=row.id, now=now + timedelta(days=1)
     )
     assert published.state == StatementState.published
 
@@ -116,11 +116,11 @@ def test_a_signature_needs_a_name_and_can_be_withdrawn_before_publication(
     service.answer_invitation(session, invitation, stance="withdraw", now=now)
     assert invitation.state == InvitationState.withdrawn
     with pytest.raises(Invalid):  # nobody signed: nothing to publish
-        service.publish_statement(session, actor=actor(org), statement_id=row.id, now=now)
+        service.publish_statement(session, vault, actor=actor(org), statement_id=row.id, now=now)
     service.answer_invitation(
         session, invitation, stance="sign", signed_as="Andes", signer_name="Ana", now=now
     )
-    service.publish_statement(session, actor=actor(org), statement_id=row.id, now=now)
+    service.publish_statement(session, vault, actor=actor(org), statement_id=row.id, now=now)
     with pytest.raises(Conflict):  # after publication nothing changes through the link
         service.answer_invitation(session, invitation, stance="withdraw", now=now)
 
@@ -133,7 +133,9 @@ def test_only_a_coordinator_publishes(session, vault, settings, role) -> None:  
         session, invitation, stance="sign", signed_as="Andes", signer_name="Ana", now=now
     )
     with pytest.raises(Forbidden):
-        service.publish_statement(session, actor=actor(org, role), statement_id=row.id, now=now)
+        service.publish_statement(
+            session, vault, actor=actor(org, role), statement_id=row.id, now=now
+        )
     assert row.state == StatementState.draft
     assert register.published_statements(session) == []
 
@@ -144,7 +146,7 @@ def test_another_organisation_cannot_touch_a_draft(session, vault, settings) -> 
     with pytest.raises(NotFound):
         service.get_statement(session, org_id=other.id, statement_id=row.id)
     with pytest.raises(NotFound):
-        service.publish_statement(session, actor=actor(other), statement_id=row.id, now=now)
+        service.publish_statement(session, vault, actor=actor(other), statement_id=row.id, now=now)
     assert service.list_statements(session, org_id=other.id) == []
 
 

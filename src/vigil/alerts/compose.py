@@ -9,8 +9,8 @@ share level facts.py has already widened the facts (top-level region, the kind o
 instead of its name) and the date is said as a month.
 
 Subjects reach lock screens, mail gateways and logs, so they are rendered with the case
-reference alone: a stored playbook whose subject asks for anything else (written before
-playbook_schema.py refused it) gets a plain "Case VIGIL-n" subject instead.
+reference behind a neutral prefix (playbooks/subjects.py): a stored playbook whose subject
+says anything else (written before the schema refused it) gets a plain "Case VIGIL-n".
 Every message carries the do-no-harm paragraph of do_no_harm.py, added here so that an
 imported playbook gets it too.
 The body is the one the playbook wrote for the recipient's type (company, investor, embassy,
@@ -48,6 +48,7 @@ from vigil.alerts.recipient_types import body_for
 from vigil.core.i18n import LOCALES, N_, current_locale, gettext
 from vigil.core.places import region_name
 from vigil.playbooks.schema import CLOSING_VARIABLES
+from vigil.playbooks.subjects import is_neutral_subject
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
@@ -236,6 +237,8 @@ def render_subject(source: str, facts: Facts, language: str) -> str:
     try:
         subject = _template(source).render({"case_reference": facts.case_reference})
     except UndefinedError:
+        subject = ""
+    if not is_neutral_subject(subject, facts.case_reference):
         with in_language(language):
             subject = gettext(SAFE_SUBJECT) % {"reference": facts.case_reference}
     return " ".join(subject.split())

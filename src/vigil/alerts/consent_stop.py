@@ -17,22 +17,33 @@ reason on the alert and in the audit log) and raises one urgent inbox item for t
 team. Recipients already reached are not contacted again automatically: whether and how to
 tell them is a human decision, made with the defender where possible.
 
+A consent that still allows the alert may no longer cover one kind of recipient (the
+defender withdrew, or let expire, the scope for state mechanisms, UN bodies, funders or the
+media: facts.RECIPIENT_SCOPES). :func:`cancel_withdrawn_types` then cancels only those
+recipients' queued deliveries, with the reason on the timeline, and audits it; the alert
+goes on for everyone else.
+
 The outbox sits below the alerts, so the caller passes the delivery timeline in (it is also
 the one calling from inside the outbox).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.event_details import CONSENT_STOPPED
-from vigil.alerts.facts import NOT_NAMED, RECORD_ONLY, send_refusal
+from vigil.alerts.event_details import CONSENT_STOPPED, SCOPE_WITHDRAWN
+from vigil.alerts.facts import NOT_NAMED, RECORD_ONLY, recipient_consented, send_refusal
 from vigil.alerts.models import Alert, AlertEvent, AlertEventKind, AlertStatus
+from vigil.alerts.recipient_types import recipient_type
+from vigil.contacts.models import Contact
 from vigil.core.audit import record_event
 from vigil.inbox.models import InboxKind
 from vigil.inbox.service import raise_item
+from vigil.outbox.models import Delivery, DeliveryState
 from vigil.outbox.service import DeliveryTimeline, cancel_queued
 
 
@@ -87,3 +98,44 @@ def halt_if_unconsented(
         now=now,
     )
     return cancelled
+
+
+def cancel_withdrawn_types(
+    session: Session, *, alert: Alert, now: datetime, timeline: DeliveryTimeline
+) -> int:
+    """Cancel the queued deliveries of ``alert`` to recipients whose type's consent scope
+    no longer holds at ``now``; the others go on. Returns how many were cancelled."""
+    if alert.status != AlertStatus.active:
+        return 0
+    contacts = session.execute(
+        select(Contact.id, Contact.kind, Contact.role)
+        .join(Delivery, Delivery.contact_id == Contact.id)
+        .where(Delivery.alert_id == alert.id, Delivery.state == DeliveryState.queued)
+        .distinct()
+    ).all()
+    per_type: Counter[str] = Counter()
+    for contact_id, kind, role in contacts:
+        if recipient_consented(
+            session, incident_id=alert.incident_id, kind=kind, role=role, at=now
+        ):
+            continue
+        per_type[recipient_type(kind=kind, role=role) or "other"] += cancel_queued(
+            session,
+            alert_id=alert.id,
+            contact_id=contact_id,
+            reason=SCOPE_WITHDRAWN,
+            now=now,
+            timeline=timeline,
+        )
+    total = sum(per_type.values())
+    if total:
+        record_event(
+            session,
+            action="alert.recipients_withheld",
+            organisation_id=alert.organisation_id,
+            actor_user_id=None,
+            object_type="alert",
+            object_id=alert.id,
+            detail={"types": sorted(per_type), "cancelled_deliveries": total},
+        )
+    return total

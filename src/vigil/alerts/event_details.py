@@ -28,6 +28,12 @@ NO_SUBSTANTIVE_RESPONSE = N_("no substantive response by the tier's deadline")
 LAST_TIER_SILENT = N_("no substantive response by the deadline; no further tier to notify")
 #: An alert stopped because the consent that allowed it no longer holds (alerts/consent_stop.py).
 CONSENT_STOPPED = N_("consent changed after launch: alert stopped")
+#: One recipient type's consent scope withdrawn after launch: its queued deliveries are
+#: cancelled, the alert goes on for the others (alerts/consent_stop.py).
+SCOPE_WITHDRAWN = N_(
+    "cancelled: the defender withdrew consent for this kind of recipient; the alert goes "
+    "on for the others"
+)
 RESPONSE_KINDS = {"substantive": N_("a substantive response"), "declined": N_("declined to act")}
 FIXED = {
     UNSUBSCRIBED,
@@ -36,6 +42,7 @@ FIXED = {
     NO_SUBSTANTIVE_RESPONSE,
     LAST_TIER_SILENT,
     CONSENT_STOPPED,
+    SCOPE_WITHDRAWN,
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.chain import run_chain
 from vigil.alerts.closing import resolve_alert
-from vigil.alerts.consent_stop import halt_if_unconsented
+from vigil.alerts.consent_stop import cancel_withdrawn_types, halt_if_unconsented
 from vigil.alerts.delivery_timeline import ALERT_TIMELINE
 from vigil.alerts.facts import facts_for
 from vigil.alerts.models import Alert, AlertStatus
@@ -65,10 +65,11 @@ def stop_alerts_of_resolved_cases(
 
 def hold_unconsented_deliveries(session: Session, *, now: datetime) -> int:
     """Stop the alerts with something still queued whose consent no longer holds at ``now``
-    (alerts/consent_stop.py: "record only", ``store`` withdrawn, forgotten, the defender's
-    own strategy gone, an emergency exception that expired or was withdrawn). Runs before
-    every send of the worker (and at once when an exception is withdrawn), so a queued
-    message never goes out on a lapsed permission. Returns how many were cancelled."""
+        (alerts/consent_stop.py: "record only", ``store`` withdrawn, forgotten, the defender's
+        own strategy gone, an emergency exception that expired or was withdrawn), and cancels
+    what is queued for a recipient type whose own consent scope was withdrawn. Runs before
+        every send of the worker (and at once when an exception is withdrawn), so a queued
+        message never goes out on a lapsed permission. Returns how many were cancelled."""
     alert_ids = session.scalars(
         select(Alert.id)
         .join(Delivery, Delivery.alert_id == Alert.id)
@@ -79,9 +80,10 @@ def hold_unconsented_deliveries(session: Session, *, now: datetime) -> int:
     for alert_id in alert_ids:
         alert = session.get(Alert, alert_id)
         assert alert is not None
-        cancelled += (
-            halt_if_unconsented(session, alert=alert, now=now, timeline=ALERT_TIMELINE) or 0
-        )
+        halted = halt_if_unconsented(session, alert=alert, now=now, timeline=ALERT_TIMELINE)
+        if halted is None:  # still allowed: one recipient type's scope may have gone
+            halted = cancel_withdrawn_types(session, alert=alert, now=now, timeline=ALERT_TIMELINE)
+        cancelled += halted
     return cancelled
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.compose import Links, Message, compose
 from vigil.alerts.facts import consent_check, facts_for
-from vigil.alerts.models import (
-    Alert,
-)
+from vigil.alerts.models import Alert, AlertRecipient
 from vigil.alerts.notes import clean_notes, dump_notes
+from vigil.alerts.recipient_types import SPECIAL_PROCEDURES, recipient_type
 from vigil.alerts.service import ensure_editable, load_alert, playbook_document
+from vigil.contacts.models import Contact
 from vigil.core.audit import record_event
 from vigil.core.crypto import Vault
+from vigil.core.i18n import N_
 from vigil.incidents.models import Incident
 
 PREVIEW_LINKS = Links(
@@ -63,10 +65,52 @@ def write_message(
     return alert
 
 
-def preview(
+#: How the preview names each recipient type's message (recipient_types.py).
+TYPE_LABELS = {
+    "": N_("General message"),
+    "company": N_("Message to companies"),
+    "investor": N_("Message to investors, buyers and lenders"),
+    "embassy": N_("Message to embassies"),
+    "state_mechanism": N_("Message to national human-rights institutions and state mechanisms"),
+    "funder": N_("Message to funders"),
+    "regional_body": N_("Message to regional human-rights bodies"),
+    "media": N_("Message to the media"),
+}
+
+
+def previews_by_type(
     session: Session, vault: Vault, *, org_id: int, alert_id: int, tier: int = 1
+) -> list[tuple[str, list[Message]]]:
+    """The general message, then the one each type of the alert's included recipients gets
+    (company, investor, embassy, state mechanism…: their own body when the playbook has
+    one), so the analyst reads what each will receive. UN special procedures get a
+    submission pack, not a message: not here. Keys are the type ("" for the general one)."""
+    kinds = session.execute(
+        select(Contact.kind, Contact.role)
+        .join(AlertRecipient, AlertRecipient.contact_id == Contact.id)
+        .where(AlertRecipient.alert_id == alert_id, AlertRecipient.included.is_(True))
+        .distinct()
+    ).all()
+    types = {recipient_type(kind=kind, role=role) or "" for kind, role in kinds}
+    types -= {"", SPECIAL_PROCEDURES}
+    ordered = ["", *sorted(types, key=lambda t: (t not in TYPE_LABELS, t))]
+    return [
+        (kind, preview(session, vault, org_id=org_id, alert_id=alert_id, tier=tier, kind=kind))
+        for kind in ordered
+    ]
+
+
+def preview(
+    session: Session,
+    vault: Vault,
+    *,
+    org_id: int,
+    alert_id: int,
+    tier: int = 1,
+    kind: str | None = None,
 ) -> list[Message]:
-    """The first message of ``tier`` in every language the playbook has (placeholder links)."""
+    """The first message of ``tier`` in every language the playbook has (placeholder
+    links), for recipient type ``kind`` (None: the general message)."""
     alert = load_alert(session, org_id=org_id, alert_id=alert_id)
     document = playbook_document(session, alert)
     facts = facts_for(session, vault, alert)
@@ -80,6 +124,7 @@ def preview(
             purpose="alert",
             links=PREVIEW_LINKS,
             alert_id=alert.id,
+            recipient_type=kind or None,
         )
         for language in document["messages"]
     ]

@@ -72,6 +72,11 @@ class Alert(Base):
     first_delivered_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     stop_reason: Mapped[str | None] = mapped_column(String(200))
+    #: The company-implicated branch (alerts/implicated.py) as it chose the recipients: why
+    #: it applied ("perpetrator: company staff"), "" when it did not, None for an alert
+    #: drafted before it was stored. Recorded at drafting, kept at launch: a later edit of
+    #: the incident never silently changes what a launched alert was, or who it reaches.
+    company_implicated: Mapped[str | None] = mapped_column(String(200))
     #: Escalation-chain cursor (alerts/escalation.py): the next step of the playbook's chain,
     #: when it is due, and how many times the current ``repeat`` step has run.
     chain_step: Mapped[int] = mapped_column(Integer, default=0)

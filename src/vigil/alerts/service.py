@@ -94,6 +94,7 @@ def draft_alert(
         urgency=int(document.get("urgency", 1)),
         strategy=strategy,
         created_by_id=actor_user_id,
+        company_implicated=company_implicated(incident) or "",
     )
     session.add(alert)
     session.flush()
@@ -138,7 +139,7 @@ def draft_alert(
             "playbook": playbook.code,
             "version": playbook.version,
             "proposed": len(proposals),
-            "company_implicated": company_implicated(incident) is not None,
+            "company_implicated": bool(alert.company_implicated),
         },
     )
     return alert
@@ -345,6 +346,8 @@ def _send(
     alert.status = AlertStatus.active
     alert.launched_at = now
     alert.verified_at = incident.verified_at
+    if alert.company_implicated is None:  # drafted before the branch was stored
+        alert.company_implicated = company_implicated(incident) or ""
     session.add(AlertEvent(alert_id=alert.id, at=now, kind="launched", detail=""))
     plan = run_chain(
         session,
@@ -362,7 +365,12 @@ def _send(
         actor_user_id=actor_user_id,
         object_type="alert",
         object_id=alert.id,
-        detail={"incident": incident.id, "recipients": included, "steps": len(plan.actions)},
+        detail={
+            "incident": incident.id,
+            "recipients": included,
+            "steps": len(plan.actions),
+            "company_implicated": alert.company_implicated or None,
+        },
     )
     return alert
 

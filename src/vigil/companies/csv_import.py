@@ -25,9 +25,10 @@ from rigour.text import ascii_text
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.companies.ftm import Origin, write_address, write_company
-from vigil.companies.ftm_import import BadLines, ImportReport, Problem
+from vigil.companies.ftm import Origin, key_of, write_address, write_company
+from vigil.companies.ftm_import import BadLines, ImportReport, OnCreated, Problem
 from vigil.companies.matching import name_key
+from vigil.companies.models import Address
 from vigil.companies.service import clean_country, clean_identifier, clean_website
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
@@ -211,8 +212,11 @@ def import_companies_csv(
     strict: bool = False,
     delimiter: str = ",",
     tick: Callable[[], None] = lambda: None,
+    on_created: OnCreated | None = None,
 ) -> ImportReport:
-    """Check every row, then (unless ``strict`` found a bad row) write the good ones."""
+    """Check every row, then (unless ``strict`` found a bad row) write the good ones.
+    ``on_created(entity_type, entity_id, row, key)`` hears of every company and address the
+    file created (not those it updated): an import run records them to roll them back."""
     report = ImportReport(dataset=dataset or path.name, unit="row")
     header, rows = _read_rows(path, mapping, delimiter=delimiter)
     unmapped = [c for c in header if c and c not in mapping.values()]
@@ -255,6 +259,12 @@ def import_companies_csv(
         if row.address is not None:
             state = write_address(session, row.address, origin=origin, line=row.number)
             report.written[f"addresses {state}"] += 1
+            if on_created is not None and state == "created":
+                key = key_of(row.address.id)
+                address_id = session.scalars(select(Address.id).where(Address.key == key)).one()
+                on_created("address", address_id, row.number, row.address.id)
         written = write_company(session, row.company, origin=origin, line=row.number, sectors=terms)
         report.written[f"companies {written.state}"] += 1
+        if on_created is not None and written.state == "created":
+            on_created("company", written.company.id, row.number, row.company.id)
     return report

@@ -42,12 +42,16 @@ from vigil.companies.ftm import (
     write_company,
     write_relationship,
 )
-from vigil.companies.models import Company
+from vigil.companies.models import Address, Company, CompanyRelationship
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.vocabularies.models import VocabularyTerm
 
 SKIP, ADDRESS, NODE, EDGE = 0, 1, 2, 3
+#: ``on_created(entity_type, entity_id, line, key)``: told of each row an import *created*
+#: ("company", "address", "relationship"), so a caller (an import run) can record it.
+OnCreated = Callable[[str, int, int, str], None]
+_MODELS = {ADDRESS: ("address", Address), EDGE: ("relationship", CompanyRelationship)}
 
 
 @dataclass(frozen=True)
@@ -245,9 +249,11 @@ def import_ftm(
     dataset: str | None = None,
     strict: bool = False,
     tick: Callable[[], None] = lambda: None,
+    on_created: OnCreated | None = None,
 ) -> ImportReport:
     """Import one file (upserts on entity ids: a second run changes nothing). ``tick`` is
-    called once per line per pass (twice per line in all) for a progress bar."""
+    called once per line per pass (twice per line in all) for a progress bar; ``on_created``
+    hears of every entity the file created (not those it updated)."""
     report = ImportReport(dataset=dataset or path.name)
     plan = _scan(session, path, tick)
     report.lines, report.problems, report.skipped = len(plan.kinds), plan.problems, plan.skipped
@@ -276,11 +282,24 @@ def import_ftm(
                 written = write_company(session, proxy, origin=origin, line=number, sectors=sectors)
                 ids[proxy.id] = written.company.id
                 report.written[f"companies {written.state}"] += 1
+                state = written.state
+                if on_created is not None and state == "created":
+                    on_created("company", written.company.id, number, proxy.id)
             else:
                 state = _write_edge(session, proxy, ids, origin=origin, line=number)
                 report.written[f"relationships {state}"] += 1
                 tick()
+            if on_created is not None and state == "created" and kind in _MODELS:
+                _tell_created(session, on_created, kind, proxy.id, number)
     return report
+
+
+def _tell_created(
+    session: Session, on_created: OnCreated, kind: int, entity_id: str, line: int
+) -> None:
+    entity_type, table = _MODELS[kind]
+    row_id = session.scalars(select(table.id).where(table.key == key_of(entity_id))).one()
+    on_created(entity_type, row_id, line, entity_id)
 
 
 def _write_edge(

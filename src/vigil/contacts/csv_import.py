@@ -19,7 +19,9 @@ good rows are imported; with ``strict`` nothing is imported when any row is bad.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy.orm import Session
@@ -57,6 +59,9 @@ COLUMNS = {
 ALIASES = {"organization": "organisation", "webhook": "webhook_url", "e-mail": "email"}
 MAX_ROWS = 20_000
 MAX_BYTES = 5 * 1024 * 1024
+#: ``on_created("contact", contact_id, line, key)``: told of each contact a file *created*
+#: (not those it updated), so an import run can record it and roll it back.
+OnCreated = Callable[[str, int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,12 @@ def import_contacts_csv(
     text: str,
     strict: bool = False,
     actor_user_id: int | None = None,
+    on_created: OnCreated | None = None,
 ) -> ImportResult:
     """Import ``text`` (a whole CSV file) into the organisation's directory. A malformed
-    header raises ``Invalid`` (nothing imported); bad rows are collected in the result."""
+    header raises ``Invalid`` (nothing imported); bad rows are collected in the result.
+    ``on_created`` is told of the contacts created, once the file is taken (never for a file
+    ``strict`` refused)."""
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
@@ -156,6 +164,7 @@ def import_contacts_csv(
     columns = _header(header)
     result, rows = ImportResult(), 0
     seen: dict[str, int] = {}  # e-mail address → line where it was imported
+    created: list[tuple[int, int, str]] = []  # (contact id, line, key)
     outer = session.begin_nested()
     try:
         line = reader.line_num + 1
@@ -165,7 +174,9 @@ def import_contacts_csv(
                 if rows > MAX_ROWS:
                     message = gettext("The file has more than %(rows)d rows: split it.")
                     raise Invalid(message % {"rows": MAX_ROWS})
-                _import_row(vault, org_id, columns, cells, line, seen, result, actor_user_id)
+                row = _import_row(vault, org_id, columns, cells, line, seen, result, actor_user_id)
+                if row is not None:
+                    created.append(row)
             line = reader.line_num + 1
     except csv.Error as error:
         outer.rollback()
@@ -177,6 +188,8 @@ def import_contacts_csv(
         outer.rollback()
         return ImportResult(errors=result.errors, imported=False)
     outer.commit()
+    for contact_id, line, key in created if on_created is not None else ():
+        on_created("contact", contact_id, line, key)
     record_event(
         session,
         action="contacts.imported",
@@ -202,34 +215,41 @@ def _import_row(
     seen: dict[str, int],
     result: ImportResult,
     actor_user_id: int | None,
-) -> None:
+) -> tuple[int, int, str] | None:
+    """Take one row; (contact id, line, key) when it created a contact."""
     if len(cells) > len(columns):
         message = gettext("%(cells)d cells for %(columns)d columns.")
         result.errors.append(
             RowError(line, message % {"cells": len(cells), "columns": len(columns)})
         )
-        return
+        return None
     row = dict(zip(columns, cells, strict=False))  # missing trailing cells are empty
     row.update((name, "") for name in columns[len(cells) :])
     email = row.get("email", "").strip().lower()
     if email and email in seen:
         message = gettext("The same e-mail address is on line %(line)d.")
         result.errors.append(RowError(line, message % {"line": seen[email]}))
-        return
+        return None
     try:
         with vault.session.begin_nested():
-            outcome = _write_row(vault, org_id, row, actor_user_id)
+            outcome, contact_id = _write_row(vault, org_id, row, actor_user_id)
     except (Invalid, Conflict, NotFound) as error:
         result.errors.append(RowError(line, str(error)))
-        return
+        return None
     if email:
         seen[email] = line
     setattr(result, outcome, getattr(result, outcome) + 1)
+    if outcome != "created":
+        return None
+    basis = email or f"{row.get('webhook_url', '').strip()}|{row.get('name', '').strip()}"
+    return contact_id, line, email or hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
-def _write_row(vault: Vault, org_id: int, row: dict[str, str], actor: int | None) -> str:
+def _write_row(
+    vault: Vault, org_id: int, row: dict[str, str], actor: int | None
+) -> tuple[str, int]:
     """Create or update one contact and its groups (in ``vault``'s session, which seals the
-    webhook secrets); returns "created", "updated" or "unchanged"."""
+    webhook secrets); returns "created", "updated" or "unchanged", and the contact's id."""
     session = vault.session
     existing = None
     if row.get("email", "").strip():
@@ -265,4 +285,4 @@ def _write_row(vault: Vault, org_id: int, row: dict[str, str], actor: int | None
         )
         if added and outcome == "unchanged":
             outcome = "updated"
-    return outcome
+    return outcome, contact.id

@@ -13,6 +13,7 @@ from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.defenders.models import Defender, DefenderKind
+from vigil.defenders.name_tokens import forget_name_tokens, index_name_tokens
 from vigil.vocabularies.models import VocabularyTerm
 from vigil.vocabularies.service import get_term
 
@@ -60,6 +61,8 @@ def record_defender(
     )
     session.add(defender)
     session.flush()
+    if name:
+        index_name_tokens(session, ring=vault.ring, defender=defender, name=name)
     return defender
 
 
@@ -148,6 +151,7 @@ def erase_defender_record(session: Session, *, vault: Vault, defender: Defender)
     defender.contact_sealed = None
     defender.contact_times_sealed = None
     defender.name_index = None  # the digest alone could still confirm a guessed name
+    forget_name_tokens(session, defender_id=defender.id)  # so could each word's digest
     defender.identities = []  # gender and identity say who they are: forgotten with them
     defender.forgotten_at = utcnow()
     session.flush()

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 
 from vigil.demo.catalogue import PROJECTS
 
-# attack type, perpetrator type, degree, defender type, defender kind, title template
+# attack type, perpetrator type, role (incidents.models.Role: what the perpetrator did; the
+# certainty is always "alleged" in the demo), defender type, defender kind, title template
 SCENARIOS = [
     (
         "death_threat",
         "unknown",
-        "alleged",
+        "unspecified",
         "community_leader",
         "person",
         "Death threat against a community leader opposing the {project}",
@@ -53,7 +54,7 @@ SCENARIOS = [
     (
         "smear_campaign",
         "company_staff",
-        "alleged",
+        "unspecified",
         "journalist",
         "person",
         "Journalist reporting on the {project} labelled an enemy of development",
@@ -61,7 +62,7 @@ SCENARIOS = [
     (
         "surveillance",
         "private_security",
-        "alleged",
+        "unspecified",
         "ngo_staff",
         "organisation",
         "NGO staff followed and photographed after meeting about the {project}",
@@ -93,7 +94,7 @@ SCENARIOS = [
     (
         "killing",
         "armed_groups",
-        "alleged",
+        "unspecified",
         "community_leader",
         "person",
         "Community leader killed after opposing the {project}",
@@ -101,7 +102,7 @@ SCENARIOS = [
     (
         "digital_attack",
         "unknown",
-        "alleged",
+        "unspecified",
         "women_hrd",
         "person",
         "Hacked accounts and doxxing of a woman defender campaigning on the {project}",
@@ -193,7 +194,8 @@ class DemoIncident:
     status: str
     attack_type: str
     perpetrator_type: str
-    degree: str
+    role: str  # incidents.models.Role
+    certainty: str  # incidents.models.Certainty
     defender_type: str
     defender_kind: str
     defender_name: str
@@ -219,7 +221,8 @@ STORY = DemoIncident(
     status="active",
     attack_type="death_threat",
     perpetrator_type="unknown",
-    degree="alleged",
+    role="unspecified",
+    certainty="alleged",
     defender_type="community_leader",
     defender_kind="person",
     defender_name="Tomasa Yule Camayo",
@@ -269,7 +272,7 @@ def _incidents(
         for offset in range(per_project):
             number += 1
             scenario = SCENARIOS[rng.choice(list(choices))]
-            attack, perpetrator, degree, dtype, dkind, title = scenario
+            attack, perpetrator, role, dtype, dkind, title = scenario
             occurred = since + timedelta(days=rng.randrange(0, 1000))
             precision = "day" if offset % 5 else "month"
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -290,7 +293,8 @@ def _incidents(
                     status=cycle[number % len(cycle)],
                     attack_type=attack,
                     perpetrator_type=perpetrator,
-                    degree=degree,
+                    role=role,
+                    certainty="alleged",
                     defender_type=dtype,
                     defender_kind=dkind,
                     defender_name=name if dkind == "person" else f"{region} {dkind} committee",

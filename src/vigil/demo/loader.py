@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.accounts.models import Membership, Role, User
@@ -41,12 +41,18 @@ from vigil.defenders.consent import (
 from vigil.defenders.consent_ledger import ConsentScope
 from vigil.defenders.service import record_defender
 from vigil.demo.catalogue import COMPANIES, PROJECTS, RELATIONSHIPS
+from vigil.demo.collective import load_collective
 from vigil.demo.incidents import STORY, DemoIncident, generate_incidents
+from vigil.demo.policy_assessments import load_policy_assessments
 from vigil.demo.publishing import load_publishing
+from vigil.demo.slapp import load_slapp
+from vigil.diligence.countries.models import CountryLegalFlag, CountryScore
+from vigil.diligence.countries.reference import load_reference
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import find_incident_by_ref, record_incident
 from vigil.organisations.service import ensure_organisation
 from vigil.public.register_batch import refresh_register
+from vigil.urgent_actions.service import Mailer
 from vigil.urgent_actions.standing import recheck_actions
 from vigil.vocabularies.service import seed_vocabularies
 
@@ -83,6 +89,7 @@ def load_demo(session: Session, *, settings: Settings, vault: Vault) -> DemoRepo
     for item in generate_incidents():
         report.add("incidents", _load_incident(session, vault, orgs[item.organisation].id, item))
     _load_users(session, settings, vault, orgs, report)
+    report.created["policy assessments"] = load_policy_assessments(session, today=utcnow().date())
     report.created["publication grants"] = _grant_publication(session, orgs)
     now = utcnow()
     refresh_register(session, vault=vault, settings=settings, now=now)
@@ -91,7 +98,13 @@ def load_demo(session: Session, *, settings: Settings, vault: Vault) -> DemoRepo
     for what, count in load_publishing(session, settings=settings, vault=vault, now=now).items():
         report.created[what] = count
     refresh_register(session, vault=vault, settings=settings, now=now)
-    recheck_actions(session)
+    report.created["lawsuits"] = load_slapp(session, org_id=orgs["red-andina"].id, now=now)
+    report.created["collective action and grievance records"] = load_collective(
+        session, org_id=orgs["red-andina"].id, today=now.date()
+    )
+    base_url = str(settings.base_url).rstrip("/")
+    recheck_actions(session, mailer=Mailer(vault=vault, secret=settings.secret, base_url=base_url))
+    report.created["country reference values"] = _new_reference_values(session)
     return report
 
 
@@ -221,7 +234,8 @@ def _load_incident(session: Session, vault: Vault, org_id: int, item: DemoIncide
                     involvements=[
                         InvolvementCreate(
                             perpetrator_type=item.perpetrator_type,
-                            degree=item.degree,
+                            role=item.role,
+                            certainty=item.certainty,
                             company_id=operator.id,
                         )
                     ],
@@ -313,3 +327,17 @@ def _load_users(
             handle.write("\n".join(lines) + "\n")
     if path.exists():
         report.credentials.append(f"Demo sign-in details (fictional staff): {path}")
+
+
+def _new_reference_values(session: Session) -> int:
+    """Load the shipped and demo country reference data; how many values and flags are new
+    (a reload replaces them in place, so a second load creates none)."""
+
+    def count() -> int:
+        scores = session.scalar(select(func.count()).select_from(CountryScore)) or 0
+        return scores + (session.scalar(select(func.count()).select_from(CountryLegalFlag)) or 0)
+
+    before = count()
+    load_reference(session, demo=True)
+    session.flush()
+    return count() - before

@@ -227,7 +227,11 @@ def _statement(ctx: Context, desks: dict[str, Contact]) -> int:
             now=asked + timedelta(days=2),
         )
     statements.publish_statement(
-        ctx.session, actor=ctx.coordinator, statement_id=row.id, now=asked + timedelta(days=7)
+        ctx.session,
+        ctx.vault,
+        actor=ctx.coordinator,
+        statement_id=row.id,
+        now=asked + timedelta(days=7),
     )
     return 1
 
@@ -284,6 +288,7 @@ def _dialogue(ctx: Context, desks: dict[str, Contact]) -> int:
         )
         dialogues.review_report(
             ctx.session,
+            ctx.vault,
             actor=ctx.coordinator,
             report_id=report.id,
             publish=True,

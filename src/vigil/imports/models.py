@@ -38,7 +38,11 @@ class ImportRun(Base):
     __table_args__ = (Index("ix_import_runs_org_started", "organisation_id", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    #: None for the corporate registry's runs (companies CSV, FollowTheMoney): the registry
+    #: is shared by every organisation, so its runs belong to none (command line only).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=RunState.running)
     #: The name the rows' provenance shows: the file's name, or what the importer was told.
@@ -72,7 +76,10 @@ class ImportedRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    #: The run's organisation (None: a registry run), copied so key look-ups need no join.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
     run_id: Mapped[int] = mapped_column(
         ForeignKey("import_runs.id", ondelete="CASCADE"), index=True
     )

@@ -34,6 +34,9 @@ class InboxKind(StrEnum):
     company_response = "company_response"  # a company answered a right-of-reply request
     #: A launched alert's consent no longer holds: it was stopped (alerts/consent_stop.py).
     consent_stopped = "consent_stopped"
+    #: A published urgent action went offline: a victim left public action
+    #: (urgent_actions/standing.py).
+    urgent_action_withdrawn = "urgent_action_withdrawn"
 
 
 #: Kinds that are urgent whatever the producer says: a life may be at stake.
@@ -62,6 +65,9 @@ KIND_LABELS = {
     InboxKind.approval_requested: N_("An urgent alert waits for a second staff member's approval"),
     InboxKind.company_response: N_("A company responded to a right-of-reply request"),
     InboxKind.consent_stopped: N_("Consent changed after launch: alert stopped"),
+    InboxKind.urgent_action_withdrawn: N_(
+        "Consent changed: an urgent action's public page was withdrawn"
+    ),
 }
 
 

@@ -208,6 +208,13 @@ class Source(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(Text, default="")
     received_on: Mapped[date | None]
+    #: What this source itself says of the event, kept when incidents from several sources
+    #: are merged into one (``imports.linking``): its date, its region (an ISO 3166-2 code,
+    #: never free text) and its type of attack (an ``attack_type`` code). Empty for a source
+    #: added to an incident that gives nothing of its own.
+    reported_on: Mapped[date | None]
+    reported_region: Mapped[str | None] = mapped_column(String(120))
+    reported_attack_type: Mapped[str | None] = mapped_column(String(60))
 
     incident: Mapped[Incident] = relationship(back_populates="sources")
 

@@ -1,6 +1,8 @@
 """``vigil playbooks``: move playbooks in and out as YAML, list them, install the defaults.
 
-Each command runs in one transaction: a refused file stores nothing. Mistakes raise
+Each command runs in one transaction: a refused file stores nothing. ``vigil playbooks
+import`` is registered on this app by ``vigil.imports.cli`` (an import is recorded as an
+import run, which this domain knows nothing of). Mistakes raise
 ``Invalid``/``NotFound``, which ``vigil`` prints as one line (exit status 2).
 """
 
@@ -20,41 +22,6 @@ playbooks_app = typer.Typer(
 )
 
 Org = Annotated[str, typer.Option("--org", help="Organisation slug.")]
-
-
-def _read(path: Path) -> str:
-    if not path.is_file():
-        raise Invalid(f"No such file: {path}")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(f"{path} is not UTF-8 text.") from None
-    except OSError as error:
-        raise Invalid(f"Cannot read {path}: {error.strerror}.") from None
-
-
-@playbooks_app.command("import")
-def import_command(
-    file: Annotated[Path, typer.Argument(help="Playbook YAML file.")],
-    org: Org,
-) -> None:
-    """Store a playbook as the next version of its code (nothing if it is unchanged)."""
-    from vigil.organisations.service import get_organisation_by_slug
-    from vigil.playbooks.service import import_playbook, list_playbooks
-
-    text = _read(file)
-    settings = load_settings()
-    with database_session(settings.effective_database_url) as session:
-        organisation = get_organisation_by_slug(session, slug=org)
-        before = {p.id for p in list_playbooks(session, org_id=organisation.id)}
-        playbook = import_playbook(
-            session, org_id=organisation.id, yaml_text=text, actor_user_id=None
-        )
-        code, version, unchanged = playbook.code, playbook.version, playbook.id in before
-    if unchanged:
-        typer.echo(f"{code}: unchanged (same as version {version}).")
-    else:
-        typer.echo(f"{code}: version {version} imported and now current.")
 
 
 @playbooks_app.command("export")

@@ -29,6 +29,7 @@ from vigil.playbooks.schema import (
     PlaybookDocument,
     PlaybookInvalid,
 )
+from vigil.playbooks.subjects import NEUTRAL_PROBLEM, is_neutral_subject, neutral_problem
 
 # --- Locating problems in the YAML ------------------------------------------------------------
 
@@ -213,7 +214,10 @@ def _template_problems(doc: PlaybookDocument) -> list[tuple[YamlPath, str, int]]
         if message.closing is not None:
             sources.append((("messages", language, "closing"), "closing", message.closing))
         for path, field, source in sources:
-            found += [(path, text, line) for text, line in _check_template(field, source)]
+            for text, line in _check_template(field, source):
+                if text.startswith(NEUTRAL_PROBLEM):  # the same subject goes out at every tier
+                    text = f"playbook {doc.code!r}, every tier, {language}: {text}"
+                found.append((path, text, line))
     return found
 
 
@@ -249,6 +253,8 @@ def _check_template(field: str, source: str) -> tuple[tuple[str, int], ...]:
     problems: list[tuple[str, int]] = []
     if field == "subject" and "\n" in rendered.strip():
         problems.append(("the subject must be one line", 0))
+    elif field == "subject" and not is_neutral_subject(rendered, SAMPLE_CONTEXT["case_reference"]):
+        problems.append((neutral_problem(rendered), 0))
     if field == "body":
         problems += [
             (f"the body must include {{{{ {name} }}}}", 0)

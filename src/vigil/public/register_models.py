@@ -111,6 +111,11 @@ class PublicIncident(Base):
     #: When the row first entered the register (the Atom feed's order) and last changed.
     published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The row's CSV line, written when the batch writes the row (``public.csv_lines``): the
+    #: cells before the URL (with the comma after them) and after it (with the comma before).
+    #: The URL is made from a setting, so it is put in at export time. "" until written.
+    csv_head: Mapped[str] = mapped_column(Text, default="")
+    csv_tail: Mapped[str] = mapped_column(Text, default="")
 
     labels: Mapped[list[PublicIncidentLabel]] = relationship(
         back_populates="public_incident", cascade="all, delete-orphan", passive_deletes=True

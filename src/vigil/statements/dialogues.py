@@ -38,6 +38,7 @@ from vigil.statements.common import (
     require_publisher,
     text_block,
 )
+from vigil.statements.identifying import refuse_identifying
 from vigil.statements.models import (
     DialogueMember,
     DialogueReport,
@@ -246,6 +247,7 @@ def submit_report(
 
 def review_report(
     session: Session,
+    vault: Vault,
     *,
     actor: Actor,
     report_id: int,
@@ -254,7 +256,9 @@ def review_report(
     space_id: int | None = None,
 ) -> DialogueReport:
     """Publish or reject a submitted report (coordinators only; ``space_id``: the space the
-    page is about, which the report must belong to); the link then stops."""
+    page is about, which the report must belong to); the link then stops. A report that
+    names a victim of the organisation's incidents cannot be published (``NamesAVictim``,
+    scope in :mod:`vigil.statements.identifying`); it stays submitted, as the member wrote it."""
     require_publisher(actor)
     report = load_in_org(
         session, DialogueReport, report_id, org_id=actor.org_id, missing="No such report."
@@ -264,6 +268,10 @@ def review_report(
         raise NotFound("No such report.")
     if report.state != ReportState.submitted:
         raise Conflict(N_("Only a submitted report can be reviewed."))
+    if publish:
+        refuse_identifying(
+            session, vault=vault, org_id=report.organisation_id, country=None, texts=[report.body]
+        )
     report.state = ReportState.published if publish else ReportState.rejected
     report.published_at = now if publish else None
     if report.link_id is not None:

@@ -38,6 +38,7 @@ from vigil.statements.common import (
     require_publisher,
     text_block,
 )
+from vigil.statements.identifying import refuse_identifying
 from vigil.statements.models import (
     InvitationState,
     Statement,
@@ -271,15 +272,24 @@ def revoke_invitation(
 
 
 def publish_statement(
-    session: Session, *, actor: Actor, statement_id: int, now: datetime
+    session: Session, vault: Vault, *, actor: Actor, statement_id: int, now: datetime
 ) -> Statement:
     """Put the statement and its signatories on the public register (coordinators only); the
-    links still open are revoked, so nobody signs or withdraws after the fact."""
+    links still open are revoked, so nobody signs or withdraws after the fact. A text that
+    names a victim of the organisation's incidents is refused (``NamesAVictim``, scope in
+    :mod:`vigil.statements.identifying`) and stays a draft as written."""
     require_publisher(actor)
     row = _draft(get_statement(session, org_id=actor.org_id, statement_id=statement_id))
     signed = [i for i in invitations(session, statement=row) if i.state == InvitationState.signed]
     if not signed:
         raise Invalid(N_("A statement needs at least one signatory to be published."))
+    refuse_identifying(
+        session,
+        vault=vault,
+        org_id=row.organisation_id,
+        country=row.country,
+        texts=(row.title, row.body, row.region, row.company),
+    )
     for invitation in invitations(session, statement=row):
         if invitation.link_id is not None:
             revoke_links(session, link_id=invitation.link_id, now=now)

@@ -13,6 +13,13 @@ The second needs the consent ledger, which public code may not read, so it is wr
 action (``UrgentAction.withheld``) by :func:`recheck_actions`: after every register refresh
 (worker, demo), on the staff page and before every publication. Re-consent and a refresh
 bring the page back with the same code.
+
+Going offline is never silent: when a published action becomes ``not_public`` (the case is
+still in the register, so a watcher could otherwise only notice a 410), the coordinators get
+one urgent inbox item pointing at the staff page, which says why, and every subscriber of the
+case, its region or its types of attack gets a neutral "this action has ended" through the
+outbox, without the case's title, note or link (a reason would tell a perpetrator that the
+defender changed course). A closed action has already ended: nothing is sent.
 """
 
 from __future__ import annotations
@@ -24,9 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.audit import record_event
+from vigil.core.db import utcnow
 from vigil.core.i18n import N_
+from vigil.inbox.models import InboxKind
+from vigil.inbox.service import raise_item
 from vigil.urgent_actions.eligibility import every_victim_chose_public, register_row
 from vigil.urgent_actions.models import ActionStatus, UrgentAction
+from vigil.urgent_actions.service import Mailer
+from vigil.urgent_actions.subscriptions import mail_ended
 
 
 class Withheld(StrEnum):
@@ -56,9 +68,12 @@ def reason_of(session: Session, action: UrgentAction) -> str:
     return ""
 
 
-def recheck_actions(session: Session, *, incident_ids: Collection[int] | None = None) -> int:
+def recheck_actions(
+    session: Session, *, mailer: Mailer, incident_ids: Collection[int] | None = None
+) -> int:
     """Write each published or closed action's ``withheld`` (only the consent part is
-    stored; the register part is also read live); returns how many changed (audited)."""
+    stored; the register part is also read live); returns how many changed (audited). A
+    published action going offline is announced (:func:`_announce_withdrawal`)."""
     query = select(UrgentAction).where(UrgentAction.status != ActionStatus.draft)
     if incident_ids is not None:
         query = query.where(UrgentAction.incident_id.in_(list(incident_ids)))
@@ -78,5 +93,34 @@ def recheck_actions(session: Session, *, incident_ids: Collection[int] | None = 
             object_id=action.id,
             detail={"incident": action.incident_id, "reason": stored},
         )
+        if stored and action.status == ActionStatus.published:
+            _announce_withdrawal(session, mailer, action)
     session.flush()
     return changed
+
+
+def _announce_withdrawal(session: Session, mailer: Mailer, action: UrgentAction) -> None:
+    """One urgent inbox item per withdrawal, and the neutral end mail to subscribers."""
+    now = utcnow()
+    raise_item(
+        session,
+        org_id=action.organisation_id,
+        kind=InboxKind.urgent_action_withdrawn,
+        object_type="urgent_action",
+        object_id=action.id,
+        path=f"/staff/actions/{action.id}",
+        source_key=f"urgent_action_withdrawn:{action.id}:{now.isoformat()}",
+        urgent=True,
+        now=now,
+    )
+    mailed = mail_ended(
+        session, mailer.vault, secret=mailer.secret, action=action, base_url=mailer.base_url
+    )
+    record_event(
+        session,
+        action="urgent_action.ended_announced",
+        organisation_id=action.organisation_id,
+        object_type="urgent_action",
+        object_id=action.id,
+        detail={"mailed": mailed},
+    )

@@ -247,3 +247,31 @@ def mail_update(
         queued += 1
     session.flush()
     return queued
+
+
+ENDED = N_("This urgent action has ended. Thank you for everything you did for it.")
+
+
+def mail_ended(
+    session: Session, vault: Vault, *, secret: bytes, action: UrgentAction, base_url: str
+) -> int:
+    """Tell every confirmed matching address, neutrally, that the action has ended: no title,
+    no note, no link to the page (it answers 410). Used when a victim leaves public action,
+    so nothing says why. Returns how many were queued."""
+    queued = 0
+    for row in _audience(session, action):
+        address = vault.open(row.data_key_id, row.email_sealed)
+        if address is None:
+            continue
+        t = catalogue(row.language).gettext
+        _mail(
+            session,
+            to=address,
+            language=row.language,
+            subject=t(N_("Urgent action %(code)s")) % {"code": action.code},
+            lines=[t(ENDED)],
+            stop_url=f"{base_url}/actions/unsubscribe/{stop_token(secret, row.id)}",
+        )
+        queued += 1
+    session.flush()
+    return queued

@@ -31,6 +31,9 @@ from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.defenders.service import record_defender
+from vigil.diligence.slapp import screening as slapp_screening
+from vigil.diligence.slapp import service as slapp
+from vigil.diligence.slapp.lawsuit_input import LawsuitInput
 from vigil.incidents.public_summary import review_public_summary, write_public_summary
 from vigil.incidents.schemas import ActCreate, IncidentCreate, InvolvementCreate, SourceCreate
 from vigil.incidents.service import record_incident
@@ -335,10 +338,34 @@ def _dialogue(session: Session, vault: Vault, settings: Settings, org) -> str:  
     ).all()
     dialogues.submit_report(session, published, body="We trained our guards.", now=utcnow())
     dialogues.review_report(
-        session, actor=coordinator, report_id=published.id, publish=True, now=utcnow()
+        session, vault, actor=coordinator, report_id=published.id, publish=True, now=utcnow()
     )
     dialogues.submit_report(session, pending, body=f"Awaiting review: {SECRETS}", now=utcnow())
     return space.slug
+
+
+def _lawsuits(session: Session, vault: Vault, org) -> None:  # type: ignore[no-untyped-def]
+    """A published lawsuit against the planted defender (secrets in the notes, the case
+    number and the analyst's reasons) and an unpublished one naming her as claimant."""
+    coordinator = Actor(user_id=None, org_id=org.id, role="coordinator")  # type: ignore[arg-type]
+    defender = record_defender(
+        session, vault=vault, org_id=org.id, alias="Defender S", name=NAME, contact=EMAIL
+    )
+    data = LawsuitInput(
+        claimant_name="Minera Andina S.A.", case_number=PHONE, country="CO", notes=SECRETS
+    )
+    row = slapp.create_lawsuit(session, actor=coordinator, data=data)
+    slapp.add_defendant(
+        session, actor=coordinator, lawsuit_id=row.id, defender_id=defender.id,
+        description="a land defender",
+    )  # fmt: skip
+    slapp_screening.record_judgement(
+        session, actor=coordinator, lawsuit_id=row.id, indicator="c", judgement="met",
+        reasoning=SECRETS, now=utcnow(),
+    )  # fmt: skip
+    slapp.set_published(session, actor=coordinator, lawsuit_id=row.id, published=True, now=utcnow())
+    hidden = LawsuitInput(claimant_name=NAME, country="CO", notes=SECRETS)
+    slapp.create_lawsuit(session, actor=coordinator, data=hidden)
 
 
 def build_world(session: Session, vault: Vault, settings: Settings) -> World:
@@ -361,5 +388,6 @@ def build_world(session: Session, vault: Vault, settings: Settings) -> World:
         statement_slug=_statement(session, org),
         dialogue_slug=_dialogue(session, vault, settings, org),
     )
+    _lawsuits(session, vault, org)
     session.commit()
     return world

@@ -64,12 +64,26 @@ CRAWL: dict[str, Callable[[World], list[str]]] = {
     "/dialogues": lambda w: ["/dialogues"],
     "/dialogues/{slug}": lambda w: [f"/dialogues/{w.dialogue_slug}"],
     "/statistics": lambda w: ["/statistics"],
+    "/slapp": lambda w: ["/slapp", "/slapp?country=CO"],
     "/companies/{company_id}": lambda w: [f"/companies/{w.company_id}"],
     "/sectors": lambda w: ["/sectors"],
     "/sectors/{code}": lambda w: ["/sectors/mining"],
     "/responses/non-responders": lambda w: ["/responses/non-responders"],
     "/countries": lambda w: ["/countries"],
     "/countries/{code}": lambda w: ["/countries/CO"],
+    "/sectors/{code}/policies": lambda w: ["/sectors/mining/policies"],
+    "/sectors/{code}/policies.csv": lambda w: ["/sectors/mining/policies.csv"],
+    "/data/policies.csv": lambda w: ["/data/policies.csv"],
+    "/grievance-mechanisms": lambda w: [
+        "/grievance-mechanisms",
+        "/grievance-mechanisms?country=CO",
+    ],
+    "/grievance-mechanisms/{mechanism_id}": lambda w: ["/grievance-mechanisms/1"],
+    "/reports/market-entry": lambda w: [
+        "/reports/market-entry",
+        "/reports/market-entry?country=CO&sector=mining",
+    ],
+    "/reports/market-entry.css": lambda w: ["/reports/market-entry.css"],
     "/healthz": lambda w: ["/healthz"],
     "/login": lambda w: ["/login"],
     "/login/code": lambda w: ["/login/code"],
@@ -81,7 +95,7 @@ NOT_CRAWLED = {
     "/enrol/{token}",
 }
 #: Not the public site: the staff and partner API, links sent to one person, intake forms.
-PRIVATE_PREFIXES = ("/staff", "/api/v1/", "/l/", "/report", "/check-in")
+PRIVATE_PREFIXES = ("/staff", "/api/v1", "/l", "/report", "/check-in")
 
 
 def public_get_routes(app) -> set[str]:  # type: ignore[no-untyped-def]
@@ -93,7 +107,8 @@ def public_get_routes(app) -> set[str]:  # type: ignore[no-untyped-def]
         if "GET" not in methods:
             continue
         path = route.path
-        if path.startswith("/api/v1/public/") or not path.startswith(PRIVATE_PREFIXES):
+        private = any(path == p or path.startswith(p + "/") for p in PRIVATE_PREFIXES)
+        if path.startswith("/api/v1/public/") or not private:
             found.add(path)
         assert isinstance(original, APIRoute) or path == "/api/openapi.json", path
     return found
@@ -192,6 +207,7 @@ def test_no_public_byte_identifies_the_defender(session, vault, settings, client
     assert world.code in csv
     assert client.get(f"/actions/{world.action_slug}").status_code == 200
     assert "Awaiting review" not in client.get(f"/dialogues/{world.dialogue_slug}").text
+    assert "a land defender" in client.get("/slapp?country=CO").text
 
 
 def test_every_public_get_route_is_crawled(app) -> None:  # type: ignore[no-untyped-def]

@@ -199,21 +199,22 @@ def test_sector_pages_rates(session, client):
 
 def test_country_page_by_region_and_latest(session, client):
     org = make_org(session)
-    make_public_incident(session, org, region="CO-CAU")
-    make_public_incident(session, org, region="CO-CAU")
-    make_public_incident(session, org, region="CO-ANT")
+    for _ in range(6):
+        make_public_incident(session, org, region="CO-CAU")
+    for _ in range(5):
+        make_public_incident(session, org, region="CO-ANT")
     elsewhere = make_public_incident(session, org, country="PE", region="")
     session.commit()
 
     page = client.get("/countries/co")
     assert page.status_code == 200
     assert "<h1>Colombia</h1>" in page.text
-    assert text_of(page.text, "country-total") == "3 incidents in the register."
-    assert re.search(r"Cauca</a></td><td class=\"num\">2<", page.text)
-    assert re.search(r"Antioquia</a></td><td class=\"num\">1<", page.text)
+    assert text_of(page.text, "country-total") == "11 incidents in the register."
+    assert re.search(r"Cauca</a></td><td class=\"num\">6<", page.text)
+    assert re.search(r"Antioquia</a></td><td class=\"num\">5<", page.text)
     assert 'id="risk-profile-block"' in page.text and 'href="/statistics?country=CO"' in page.text
     assert elsewhere.code not in page.text
-    assert page.text.count('<li><a href="/incidents/') == 3
+    assert page.text.count('<li><a href="/incidents/') == 11
     empty = client.get("/countries/KE")
     assert (
         empty.status_code == 200 and "No incident in this country has been published." in empty.text

@@ -49,7 +49,7 @@ def _published(session, vault, settings):  # type: ignore[no-untyped-def]
 
 def _refresh(session, vault, settings) -> None:  # type: ignore[no-untyped-def]
     refresh_register(session, vault=vault, settings=settings, now=utcnow())
-    recheck_actions(session)
+    recheck_actions(session, mailer=mailer(vault, settings))
     session.commit()
 
 

@@ -93,6 +93,42 @@ def upgrade() -> None:
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_keys_kek_id'), ['kek_id'], unique=False)
 
+    op.create_table('diligence_country_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('flag', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('source_name', sa.String(length=300), nullable=False),
+    sa.Column('source_url', sa.String(length=500), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_country_flags')),
+    sa.UniqueConstraint('country', 'flag', name=op.f('uq_diligence_country_flags_country_flag'))
+    )
+    with op.batch_alter_table('diligence_country_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_country_flags_country'), ['country'], unique=False)
+
+    op.create_table('diligence_country_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('indicator', sa.String(length=20), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('source_name', sa.String(length=300), nullable=False),
+    sa.Column('source_url', sa.String(length=500), nullable=False),
+    sa.Column('licence', sa.String(length=200), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_country_scores')),
+    sa.UniqueConstraint('country', 'source', 'indicator', 'year', name=op.f('uq_diligence_country_scores_country_source_indicator_year'))
+    )
+    with op.batch_alter_table('diligence_country_scores', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_country_scores_country'), ['country'], unique=False)
+        batch_op.create_index('ix_diligence_country_scores_source_year', ['source', 'year'], unique=False)
+
     op.create_table('job_runs',
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('last_started_at', sa.DateTime(timezone=True), nullable=True),
@@ -310,6 +346,20 @@ def upgrade() -> None:
     with op.batch_alter_table('duplicate_proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_duplicate_proposals_status'), ['status'], unique=False)
 
+    op.create_table('import_saved_mappings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('syntax', sa.String(length=4), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_import_saved_mappings_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_saved_mappings')),
+    sa.UniqueConstraint('organisation_id', 'name', name=op.f('uq_import_saved_mappings_organisation_id_name'))
+    )
+    with op.batch_alter_table('import_saved_mappings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_saved_mappings_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=True),
@@ -466,6 +516,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['term_id'], ['vocabulary_terms.id'], name=op.f('fk_defender_identities_term_id_vocabulary_terms')),
     sa.PrimaryKeyConstraint('defender_id', 'term_id', name=op.f('pk_defender_identities'))
     )
+    op.create_table('defender_name_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('defender_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.SmallInteger(), nullable=False),
+    sa.Column('variant', sa.Boolean(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_defender_name_tokens_defender_id_defenders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_defender_name_tokens_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_defender_name_tokens'))
+    )
+    with op.batch_alter_table('defender_name_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_defender_name_tokens_defender_id'), ['defender_id'], unique=False)
+        batch_op.create_index('ix_defender_name_tokens_org_digest', ['organisation_id', 'digest'], unique=False)
+
     op.create_table('defender_types',
     sa.Column('defender_id', sa.Integer(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=False),
@@ -499,6 +564,53 @@ def upgrade() -> None:
     with op.batch_alter_table('dialogue_periods', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dialogue_periods_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dialogue_periods_space_id'), ['space_id'], unique=False)
+
+    op.create_table('diligence_initiatives',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('convenor', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('website', sa.String(length=500), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['alert_contacts.id'], name=op.f('fk_diligence_initiatives_contact_id_alert_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_diligence_initiatives_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_diligence_initiatives_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_initiatives'))
+    )
+    with op.batch_alter_table('diligence_initiatives', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_initiatives_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_initiatives_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_initiatives_published'), ['published'], unique=False)
+
+    op.create_table('diligence_policy_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('policy_url', sa.String(length=1000), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('assessor_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('tech_applies', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assessor_id'], ['users.id'], name=op.f('fk_diligence_policy_assessments_assessor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_diligence_policy_assessments_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_diligence_policy_assessments_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_policy_assessments'))
+    )
+    with op.batch_alter_table('diligence_policy_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_policy_assessments_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_policy_assessments_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_policy_assessments_state'), ['state'], unique=False)
+        batch_op.create_index('ix_diligence_policy_current', ['company_id', 'state', 'assessed_on'], unique=False)
 
     op.create_table('duplicate_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -545,7 +657,7 @@ def upgrade() -> None:
 
     op.create_table('import_runs',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('source_name', sa.String(length=300), nullable=False),
@@ -718,6 +830,41 @@ def upgrade() -> None:
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_documents_project_id'), ['project_id'], unique=False)
 
+    op.create_table('slapp_lawsuits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('claimant_name', sa.String(length=300), nullable=False),
+    sa.Column('claimant_company_id', sa.Integer(), nullable=True),
+    sa.Column('claimant_group_id', sa.Integer(), nullable=True),
+    sa.Column('court', sa.String(length=300), nullable=False),
+    sa.Column('case_number', sa.String(length=120), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('region', sa.String(length=10), nullable=True),
+    sa.Column('claim_type', sa.String(length=30), nullable=False),
+    sa.Column('claim_amount', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=True),
+    sa.Column('filed_on', sa.Date(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('postponements', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['claimant_company_id'], ['companies.id'], name=op.f('fk_slapp_lawsuits_claimant_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['claimant_group_id'], ['companies.id'], name=op.f('fk_slapp_lawsuits_claimant_group_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_slapp_lawsuits_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_slapp_lawsuits_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slapp_lawsuits'))
+    )
+    with op.batch_alter_table('slapp_lawsuits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_lawsuits_claimant_company_id'), ['claimant_company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_slapp_lawsuits_claimant_group_id'), ['claimant_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_slapp_lawsuits_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_slapp_lawsuits_published_country', ['published', 'country'], unique=False)
+
     op.create_table('staff_paging_choices',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('phone_sealed', sa.LargeBinary(), nullable=True),
@@ -807,6 +954,7 @@ def upgrade() -> None:
     sa.Column('first_delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stop_reason', sa.String(length=200), nullable=True),
+    sa.Column('company_implicated', sa.String(length=200), nullable=True),
     sa.Column('chain_step', sa.Integer(), nullable=False),
     sa.Column('chain_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('chain_repeats', sa.Integer(), nullable=False),
@@ -906,6 +1054,120 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_check_in_schedules_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_check_in_schedules_watch', ['active', 'missed_since', 'next_due_at'], unique=False)
 
+    op.create_table('diligence_grievance_mechanisms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('owner_company_id', sa.Integer(), nullable=True),
+    sa.Column('owner_initiative_id', sa.Integer(), nullable=True),
+    sa.Column('owner_institution', sa.String(length=300), nullable=False),
+    sa.Column('procedures', sa.Text(), nullable=False),
+    sa.Column('languages', sa.String(length=300), nullable=False),
+    sa.Column('channels', sa.String(length=200), nullable=False),
+    sa.Column('accepts_anonymous', sa.Boolean(), nullable=True),
+    sa.Column('website', sa.String(length=500), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_diligence_grievance_mechanisms_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_diligence_grievance_mechanisms_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_company_id'], ['companies.id'], name=op.f('fk_diligence_grievance_mechanisms_owner_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_grievance_mechanisms_owner_initiative_id_diligence_initiatives'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_grievance_mechanisms'))
+    )
+    with op.batch_alter_table('diligence_grievance_mechanisms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_mechanisms_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_mechanisms_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_mechanisms_owner_company_id'), ['owner_company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_mechanisms_owner_initiative_id'), ['owner_initiative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_mechanisms_published'), ['published'], unique=False)
+
+    op.create_table('diligence_initiative_countries',
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.ForeignKeyConstraint(['initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_initiative_countries_initiative_id_diligence_initiatives'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('initiative_id', 'country', name=op.f('pk_diligence_initiative_countries'))
+    )
+    with op.batch_alter_table('diligence_initiative_countries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_countries_country'), ['country'], unique=False)
+
+    op.create_table('diligence_initiative_interventions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('action', sa.Text(), nullable=False),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('source_url', sa.String(length=2000), nullable=False),
+    sa.ForeignKeyConstraint(['initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_initiative_interventions_initiative_id_diligence_initiatives'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_initiative_interventions'))
+    )
+    with op.batch_alter_table('diligence_initiative_interventions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_interventions_country'), ['country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_interventions_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('diligence_initiative_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=200), nullable=False),
+    sa.Column('since', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_diligence_initiative_members_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_initiative_members_initiative_id_diligence_initiatives'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_initiative_members')),
+    sa.UniqueConstraint('initiative_id', 'company_id', name=op.f('uq_diligence_initiative_members_initiative_id_company_id'))
+    )
+    with op.batch_alter_table('diligence_initiative_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_members_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_members_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('diligence_initiative_sectors',
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('sector', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_initiative_sectors_initiative_id_diligence_initiatives'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('initiative_id', 'sector', name=op.f('pk_diligence_initiative_sectors'))
+    )
+    with op.batch_alter_table('diligence_initiative_sectors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_initiative_sectors_sector'), ['sector'], unique=False)
+
+    op.create_table('diligence_policy_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('criterion', sa.String(length=40), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('excerpt', sa.Text(), nullable=False),
+    sa.Column('evidence_url', sa.String(length=1000), nullable=False),
+    sa.CheckConstraint('score IN (0, 1, 2)', name=op.f('ck_diligence_policy_scores_score_range')),
+    sa.ForeignKeyConstraint(['assessment_id'], ['diligence_policy_assessments.id'], name=op.f('fk_diligence_policy_scores_assessment_id_diligence_policy_assessments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_policy_scores')),
+    sa.UniqueConstraint('assessment_id', 'criterion', name=op.f('uq_diligence_policy_scores_assessment_id_criterion'))
+    )
+    with op.batch_alter_table('diligence_policy_scores', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_policy_scores_assessment_id'), ['assessment_id'], unique=False)
+
+    op.create_table('diligence_suitability_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('factor', sa.String(length=20), nullable=False),
+    sa.Column('rating', sa.String(length=15), nullable=False),
+    sa.Column('reason_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('rated_by', sa.Integer(), nullable=True),
+    sa.Column('rated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_diligence_suitability_ratings_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['initiative_id'], ['diligence_initiatives.id'], name=op.f('fk_diligence_suitability_ratings_initiative_id_diligence_initiatives'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_diligence_suitability_ratings_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rated_by'], ['users.id'], name=op.f('fk_diligence_suitability_ratings_rated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_suitability_ratings'))
+    )
+    with op.batch_alter_table('diligence_suitability_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_suitability_ratings_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_suitability_ratings_initiative_id'), ['initiative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diligence_suitability_ratings_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('emergency_exceptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -943,9 +1205,34 @@ def upgrade() -> None:
     with op.batch_alter_table('import_problems', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_problems_run_id'), ['run_id'], unique=False)
 
-    op.create_table('imported_records',
+    op.create_table('import_uploads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('original_name', sa.String(length=300), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('mapping_text', sa.Text(), nullable=False),
+    sa.Column('mapping_syntax', sa.String(length=4), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_import_uploads_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_import_uploads_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_uploads_run_id_import_runs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_uploads')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_import_uploads_stored_name'))
+    )
+    with op.batch_alter_table('import_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_uploads_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_import_uploads_state', ['state', 'created_at'], unique=False)
+
+    op.create_table('imported_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('entity_type', sa.String(length=30), nullable=False),
@@ -974,6 +1261,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('incident_edits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_edits_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('linking_proposed_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('left_incident_id', sa.Integer(), nullable=False),
+    sa.Column('right_incident_id', sa.Integer(), nullable=False),
+    sa.Column('left_victim_id', sa.Integer(), nullable=True),
+    sa.Column('right_victim_id', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('proposed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('kept_incident_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('left_incident_id < right_incident_id', name=op.f('ck_linking_proposed_links_pair_order')),
+    sa.ForeignKeyConstraint(['kept_incident_id'], ['incidents.id'], name=op.f('fk_linking_proposed_links_kept_incident_id_incidents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['left_incident_id'], ['incidents.id'], name=op.f('fk_linking_proposed_links_left_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['left_victim_id'], ['defenders.id'], name=op.f('fk_linking_proposed_links_left_victim_id_defenders'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_linking_proposed_links_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_linking_proposed_links_reviewer_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['right_incident_id'], ['incidents.id'], name=op.f('fk_linking_proposed_links_right_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['right_victim_id'], ['defenders.id'], name=op.f('fk_linking_proposed_links_right_victim_id_defenders'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_linking_proposed_links')),
+    sa.UniqueConstraint('left_incident_id', 'right_incident_id', name=op.f('uq_linking_proposed_links_left_incident_id_right_incident_id'))
+    )
+    with op.batch_alter_table('linking_proposed_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_linking_proposed_links_left_incident_id'), ['left_incident_id'], unique=False)
+        batch_op.create_index('ix_linking_proposed_links_org_state', ['organisation_id', 'state', 'score'], unique=False)
+        batch_op.create_index(batch_op.f('ix_linking_proposed_links_right_incident_id'), ['right_incident_id'], unique=False)
 
     op.create_table('persons_at_risk',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1022,6 +1339,8 @@ def upgrade() -> None:
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('csv_head', sa.Text(), nullable=False),
+    sa.Column('csv_tail', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_public_incidents_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_public_incidents_organisation_id_organisations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_public_incidents')),
@@ -1095,6 +1414,68 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reports_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_reports_triage', ['organisation_id', 'status', 'imminent', 'received_at'], unique=False)
 
+    op.create_table('slapp_defendants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lawsuit_id', sa.Integer(), nullable=False),
+    sa.Column('defender_id', sa.Integer(), nullable=False),
+    sa.Column('public_description', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['defender_id'], ['defenders.id'], name=op.f('fk_slapp_defendants_defender_id_defenders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lawsuit_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_defendants_lawsuit_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slapp_defendants')),
+    sa.UniqueConstraint('lawsuit_id', 'defender_id', name=op.f('uq_slapp_defendants_lawsuit_id_defender_id'))
+    )
+    with op.batch_alter_table('slapp_defendants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_defendants_defender_id'), ['defender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_slapp_defendants_lawsuit_id'), ['lawsuit_id'], unique=False)
+
+    op.create_table('slapp_judgements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lawsuit_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sa.String(length=20), nullable=False),
+    sa.Column('judgement', sa.String(length=10), nullable=False),
+    sa.Column('reasoning', sa.Text(), nullable=False),
+    sa.Column('judged_by', sa.Integer(), nullable=True),
+    sa.Column('judged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['judged_by'], ['users.id'], name=op.f('fk_slapp_judgements_judged_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['lawsuit_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_judgements_lawsuit_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slapp_judgements'))
+    )
+    with op.batch_alter_table('slapp_judgements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_judgements_lawsuit_id'), ['lawsuit_id'], unique=False)
+
+    op.create_table('slapp_lawsuit_companies',
+    sa.Column('lawsuit_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_slapp_lawsuit_companies_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lawsuit_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_lawsuit_companies_lawsuit_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('lawsuit_id', 'company_id', name=op.f('pk_slapp_lawsuit_companies'))
+    )
+    with op.batch_alter_table('slapp_lawsuit_companies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_lawsuit_companies_company_id'), ['company_id'], unique=False)
+
+    op.create_table('slapp_lawsuit_incidents',
+    sa.Column('lawsuit_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_slapp_lawsuit_incidents_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lawsuit_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_lawsuit_incidents_lawsuit_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('lawsuit_id', 'incident_id', name=op.f('pk_slapp_lawsuit_incidents'))
+    )
+    with op.batch_alter_table('slapp_lawsuit_incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_lawsuit_incidents_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('slapp_related',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lawsuit_id', sa.Integer(), nullable=False),
+    sa.Column('related_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['lawsuit_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_related_lawsuit_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['related_id'], ['slapp_lawsuits.id'], name=op.f('fk_slapp_related_related_id_slapp_lawsuits'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slapp_related')),
+    sa.UniqueConstraint('lawsuit_id', 'related_id', name=op.f('uq_slapp_related_lawsuit_id_related_id'))
+    )
+    with op.batch_alter_table('slapp_related', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slapp_related_lawsuit_id'), ['lawsuit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_slapp_related_related_id'), ['related_id'], unique=False)
+
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1103,6 +1484,9 @@ def upgrade() -> None:
     sa.Column('url', sa.String(length=2000), nullable=True),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=True),
+    sa.Column('reported_on', sa.Date(), nullable=True),
+    sa.Column('reported_region', sa.String(length=120), nullable=True),
+    sa.Column('reported_attack_type', sa.String(length=60), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_sources_incident_id_incidents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sources'))
     )
@@ -1322,6 +1706,55 @@ def upgrade() -> None:
         batch_op.create_index('ix_consent_entries_defender_scope', ['defender_id', 'scope', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consent_entries_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('diligence_grievance_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mechanism_id', sa.Integer(), nullable=False),
+    sa.Column('assessed_by', sa.Integer(), nullable=True),
+    sa.Column('assessor_name', sa.String(length=200), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assessed_by'], ['users.id'], name=op.f('fk_diligence_grievance_assessments_assessed_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mechanism_id'], ['diligence_grievance_mechanisms.id'], name=op.f('fk_diligence_grievance_assessments_mechanism_id_diligence_grievance_mechanisms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_grievance_assessments'))
+    )
+    with op.batch_alter_table('diligence_grievance_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_assessments_mechanism_id'), ['mechanism_id'], unique=False)
+
+    op.create_table('diligence_grievance_countries',
+    sa.Column('mechanism_id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.ForeignKeyConstraint(['mechanism_id'], ['diligence_grievance_mechanisms.id'], name=op.f('fk_diligence_grievance_countries_mechanism_id_diligence_grievance_mechanisms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('mechanism_id', 'country', name=op.f('pk_diligence_grievance_countries'))
+    )
+    with op.batch_alter_table('diligence_grievance_countries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_countries_country'), ['country'], unique=False)
+
+    op.create_table('diligence_grievance_sectors',
+    sa.Column('mechanism_id', sa.Integer(), nullable=False),
+    sa.Column('sector', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['mechanism_id'], ['diligence_grievance_mechanisms.id'], name=op.f('fk_diligence_grievance_sectors_mechanism_id_diligence_grievance_mechanisms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('mechanism_id', 'sector', name=op.f('pk_diligence_grievance_sectors'))
+    )
+    with op.batch_alter_table('diligence_grievance_sectors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_sectors_sector'), ['sector'], unique=False)
+
+    op.create_table('diligence_grievance_statistics',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mechanism_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=True),
+    sa.Column('admissible', sa.Integer(), nullable=True),
+    sa.Column('resolved', sa.Integer(), nullable=True),
+    sa.Column('remedy_provided', sa.Integer(), nullable=True),
+    sa.Column('median_days', sa.Integer(), nullable=True),
+    sa.Column('source_url', sa.String(length=2000), nullable=False),
+    sa.ForeignKeyConstraint(['mechanism_id'], ['diligence_grievance_mechanisms.id'], name=op.f('fk_diligence_grievance_statistics_mechanism_id_diligence_grievance_mechanisms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_grievance_statistics')),
+    sa.UniqueConstraint('mechanism_id', 'year', name=op.f('uq_diligence_grievance_statistics_mechanism_id_year'))
+    )
+    with op.batch_alter_table('diligence_grievance_statistics', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_statistics_mechanism_id'), ['mechanism_id'], unique=False)
+
     op.create_table('inclusion_checks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -1521,6 +1954,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_response_details')),
     sa.UniqueConstraint('response_id', name=op.f('uq_alert_response_details_response_id'))
     )
+    op.create_table('diligence_grievance_criterion_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('criterion', sa.String(length=30), nullable=False),
+    sa.Column('rating', sa.String(length=20), nullable=False),
+    sa.Column('excerpt', sa.Text(), nullable=False),
+    sa.Column('evidence_url', sa.String(length=2000), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['diligence_grievance_assessments.id'], name=op.f('fk_diligence_grievance_criterion_ratings_assessment_id_diligence_grievance_assessments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diligence_grievance_criterion_ratings')),
+    sa.UniqueConstraint('assessment_id', 'criterion', name=op.f('uq_diligence_grievance_criterion_ratings_assessment_id_criterion'))
+    )
+    with op.batch_alter_table('diligence_grievance_criterion_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diligence_grievance_criterion_ratings_assessment_id'), ['assessment_id'], unique=False)
+
     op.create_table('response_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -1719,6 +2166,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_response_requests_company_id'))
 
     op.drop_table('response_requests')
+    with op.batch_alter_table('diligence_grievance_criterion_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_criterion_ratings_assessment_id'))
+
+    op.drop_table('diligence_grievance_criterion_ratings')
     op.drop_table('alert_response_details')
     with op.batch_alter_table('alert_answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_answers_organisation_id'))
@@ -1771,6 +2222,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inclusion_checks_incident_id'))
 
     op.drop_table('inclusion_checks')
+    with op.batch_alter_table('diligence_grievance_statistics', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_statistics_mechanism_id'))
+
+    op.drop_table('diligence_grievance_statistics')
+    with op.batch_alter_table('diligence_grievance_sectors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_sectors_sector'))
+
+    op.drop_table('diligence_grievance_sectors')
+    with op.batch_alter_table('diligence_grievance_countries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_countries_country'))
+
+    op.drop_table('diligence_grievance_countries')
+    with op.batch_alter_table('diligence_grievance_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_assessments_mechanism_id'))
+
+    op.drop_table('diligence_grievance_assessments')
     with op.batch_alter_table('consent_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_entries_organisation_id'))
         batch_op.drop_index('ix_consent_entries_defender_scope')
@@ -1821,6 +2288,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sources_incident_id'))
 
     op.drop_table('sources')
+    with op.batch_alter_table('slapp_related', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slapp_related_related_id'))
+        batch_op.drop_index(batch_op.f('ix_slapp_related_lawsuit_id'))
+
+    op.drop_table('slapp_related')
+    with op.batch_alter_table('slapp_lawsuit_incidents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slapp_lawsuit_incidents_incident_id'))
+
+    op.drop_table('slapp_lawsuit_incidents')
+    with op.batch_alter_table('slapp_lawsuit_companies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slapp_lawsuit_companies_company_id'))
+
+    op.drop_table('slapp_lawsuit_companies')
+    with op.batch_alter_table('slapp_judgements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slapp_judgements_lawsuit_id'))
+
+    op.drop_table('slapp_judgements')
+    with op.batch_alter_table('slapp_defendants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slapp_defendants_lawsuit_id'))
+        batch_op.drop_index(batch_op.f('ix_slapp_defendants_defender_id'))
+
+    op.drop_table('slapp_defendants')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_triage')
         batch_op.drop_index(batch_op.f('ix_reports_incident_id'))
@@ -1849,6 +2338,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_persons_at_risk_defender_id'))
 
     op.drop_table('persons_at_risk')
+    with op.batch_alter_table('linking_proposed_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_linking_proposed_links_right_incident_id'))
+        batch_op.drop_index('ix_linking_proposed_links_org_state')
+        batch_op.drop_index(batch_op.f('ix_linking_proposed_links_left_incident_id'))
+
+    op.drop_table('linking_proposed_links')
     with op.batch_alter_table('incident_edits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incident_edits_incident_id'))
 
@@ -1858,6 +2353,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_imported_records_entity')
 
     op.drop_table('imported_records')
+    with op.batch_alter_table('import_uploads', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_uploads_state')
+        batch_op.drop_index(batch_op.f('ix_import_uploads_organisation_id'))
+
+    op.drop_table('import_uploads')
     with op.batch_alter_table('import_problems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_problems_run_id'))
 
@@ -1867,6 +2367,42 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_emergency_exceptions_incident_id'))
 
     op.drop_table('emergency_exceptions')
+    with op.batch_alter_table('diligence_suitability_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_suitability_ratings_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_suitability_ratings_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_suitability_ratings_incident_id'))
+
+    op.drop_table('diligence_suitability_ratings')
+    with op.batch_alter_table('diligence_policy_scores', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_policy_scores_assessment_id'))
+
+    op.drop_table('diligence_policy_scores')
+    with op.batch_alter_table('diligence_initiative_sectors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_sectors_sector'))
+
+    op.drop_table('diligence_initiative_sectors')
+    with op.batch_alter_table('diligence_initiative_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_members_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_members_company_id'))
+
+    op.drop_table('diligence_initiative_members')
+    with op.batch_alter_table('diligence_initiative_interventions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_interventions_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_interventions_country'))
+
+    op.drop_table('diligence_initiative_interventions')
+    with op.batch_alter_table('diligence_initiative_countries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_initiative_countries_country'))
+
+    op.drop_table('diligence_initiative_countries')
+    with op.batch_alter_table('diligence_grievance_mechanisms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_mechanisms_published'))
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_mechanisms_owner_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_mechanisms_owner_company_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_mechanisms_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_grievance_mechanisms_kind'))
+
+    op.drop_table('diligence_grievance_mechanisms')
     with op.batch_alter_table('check_in_schedules', schema=None) as batch_op:
         batch_op.drop_index('ix_check_in_schedules_watch')
         batch_op.drop_index(batch_op.f('ix_check_in_schedules_organisation_id'))
@@ -1913,6 +2449,13 @@ def downgrade() -> None:
 
     op.drop_table('statements')
     op.drop_table('staff_paging_choices')
+    with op.batch_alter_table('slapp_lawsuits', schema=None) as batch_op:
+        batch_op.drop_index('ix_slapp_lawsuits_published_country')
+        batch_op.drop_index(batch_op.f('ix_slapp_lawsuits_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_slapp_lawsuits_claimant_group_id'))
+        batch_op.drop_index(batch_op.f('ix_slapp_lawsuits_claimant_company_id'))
+
+    op.drop_table('slapp_lawsuits')
     with op.batch_alter_table('project_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_documents_project_id'))
 
@@ -1963,6 +2506,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_duplicate_links_left_id'))
 
     op.drop_table('duplicate_links')
+    with op.batch_alter_table('diligence_policy_assessments', schema=None) as batch_op:
+        batch_op.drop_index('ix_diligence_policy_current')
+        batch_op.drop_index(batch_op.f('ix_diligence_policy_assessments_state'))
+        batch_op.drop_index(batch_op.f('ix_diligence_policy_assessments_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_policy_assessments_company_id'))
+
+    op.drop_table('diligence_policy_assessments')
+    with op.batch_alter_table('diligence_initiatives', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_initiatives_published'))
+        batch_op.drop_index(batch_op.f('ix_diligence_initiatives_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_diligence_initiatives_contact_id'))
+
+    op.drop_table('diligence_initiatives')
     with op.batch_alter_table('dialogue_periods', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dialogue_periods_space_id'))
         batch_op.drop_index(batch_op.f('ix_dialogue_periods_organisation_id'))
@@ -1973,6 +2529,11 @@ def downgrade() -> None:
 
     op.drop_table('dialogue_members')
     op.drop_table('defender_types')
+    with op.batch_alter_table('defender_name_tokens', schema=None) as batch_op:
+        batch_op.drop_index('ix_defender_name_tokens_org_digest')
+        batch_op.drop_index(batch_op.f('ix_defender_name_tokens_defender_id'))
+
+    op.drop_table('defender_name_tokens')
     op.drop_table('defender_identities')
     with op.batch_alter_table('company_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_revisions_company_id'))
@@ -2009,6 +2570,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_country'))
 
     op.drop_table('projects')
+    with op.batch_alter_table('import_saved_mappings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_saved_mappings_organisation_id'))
+
+    op.drop_table('import_saved_mappings')
     with op.batch_alter_table('duplicate_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duplicate_proposals_status'))
 
@@ -2065,6 +2630,15 @@ def downgrade() -> None:
     op.drop_table('outbound_emails')
     op.drop_table('organisations')
     op.drop_table('job_runs')
+    with op.batch_alter_table('diligence_country_scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_diligence_country_scores_source_year')
+        batch_op.drop_index(batch_op.f('ix_diligence_country_scores_country'))
+
+    op.drop_table('diligence_country_scores')
+    with op.batch_alter_table('diligence_country_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diligence_country_flags_country'))
+
+    op.drop_table('diligence_country_flags')
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_data_keys_kek_id'))
 

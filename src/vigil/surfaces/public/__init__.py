@@ -10,10 +10,14 @@ from vigil.surfaces.public import (
     api,
     companies,
     data,
+    grievance_mechanisms,
     home,
     incidents_api,
     language,
+    market_entry,
+    policies,
     register,
+    slapp,
     statements,
     statistics,
 )
@@ -27,11 +31,15 @@ def build_router() -> APIRouter:
         incidents_api,
         data,
         language,
+        market_entry,
         actions,
         statements,
+        grievance_mechanisms,
+        slapp,
         statistics,
         register,
         companies,
+        policies,
     ):
         group.include_router(module.router)
     return group

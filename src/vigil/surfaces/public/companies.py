@@ -11,6 +11,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
 from vigil.core.i18n import current_locale, gettext
 from vigil.core.places import country_name, region_name
+from vigil.diligence.countries.service import profiled_countries
 from vigil.public.company_record import (
     company_record,
     repeat_non_responders,
@@ -19,8 +20,10 @@ from vigil.public.company_record import (
 )
 from vigil.public.country_pages import country_page, register_countries
 from vigil.public.register_pages import incident_title, term_labels
+from vigil.surfaces.public.country_profile import risk_profile_context
+from vigil.surfaces.public.policies import company_policy
 from vigil.surfaces.public.register_labels import word
-from vigil.web.deps import ReadOnlyDbSession
+from vigil.web.deps import AppSettings, ReadOnlyDbSession
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +47,7 @@ def company(request: Request, company_id: str, session: ReadOnlyDbSession) -> Re
         "titles": _titles(session, [*found.incidents, *found.response_incidents.values()]),
         "today": utcnow().date(),
         "word": word,
+        "policy": company_policy(session, company_id=found.company.id),
     }
     return render(request, "public/register/company.html", context)
 
@@ -80,20 +84,29 @@ def non_responders(request: Request, session: ReadOnlyDbSession) -> Response:
 
 
 @router.get("/countries", name="public.countries")
-def countries(request: Request, session: ReadOnlyDbSession) -> Response:
+def countries(request: Request, session: ReadOnlyDbSession, settings: AppSettings) -> Response:
     locale = current_locale.get()
+    min_cell = settings.public_min_cell
+    counts = dict(register_countries(session, min_cell=min_cell))
+    profiled = profiled_countries(session)
     rows = sorted(
-        ((code, country_name(code, locale), count) for code, count in register_countries(session)),
+        (
+            (code, country_name(code, locale), counts.get(code, 0), code in profiled)
+            for code in set(counts) | profiled
+        ),
         key=lambda row: row[1],
     )
-    return render(request, "public/register/countries.html", {"rows": rows})
+    return render(request, "public/register/countries.html", {"rows": rows, "min_cell": min_cell})
 
 
 @router.get("/countries/{code}", name="public.country")
-def country(request: Request, code: str, session: ReadOnlyDbSession) -> Response:
+def country(
+    request: Request, code: str, session: ReadOnlyDbSession, settings: AppSettings
+) -> Response:
     locale = current_locale.get()
-    page = country_page(session, country=code[:3])
+    page = country_page(session, country=code[:3], min_cell=settings.public_min_cell)
     context = {
+        **risk_profile_context(session, country=page.country, settings=settings),
         "page": page,
         "name": country_name(page.country, locale),
         "regions": [(r, region_name(r, locale) if r else "", n) for r, n in page.by_region],

@@ -16,8 +16,9 @@ from vigil.alerts.event_details import shown_event, shown_tiers
 from vigil.alerts.facts import consent_check, facts_for
 from vigil.alerts.generalise import identifying_circumstances
 from vigil.alerts.implicated import company_implicated
-from vigil.alerts.message import preview
+from vigil.alerts.message import TYPE_LABELS, previews_by_type
 from vigil.alerts.models import (
+    Alert,
     AlertEvent,
     AlertRecipient,
     AlertResponse,
@@ -32,12 +33,21 @@ from vigil.contacts.models import Contact
 from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict
 from vigil.core.i18n import LOCALES, current_locale
+from vigil.incidents.models import Incident
 from vigil.incidents.service import case_for_reading
 from vigil.outbox.models import Delivery
 from vigil.playbooks.choice import playbook_for_incident
 from vigil.playbooks.models import Playbook
 from vigil.playbooks.service import list_playbooks
 from vigil.surfaces.gate import Staff
+
+
+def _branch(alert: Alert, incident: Incident | None) -> str | None:
+    """The company-implicated branch as stored on the alert (why, or "" when it did not
+    apply); an alert drafted before it was stored falls back to the incident as it is now."""
+    if alert.company_implicated is not None:
+        return alert.company_implicated
+    return (company_implicated(incident) or "") if incident is not None else None
 
 
 def minutes_between(start: Any, end: Any) -> float | None:
@@ -159,7 +169,7 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
         "notes": facts_for(session, vault, alert).analyst_notes,
         "note_languages": LOCALES,
         "draft": alert.status == AlertStatus.draft,
-        "company_implicated": incident is not None and company_implicated(incident) is not None,
+        "company_implicated": _branch(alert, incident),
     }
     responses = session.execute(
         select(AlertResponse, Contact.name)
@@ -175,9 +185,11 @@ def alert_context(session: Session, vault: Vault, *, staff: Staff, alert_id: int
     context["answers"] = answers_by_request(session, vault, alert.id)
     context["max_answer"] = MAX_ANSWER
     if alert.status == AlertStatus.draft:
-        context["previews"] = preview(
+        context["previews_by_type"] = previews_by_type(
             session, vault, org_id=staff.organisation_id, alert_id=alert.id
         )
+        context["previews"] = context["previews_by_type"][0][1]
+        context["type_labels"] = TYPE_LABELS
         context["contacts"] = session.scalars(
             select(Contact)
             .where(Contact.organisation_id == staff.organisation_id, Contact.opted_out_at.is_(None))

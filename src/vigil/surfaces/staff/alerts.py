@@ -29,6 +29,7 @@ from vigil.alerts.service import (
 from vigil.alerts.submission import submission_pack
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
+from vigil.diligence.collective.recipients import suggest_initiatives
 from vigil.intake.attachments import ALLOWED_TYPES
 from vigil.surfaces.gate import CurrentStaff, Staff, require_writer
 from vigil.surfaces.staff import alert_page as page
@@ -76,6 +77,10 @@ def draft(
         incident_id=incident_id,
         actor_user_id=staff.user_id,
         playbook_id=_int(playbook, "playbook") if playbook.strip() else None,
+    )
+    # Initiatives covering the case join the list unticked, with the reason (#16).
+    suggest_initiatives(
+        session, org_id=staff.organisation_id, alert_id=alert.id, actor_user_id=staff.user_id
     )
     return _to_alert(alert.id, "drafted")
 

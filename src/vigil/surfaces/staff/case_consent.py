@@ -189,6 +189,8 @@ def record(
         relation=relation,
         expires_at=_expiry(valid_until),
     )
+    # A withdrawal takes effect at once: nothing queued goes out on the consent it ended.
+    hold_unconsented_deliveries(session, now=utcnow())
     return RedirectResponse(f"/staff/incidents/{incident.id}/case?done=consent", status_code=303)
 
 

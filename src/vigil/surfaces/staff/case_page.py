@@ -30,11 +30,13 @@ from vigil.closing.blockers import closing_blockers
 from vigil.core.crypto import Vault
 from vigil.core.db import utcnow
 from vigil.defenders.consent import OWN_GIVERS
+from vigil.imports.runs import provenance_for
 from vigil.incidents.editing import incident_history
 from vigil.incidents.models import IncidentStatus
 from vigil.incidents.service import case_for_reading
 from vigil.intake.conversations import read_thread, source_reports
 from vigil.surfaces.gate import Staff
+from vigil.surfaces.staff.case_collective import collective_summary
 from vigil.surfaces.staff.case_consent import consent_context
 from vigil.surfaces.staff.case_summary import summary_context
 from vigil.web.templating import render
@@ -121,6 +123,13 @@ def case_context(
     )
     context.update(persons_context(session, incident=incident), risk_label=risk_label)
     context.update(reach_context(session, vault=vault, incident=incident))
+    context["provenance"] = provenance_for(
+        session,
+        entity_type="incident",
+        entity_id=incident.id,
+        organisation_id=staff.organisation_id,
+    )
+    context.update(collective_summary(session, incident=incident))
     return context
 
 

@@ -150,7 +150,7 @@ def _again(
     request: Request, session: Session, staff: Staff, space_id: int, problem: Exception, **more
 ) -> Response:
     session.expire_all()
-    extra = {"error": gettext(str(problem)), **more}
+    extra = {"error": gettext(str(problem)), "found": getattr(problem, "findings", []), **more}
     return _space_page(request, session, staff, space_id, extra, 422)
 
 
@@ -249,6 +249,7 @@ def period_open(
 def report_review(
     request: Request,
     session: DbSession,
+    vault: RequestVault,
     staff: Writer,
     space_id: ObjectId,
     report_id: ObjectId,
@@ -261,6 +262,7 @@ def report_review(
         with session.begin_nested():
             dialogues.review_report(
                 session,
+                vault,
                 actor=staff.actor,
                 report_id=report_id,
                 publish=verdict == "publish",

@@ -14,8 +14,9 @@ from vigil.access import CaseView
 from vigil.accounts.models import Membership, User
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
-from vigil.core.i18n import gettext
+from vigil.core.i18n import current_locale, gettext
 from vigil.defenders.models import Defender
+from vigil.imports.linking.disagreements import has_own_accounts, source_disagreements
 from vigil.incidents.editing import (
     SOURCE_KINDS,
     add_act,
@@ -126,6 +127,16 @@ def _incident_page(
             now=utcnow(),
         ),
         "public_summary_draft": public_summary_draft,
+        # Each source's own date, region and type of attack, and where they disagree
+        # (incidents merged from several sources: imports.linking).
+        "source_accounts": has_own_accounts(incident),
+        "source_disagreements": source_disagreements(incident),
+        "source_attacks": {
+            t.code: t.label(current_locale.get())
+            for t in list_terms(session, vocabulary="attack_type")
+        }
+        if has_own_accounts(incident)
+        else {},
     }
     if staff.can_write:
         context.update(

@@ -177,7 +177,7 @@ def _again(
     request: Request, session: Session, staff: Staff, statement_id: int, problem: Exception, **more
 ) -> Response:
     session.expire_all()
-    extra = {"error": gettext(str(problem)), **more}
+    extra = {"error": gettext(str(problem)), "found": getattr(problem, "findings", []), **more}
     return _statement_page(request, session, staff, statement_id, extra, 422)
 
 
@@ -277,12 +277,12 @@ def invitation_revoke(
 
 @router.post("/staff/statements/{statement_id}/publish", name="statements.publish")
 def statement_publish(
-    request: Request, session: DbSession, staff: Writer, statement_id: ObjectId
+    request: Request, session: DbSession, vault: RequestVault, staff: Writer, statement_id: ObjectId
 ) -> Response:
     try:
         with session.begin_nested():
             service.publish_statement(
-                session, actor=staff.actor, statement_id=statement_id, now=utcnow()
+                session, vault, actor=staff.actor, statement_id=statement_id, now=utcnow()
             )
     except (Invalid, Conflict) as problem:
         return _again(request, session, staff, statement_id, problem)

@@ -55,11 +55,17 @@ def draft(
 
 @router.get("/staff/actions/{action_id}", name="urgent_actions.read")
 def read(
-    request: Request, session: DbSession, staff: CurrentStaff, action_id: ObjectId
+    request: Request,
+    session: DbSession,
+    vault: RequestVault,
+    staff: CurrentStaff,
+    action_id: ObjectId,
 ) -> Response:
     action = service.load_action(session, actor=staff.actor, action_id=action_id)
     # The public page follows what staff now see (the request's transaction commits it).
-    standing.recheck_actions(session, incident_ids=[action.incident_id])
+    standing.recheck_actions(
+        session, mailer=_mailer(request, vault), incident_ids=[action.incident_id]
+    )
     reason = standing.reason_of(session, action)
     contacts = session.scalars(
         select(Contact)
