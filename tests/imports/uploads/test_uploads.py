@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_org
 from tests.imports.incidents.conftest import MAPPING, ROWS, write_csv
+from vigil.core.crypto import Vault, keystore_for
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
 from vigil.imports.models import ImportRun, RunState
@@ -23,9 +24,10 @@ from vigil.incidents.models import Incident
 
 
 def _store(session, settings, org, data: bytes, **kwargs):
+    vault = Vault(session=session, ring=keystore_for(settings).current())
     return service.store_upload(
         session, org_id=org.id, data_dir=settings.data_dir, original_name="k.csv",
-        stream=io.BytesIO(data), by_user_id=None, **kwargs,
+        stream=io.BytesIO(data), by_user_id=None, vault=vault, **kwargs,
     )  # fmt: skip
 
 
@@ -42,6 +44,24 @@ def test_the_size_limit_at_its_edge(session, settings, csv_bytes):
         _store(session, settings, org, csv_bytes, max_bytes=len(csv_bytes) - 1)
     assert [p.name for p in (settings.data_dir / "uploads").iterdir()] == [upload.stored_name]
     assert os.stat(service.upload_path(settings.data_dir, upload)).st_mode & 0o777 == 0o600
+
+
+def test_the_file_is_sealed_on_disk_and_opened_only_for_a_read(session, settings, csv_bytes):
+    upload = _store(session, settings, make_org(session), csv_bytes)
+    stored = service.upload_path(settings.data_dir, upload).read_bytes()
+    assert len(stored) > len(csv_bytes) and b"P\xc3\xads" not in stored  # "País", in clear
+    assert all(line not in stored for line in csv_bytes.splitlines() if line)
+    vault = Vault(session=session, ring=keystore_for(settings).current())
+    with service.plain_copy(vault, settings.data_dir, upload) as path:
+        assert path.read_bytes() == csv_bytes
+        assert os.stat(path).st_mode & 0o777 == 0o600
+    assert [p.name for p in (settings.data_dir / "uploads").iterdir()] == [upload.stored_name]
+    vault.destroy(upload.data_key_id)
+    with (
+        pytest.raises(Invalid, match="no longer kept"),
+        service.plain_copy(Vault(session=session, ring=vault.ring), settings.data_dir, upload),
+    ):
+        pass
 
 
 def test_the_skeleton_names_every_column(session, settings, csv_bytes):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.factories import csrf_from, make_org, make_staff, sign_in
 from tests.imports.incidents.conftest import MAPPING, ROWS, write_csv
+from vigil.core.crypto import Vault, keystore_for
 from vigil.imports.uploads import service
 from vigil.imports.uploads.models import ImportUpload, SavedMapping, UploadState
 from vigil.incidents.models import Incident
@@ -156,6 +157,7 @@ def test_another_organisations_upload_and_run_are_not_found(
     theirs = service.store_upload(
         session, org_id=other.id, data_dir=settings.data_dir, original_name="theirs.csv",
         stream=io.BytesIO(_csv_bytes(tmp_path)), by_user_id=None,
+        vault=Vault(session=session, ring=keystore_for(settings).current()),
     )  # fmt: skip
     theirs.mapping_text = MAPPING
     run = service.queue_upload(session, org_id=other.id, upload=theirs, by_user_id=None)

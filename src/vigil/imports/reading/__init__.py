@@ -6,6 +6,7 @@ half-way through a file."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ class ReadProblem:
     column: str | None = field(default=None)
 
 
-class RowReader:
+class RowReader(ABC):
     """An open source file read as numbered rows, one at a time (constant memory).
 
     Use it as a context manager and iterate it: ``columns`` is known as soon as it is open
@@ -49,9 +50,11 @@ class RowReader:
         self.encoding = "utf-8"
         self.problems = []
 
+    @abstractmethod
     def __iter__(self) -> Iterator[SourceRow]:
-        raise NotImplementedError
+        """The rows, in file order (each format's reader says how)."""
 
+    @abstractmethod
     def close(self) -> None:
         """Release the file; iterating a closed reader is an error."""
 

@@ -17,13 +17,14 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigil.core.crypto import KeyRing
+from vigil.core.crypto import KeyRing, Vault
 from vigil.core.db import session_scope, utcnow
+from vigil.core.errors import Invalid
 from vigil.imports.incidents.importer import DEFAULT_BATCH_SIZE, ImportOptions, import_incidents
 from vigil.imports.models import ImportRun, RunState
 from vigil.imports.runs import fail_run
 from vigil.imports.uploads.models import ImportUpload, UploadState
-from vigil.imports.uploads.service import read_mapping, upload_path
+from vigil.imports.uploads.service import open_upload, private_copy, read_mapping, upload_path
 
 log = logging.getLogger("vigil.imports.uploads")
 #: Longest a worker imports one file before giving the round back to its other jobs.
@@ -75,12 +76,46 @@ def run_queued_upload(
     with session_scope(factory) as session:
         upload = session.get_one(ImportUpload, upload_id)
         org_id, user_id, name = upload.organisation_id, upload.created_by_id, upload.original_name
-        text, syntax, path = (
-            upload.mapping_text,
-            upload.mapping_syntax,
-            upload_path(data_dir, upload),
+        text, syntax, run_id = upload.mapping_text, upload.mapping_syntax, upload.run_id
+        suffix = Path(upload.stored_name).suffix
+        try:
+            content: bytes | None = open_upload(Vault(session=session, ring=ring), data_dir, upload)
+        except Invalid as gone:
+            content, refused = None, str(gone)
+    if content is None:
+        _end(factory, upload_id, run_id, data_dir, error=refused)
+        return upload_id
+    # The sealed file opened into a private copy for this slice only.
+    with private_copy(data_dir, suffix, content) as path:
+        return _import_slice(
+            factory,
+            ring=ring,
+            data_dir=data_dir,
+            upload_id=upload_id,
+            run_id=run_id,
+            path=path,
+            mapping=(text, syntax),
+            options=ImportOptions(
+                org_id=org_id, actor_user_id=user_id, source_name=name, batch_size=batch_size
+            ),
+            slice_=slice_,
         )
-        run_id = upload.run_id
+
+
+def _import_slice(
+    factory: sessionmaker[Session],
+    *,
+    ring: KeyRing,
+    data_dir: Path,
+    upload_id: int,
+    run_id: int | None,
+    path: Path,
+    mapping: tuple[str, str],
+    options: ImportOptions,
+    slice_: timedelta,
+) -> int:
+    """One slice of the import of ``path`` with ``mapping`` (its text and syntax, read here
+    so that a mapping gone bad fails the upload like any other refusal)."""
     deadline = time.monotonic() + slice_.total_seconds()
 
     def after_batch(_number: int) -> None:
@@ -94,10 +129,8 @@ def run_queued_upload(
             factory,
             ring=ring,
             path=path,
-            mapping=read_mapping(text, syntax),
-            options=ImportOptions(
-                org_id=org_id, actor_user_id=user_id, source_name=name, batch_size=batch_size
-            ),
+            mapping=read_mapping(*mapping),
+            options=options,
             after_batch=after_batch,
         )
     except _SliceOver:

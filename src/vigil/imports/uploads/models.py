@@ -2,7 +2,8 @@
 job once queued) and an organisation's saved mappings.
 
 The file's bytes stay on disk under the data directory with a random name (never served
-back, deleted once imported or after ``RETENTION``), so the database holds only where it is.
+back, deleted once imported or after ``RETENTION``), sealed with the upload's own data key:
+a spreadsheet of attacks names defenders, and nothing about a person lies on disk in clear.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class ImportUpload(Base):
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     #: The name the user's file had: shown, and the provenance of the imported rows.
     original_name: Mapped[str] = mapped_column(String(300))
+    #: The key the stored file is sealed with (``uploads.service.plain_copy`` opens it).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
     size: Mapped[int]
     file_sha256: Mapped[str] = mapped_column(String(64))
     #: The mapping as last typed (TOML or YAML, ``mapping_syntax`` says which).

@@ -3,9 +3,11 @@
 The same rules as ``vigil import incidents``: the mapping is parsed by the importer's own
 ``parse_mapping`` and the rows read by its ``open_rows``, so a file or a mapping the command
 line refuses is refused here with the same message. The bytes are written under
-``<data_dir>/uploads`` with a random name (a user's file name never becomes a path), only
-readable by the service's user, never served back, and deleted once imported or after
-``RETENTION`` (``sweep_uploads``, run daily by the worker).
+``<data_dir>/uploads`` with a random name (a user's file name never becomes a path), sealed
+with the upload's own data key, only readable by the service's user, never served back, and
+deleted once imported or after ``RETENTION`` (``sweep_uploads``, run daily by the worker).
+The readers need a file: :func:`plain_copy` opens it into a private file beside it for as
+long as one dry run or one import slice reads it, and deletes that copy after.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +24,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.core.crypto import Vault, Withheld
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid, NotFound
 from vigil.imports.incidents.mapping import FIELDS, Mapping, folded, parse_mapping
@@ -54,31 +59,32 @@ def store_upload(
     original_name: str,
     stream: BinaryIO,
     by_user_id: int | None,
+    vault: Vault,
     max_bytes: int | None = None,
 ) -> ImportUpload:
-    """Write the file, check it can be read as rows, and record it with a mapping skeleton
-    made from its columns. Any refusal deletes what was written."""
+    """Check the file can be read as rows, seal it under a new data key and record it with
+    a mapping skeleton made from its columns. Any refusal deletes what was written."""
     limit = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     name = Path(original_name or "").name[:300]
     if not name:
         raise Invalid("Choose a file to upload.")
     fmt = guess_format(Path(name))
-    stored = f"{secrets.token_hex(16)}{Path(name).suffix.lower()}"
-    path = uploads_dir(data_dir) / stored
-    try:
-        size, digest = _write_limited(stream, path, limit)
-        columns = _check_rows(path, fmt)
-    except Invalid as refused:
-        path.unlink(missing_ok=True)
-        raise Invalid(str(refused).replace(stored, name)) from None
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    suffix = Path(name).suffix.lower()
+    content, digest = _read_limited(stream, limit)
+    with private_copy(data_dir, suffix, content) as plain:
+        try:
+            columns = _check_rows(plain, fmt)
+        except Invalid as refused:
+            raise Invalid(str(refused).replace(plain.name, name)) from None
+    key = vault.new_key()
+    stored = f"{secrets.token_hex(16)}{suffix}"
+    _write_private(uploads_dir(data_dir) / stored, vault.seal(key.id, content) or b"")
     upload = ImportUpload(
         organisation_id=org_id,
         stored_name=stored,
         original_name=name,
-        size=size,
+        data_key_id=key.id,
+        size=len(content),
         file_sha256=digest,
         mapping_text=mapping_skeleton(name, columns),
         mapping_syntax="toml",
@@ -90,22 +96,59 @@ def store_upload(
     return upload
 
 
-def _write_limited(stream: BinaryIO, path: Path, limit: int) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        while chunk := stream.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise Invalid(
-                    f"The file is larger than {limit / (1024 * 1024):.0f} MB: split it "
-                    "into smaller files, or import it with `vigil import incidents`."
-                )
-            digest.update(chunk)
-            out.write(chunk)
+def _read_limited(stream: BinaryIO, limit: int) -> tuple[bytes, str]:
+    digest, chunks, size = hashlib.sha256(), [], 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise Invalid(
+                f"The file is larger than {limit / (1024 * 1024):.0f} MB: split it "
+                "into smaller files, or import it with `vigil import incidents`."
+            )
+        digest.update(chunk)
+        chunks.append(chunk)
     if size == 0:
         raise Invalid("The file is empty.")
-    return size, digest.hexdigest()
+    return b"".join(chunks), digest.hexdigest()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+@contextmanager
+def private_copy(data_dir: Path, suffix: str, content: bytes) -> Iterator[Path]:
+    """``content`` in a file only the service's user can read (the readers' suffix rules
+    need the format's suffix), deleted when the block ends, however it ends."""
+    path = uploads_dir(data_dir) / f"reading-{secrets.token_hex(16)}{suffix}"
+    try:
+        _write_private(path, content)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def open_upload(vault: Vault, data_dir: Path, upload: ImportUpload) -> bytes:
+    """The upload's bytes, unsealed. ``Invalid`` when the file is gone (imported, expired)
+    or its key was destroyed."""
+    sealed = upload_path(data_dir, upload)
+    try:
+        content = vault.open_bytes(upload.data_key_id, sealed.read_bytes())
+    except (FileNotFoundError, Withheld):
+        content = None
+    if content is None:
+        raise Invalid("The uploaded file is no longer kept: upload it again.")
+    return content
+
+
+@contextmanager
+def plain_copy(vault: Vault, data_dir: Path, upload: ImportUpload) -> Iterator[Path]:
+    """The upload's file opened into a private copy for the length of the block."""
+    content = open_upload(vault, data_dir, upload)
+    with private_copy(data_dir, Path(upload.stored_name).suffix, content) as path:
+        yield path
 
 
 def _check_rows(path: Path, fmt: str) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from vigil.core.crypto import Vault
 from vigil.core.errors import Conflict, Invalid
 from vigil.imports.incidents.importer import ImportOptions, import_incidents
 from vigil.imports.uploads import service
@@ -69,6 +70,7 @@ def upload(
                 original_name=file.filename,
                 stream=file.file,
                 by_user_id=staff.user_id,
+                vault=Vault(session=session, ring=request.app.state.keystore.current()),
                 max_bytes=service.MAX_UPLOAD_BYTES,
             )
             if saved is not None:
@@ -134,29 +136,28 @@ def upload_act(
                     syntax=upload.mapping_syntax,
                 )
             extra["notice"] = "saved"
-        extra["report"] = _dry_run(request, settings, staff, upload)
+        extra["report"] = _dry_run(request, session, settings, staff, upload)
     except (Invalid, Conflict) as refused:
         extra["error"] = str(refused)
         return _mapping_page(request, staff, upload, extra, 422)
     return _mapping_page(request, staff, upload, extra)
 
 
-def _dry_run(request: Request, settings, staff: Staff, upload: ImportUpload):
-    """The importer's own dry run on the stored file: reads the database, writes nothing.
-    Its messages name the file as the user knows it, not by its random stored name."""
-    try:
-        return _import_dry(request, settings, staff, upload)
-    except Invalid as refused:
-        raise Invalid(str(refused).replace(upload.stored_name, upload.original_name)) from None
-
-
-def _import_dry(request: Request, settings, staff: Staff, upload: ImportUpload):
-    return import_incidents(
-        request.app.state.sessionmaker,
-        ring=request.app.state.keystore.current(),
-        path=service.upload_path(settings.data_dir, upload),
-        mapping=service.read_mapping(upload.mapping_text, upload.mapping_syntax),
-        options=ImportOptions(
-            org_id=staff.organisation_id, dry_run=True, source_name=upload.original_name
-        ),
-    )
+def _dry_run(request: Request, session, settings, staff: Staff, upload: ImportUpload):
+    """The importer's own dry run on the stored file, opened into a private copy for the
+    length of the run: reads the database, writes nothing. Its messages name the file as the
+    user knows it, not by the copy's random name."""
+    ring = request.app.state.keystore.current()
+    with service.plain_copy(Vault(session=session, ring=ring), settings.data_dir, upload) as path:
+        try:
+            return import_incidents(
+                request.app.state.sessionmaker,
+                ring=ring,
+                path=path,
+                mapping=service.read_mapping(upload.mapping_text, upload.mapping_syntax),
+                options=ImportOptions(
+                    org_id=staff.organisation_id, dry_run=True, source_name=upload.original_name
+                ),
+            )
+        except Invalid as refused:
+            raise Invalid(str(refused).replace(path.name, upload.original_name)) from None
